@@ -1,0 +1,198 @@
+"""Load a catalog folder (or single files): read, check everything, compile.
+
+``check_paths`` is what ``onewindow check`` runs; ``load_catalog`` is what ``serve``
+and ``plan`` run, and refuses a catalog with errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.check import MatterCheck
+from builder.compile import compile_centre, compile_departments, compile_matter
+from builder.errors import CatalogInvalid, Problem, UnknownMatter
+from builder.metaschema import check_document
+from builder.names import did_you_mean
+from builder.source import Source, read_source
+from builder.spec import Catalog, MatterSpec
+
+SPECIAL = {"departments.yaml": "departments", "centre.yaml": "centre",
+           "calendar.yaml": "calendar"}
+
+
+@dataclass
+class Loaded:
+    """What reading a set of catalog files produced: sources and problems."""
+
+    problems: list[Problem] = field(default_factory=list)
+    departments: Source | None = None
+    centre: Source | None = None
+    calendar: Source | None = None
+    matters: list[Source] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not any(p.is_error for p in self.problems)
+
+
+def _kind(path: Path) -> str:
+    return SPECIAL.get(path.name, "matter")
+
+
+def _catalog_root(path: Path) -> Path | None:
+    """The catalog folder a single file belongs to (where departments.yaml lives)."""
+    for folder in (path.parent, path.parent.parent):
+        if (folder / "departments.yaml").is_file():
+            return folder
+    return None
+
+
+def _read(loaded: Loaded, path: Path) -> Source | None:
+    src, problems = read_source(path)
+    loaded.problems.extend(problems)
+    if src is None:
+        return None
+    kind = _kind(path)
+    loaded.problems.extend(check_document(src, kind))
+    if kind == "matter":
+        loaded.matters.append(src)
+    else:
+        setattr(loaded, kind, src)
+    return src
+
+
+def _matter_files(folder: Path) -> list[Path]:
+    matters = folder / "matters"
+    return sorted([*matters.glob("*.yaml"), *matters.glob("*.yml")]) if matters.is_dir() else []
+
+
+def read_folder(folder: Path) -> Loaded:
+    """Read and check a whole catalog folder."""
+    loaded = Loaded()
+    if not folder.is_dir():
+        loaded.problems.append(Problem(str(folder), 1, 1, "no such catalog folder"))
+        return loaded
+    for name in SPECIAL:
+        path = folder / name
+        if path.is_file():
+            _read(loaded, path)
+        elif name != "calendar.yaml":
+            loaded.problems.append(Problem(str(path), 1, 1, f"missing {name}: every catalog "
+                                                            "needs one"))
+    for path in _matter_files(folder):
+        _read(loaded, path)
+    if not (folder / "matters").is_dir():
+        loaded.problems.append(Problem(str(folder / "matters"), 1, 1,
+                                       "missing the matters/ folder"))
+    _check_matters(loaded, _department_ids(loaded.departments))
+    return loaded
+
+
+def read_files(paths: Iterable[Path]) -> Loaded:
+    """Read and check single files, resolving departments from their catalog folder."""
+    loaded = Loaded()
+    departments: dict[str, Any] | None = None
+    for path in paths:
+        if not path.is_file():
+            loaded.problems.append(Problem(str(path), 1, 1, "no such file"))
+            continue
+        _read(loaded, path)
+        root = _catalog_root(path)
+        if root is not None and loaded.departments is None and departments is None:
+            dep_src, _ = read_source(root / "departments.yaml")
+            departments = _department_ids(dep_src)
+    if loaded.departments is not None:
+        departments = _department_ids(loaded.departments)
+    _check_matters(loaded, departments)
+    return loaded
+
+
+def check_paths(paths: Iterable[Path]) -> Loaded:
+    """What ``onewindow check`` reports for these folders and files."""
+    total = Loaded()
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            part = read_folder(path)
+            total.problems.extend(part.problems)
+        else:
+            files.append(path)
+    if files:
+        total.problems.extend(read_files(files).problems)
+    total.problems = sorted(set(total.problems), key=lambda p: (p.file, p.line, p.column,
+                                                                p.message))
+    return total
+
+
+def _department_ids(src: Source | None) -> dict[str, Any] | None:
+    if src is None or not isinstance(src.value, dict):
+        return None
+    deps = src.value.get("departments")
+    if not isinstance(deps, list):
+        return None
+    ids: dict[str, Any] = {}
+    for i, dep in enumerate(deps):
+        if isinstance(dep, dict) and isinstance(dep.get("id"), str):
+            ids.setdefault(dep["id"], i)
+    return ids
+
+
+def _check_matters(loaded: Loaded, departments: Mapping[str, Any] | None) -> None:
+    seen: dict[str, Source] = {}
+    for src in loaded.matters:
+        expected = Path(src.file).stem
+        loaded.problems.extend(MatterCheck(src, departments).run(expected))
+        matter_id = src.value.get("id") if isinstance(src.value, dict) else None
+        if isinstance(matter_id, str):
+            if matter_id in seen:
+                loaded.problems.append(src.problem(("id",), f"duplicate matter id '{matter_id}' "
+                                                            f"(also in {seen[matter_id].file})"))
+            seen.setdefault(matter_id, src)
+    if loaded.departments is not None:
+        loaded.problems.extend(_duplicate_departments(loaded.departments))
+
+
+def _duplicate_departments(src: Source) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    deps = src.value.get("departments") if isinstance(src.value, dict) else None
+    for i, dep in enumerate(deps if isinstance(deps, list) else []):
+        if isinstance(dep, dict) and isinstance(dep.get("id"), str):
+            if dep["id"] in seen:
+                first = src.where(("departments", seen[dep["id"]]))[0]
+                problems.append(src.problem(("departments", i, "id"),
+                                            f"duplicate department id '{dep['id']}' "
+                                            f"(first defined on line {first})"))
+            seen.setdefault(dep["id"], i)
+    return problems
+
+
+def load_catalog(folder: Path) -> Catalog:
+    """Load, check and compile a catalog folder; raise ``CatalogInvalid`` on any error."""
+    loaded = read_folder(folder)
+    if not loaded.ok:
+        raise CatalogInvalid(loaded.problems)
+    assert loaded.departments is not None and loaded.centre is not None
+    matters = {m.id: m for m in (compile_matter(src.value) for src in loaded.matters)}
+    calendar = loaded.calendar.value if loaded.calendar is not None else {}
+    return Catalog(compile_centre(loaded.centre.value),
+                   compile_departments(loaded.departments.value), matters, calendar)
+
+
+def load_matter(ref: str, catalog_dir: Path) -> MatterSpec:
+    """A matter by id from the catalog, or from a matter file path."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        loaded = read_files([path])
+        if not loaded.ok:
+            raise CatalogInvalid(loaded.problems)
+        return compile_matter(loaded.matters[0].value)
+    catalog = load_catalog(catalog_dir)
+    if ref not in catalog.matters:
+        raise UnknownMatter(f"no matter '{ref}' in {catalog_dir}"
+                            f"{did_you_mean(ref, catalog.matters)}")
+    return catalog.matters[ref]

@@ -1,0 +1,124 @@
+"""Turn a checked matter document (plain dicts) into an immutable ``MatterSpec``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from builder.spec import (
+    At,
+    Centre,
+    Certificate,
+    Department,
+    Fee,
+    Join,
+    Material,
+    MatterSpec,
+    Need,
+    OnTimeout,
+    Step,
+)
+
+
+def step_departments(raw: Mapping[str, Any]) -> tuple[str, ...]:
+    """The departments of a step document: ``department`` or ``departments``."""
+    if "departments" in raw:
+        return tuple(raw["departments"])
+    if "department" in raw:
+        return (raw["department"],)
+    return ()
+
+
+def need_of(raw: Any) -> Need:
+    """A ``needs`` entry: ``step_id`` or ``{step, at}``."""
+    if isinstance(raw, str):
+        return Need(raw)
+    return Need(raw["step"], At(raw.get("at", "finish")))
+
+
+def _certificate(raw: Any) -> Certificate | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return Certificate(raw)
+    return Certificate(raw["name"], raw.get("number"))
+
+
+def compile_step(raw: Mapping[str, Any]) -> Step:
+    """One step document to a ``Step``."""
+    return Step(
+        id=raw["id"],
+        name=raw["name"],
+        departments=step_departments(raw),
+        days=raw["days"],
+        preliminary_days=raw.get("preliminary_days"),
+        needs=tuple(need_of(n) for n in raw.get("needs", ())),
+        join=Join(raw.get("join", "all")),
+        when=raw.get("when"),
+        materials=tuple(raw.get("materials", ())),
+        form=raw.get("form"),
+        outputs=tuple(raw.get("outputs", ())),
+        reads=tuple(raw.get("reads", ())),
+        certificate=_certificate(raw.get("certificate")),
+        on_timeout=OnTimeout(raw.get("on_timeout", "none")),
+        reply_options=tuple(raw.get("reply_options", ())),
+        note=raw.get("note", ""),
+    )
+
+
+def compile_material(raw: Mapping[str, Any]) -> Material:
+    """One material document to a ``Material``."""
+    defaults = Material(id="", name="")
+    return Material(
+        id=raw["id"],
+        name=raw["name"],
+        required=raw.get("required", True),
+        when=raw.get("when"),
+        accept=tuple(raw.get("accept", defaults.accept)),
+        max_mb=raw.get("max_mb", defaults.max_mb),
+        deferrable=raw.get("deferrable", False),
+        copies=raw.get("copies", 1),
+        original=raw.get("original", False),
+        note=raw.get("note", ""),
+    )
+
+
+def compile_matter(raw: Mapping[str, Any]) -> MatterSpec:
+    """A checked matter document to its ``MatterSpec``."""
+    return MatterSpec(
+        id=raw["id"],
+        name=raw["name"],
+        version=raw.get("version", 1),
+        lead=raw["lead"],
+        time_limit=raw["time_limit"],
+        statutory_limit=raw["statutory_limit"],
+        notice=raw.get("notice", ""),
+        form=raw["form"],
+        ui=raw.get("ui", {}),
+        materials=tuple(compile_material(m) for m in raw.get("materials", ())),
+        steps=tuple(compile_step(s) for s in raw["steps"]),
+        conditions=raw.get("conditions", ""),
+        category=raw.get("category", ""),
+        fees=tuple(Fee(f["name"], f["amount"], f.get("basis", "")) for f in raw.get("fees", ())),
+        source=raw,
+    )
+
+
+def compile_departments(raw: Mapping[str, Any]) -> dict[str, Department]:
+    """``departments.yaml`` to departments by id."""
+    return {d["id"]: Department(d["id"], d["name"]) for d in raw.get("departments", ())}
+
+
+def compile_centre(raw: Mapping[str, Any]) -> Centre:
+    """``centre.yaml`` to ``Centre``."""
+    lights = raw.get("lights", {})
+    return Centre(
+        name=raw["name"],
+        case_prefix=raw["case_prefix"],
+        yellow_days=lights.get("yellow_days", 1.0),
+        yellow_fraction=lights.get("yellow_fraction", 0.2),
+        max_upload_mb=raw.get("max_upload_mb", 20),
+        address=raw.get("address", ""),
+        phone=raw.get("phone", ""),
+        hours=raw.get("hours", ""),
+    )

@@ -1,0 +1,166 @@
+"""The parallel plan of a matter: stages, earliest times, slack, critical path.
+
+Pure: a matter (and optionally the applicant's data) in, a ``Plan`` out. Times are
+working days counted from acceptance, computed with exact fractions so that 0.1 + 0.2
+days never turn a critical step into one with slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import networkx as nx
+
+from builder.spec import At, MatterSpec, Step
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    """When a step can run, in working days from acceptance."""
+
+    start: Fraction
+    finish: Fraction
+    latest_start: Fraction
+    stage: int
+
+    @property
+    def slack(self) -> Fraction:
+        """How long the step may slip without delaying the whole matter."""
+        return self.latest_start - self.start
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The computed plan of one matter version (optionally for one applicant's data)."""
+
+    matter: str
+    version: int
+    stages: tuple[tuple[str, ...], ...]
+    critical_path: tuple[str, ...]
+    parallel_days: Fraction
+    serial_days: Fraction
+    steps: Mapping[str, StepTiming]
+
+    @property
+    def saving_days(self) -> Fraction:
+        """Working days saved by running steps side by side."""
+        return self.serial_days - self.parallel_days
+
+    @property
+    def saving_percent(self) -> float:
+        """The saving as a share of the serial duration, in percent."""
+        if not self.serial_days:
+            return 0.0
+        return round(float(self.saving_days / self.serial_days) * 100, 1)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan object of CONTRACT.md."""
+        return {
+            "matter": self.matter,
+            "version": self.version,
+            "stages": [list(stage) for stage in self.stages],
+            "critical_path": list(self.critical_path),
+            "parallel_days": number(self.parallel_days),
+            "serial_days": number(self.serial_days),
+            "saving_days": number(self.saving_days),
+            "saving_percent": self.saving_percent,
+            "steps": {
+                step_id: {"start": number(t.start), "finish": number(t.finish),
+                          "slack": number(t.slack), "stage": t.stage}
+                for step_id, t in self.steps.items()
+            },
+        }
+
+
+def number(value: Fraction) -> int | float:
+    """A JSON number: an int when whole, else a float."""
+    if value.denominator == 1:
+        return int(value)
+    return float(value)
+
+
+def days(value: float | int) -> Fraction:
+    """Exact working days from a catalog number (0.1 stays one tenth)."""
+    if isinstance(value, int):
+        return Fraction(value)
+    return Fraction(repr(value))
+
+
+def needs_graph(steps: Iterable[Step]) -> nx.DiGraph:
+    """The ``needs`` graph over these steps; edges to steps not among them are dropped."""
+    steps = list(steps)
+    graph: nx.DiGraph = nx.DiGraph()
+    graph.add_nodes_from(step.id for step in steps)
+    graph.add_edges_from(
+        (need.step, step.id, {"at": need.at})
+        for step in steps for need in step.needs if need.step in graph
+    )
+    return graph
+
+
+def make_plan(matter: MatterSpec, data: Mapping[str, Any] | None = None) -> Plan:
+    """Plan ``matter``; with ``data``, steps whose ``when`` is false are left out."""
+    return plan_steps(matter.id, matter.version, matter.applicable_steps(data))
+
+
+def plan_steps(matter_id: str, version: int, steps: Iterable[Step]) -> Plan:
+    """Plan an acyclic set of steps (the builder has checked there is no cycle)."""
+    steps = tuple(steps)
+    order = {step.id: i for i, step in enumerate(steps)}
+    graph = needs_graph(steps)
+    duration = {step.id: days(step.days) for step in steps}
+    prelim = {step.id: days(step.preliminary_days or 0) for step in steps}
+
+    stages = tuple(tuple(sorted(gen, key=order.__getitem__))
+                   for gen in nx.topological_generations(graph))
+    stage_of = {step_id: i for i, stage in enumerate(stages) for step_id in stage}
+    topo = [step_id for stage in stages for step_id in stage]
+
+    def release(upstream: str, at: At) -> Fraction:
+        if at is At.PRELIMINARY:
+            return start[upstream] + prelim[upstream]
+        return start[upstream] + duration[upstream]
+
+    start: dict[str, Fraction] = {}
+    pred = graph.pred
+    for step_id in topo:
+        start[step_id] = max((release(u, edge["at"]) for u, edge in pred[step_id].items()),
+                             default=Fraction(0))
+    finish = {s: start[s] + duration[s] for s in topo}
+    parallel = max(finish.values(), default=Fraction(0))
+
+    latest: dict[str, Fraction] = {}
+    succ = graph.succ
+    for step_id in reversed(topo):
+        bound = parallel - duration[step_id]
+        for v, edge in succ[step_id].items():
+            lag = prelim[step_id] if edge["at"] is At.PRELIMINARY else duration[step_id]
+            bound = min(bound, latest[v] - lag)
+        latest[step_id] = bound
+
+    timings = {s: StepTiming(start[s], finish[s], latest[s], stage_of[s])
+               for s in sorted(topo, key=order.__getitem__)}
+    critical = _critical_path(topo, order, graph, start, finish, parallel, release)
+    return Plan(matter_id, version, stages, critical, parallel,
+                sum(duration.values(), Fraction(0)), timings)
+
+
+def _critical_path(topo: list[str], order: Mapping[str, int], graph: nx.DiGraph,
+                   start: Mapping[str, Fraction], finish: Mapping[str, Fraction],
+                   parallel: Fraction, release: Any) -> tuple[str, ...]:
+    ends = sorted((s for s in topo if finish[s] == parallel), key=order.__getitem__)
+    if not ends:
+        return ()
+    chain = [ends[0]]
+    while True:
+        current = chain[-1]
+        binding = sorted((u for u, edge in graph.pred[current].items()
+                          if release(u, edge["at"]) == start[current]),
+                         key=order.__getitem__)
+        if not binding:
+            break
+        chain.append(binding[0])
+    return tuple(reversed(chain))
