@@ -45,6 +45,7 @@ def _kind(path: Path) -> str:
 
 def _catalog_root(path: Path) -> Path | None:
     """The catalog folder a single file belongs to (where departments.yaml lives)."""
+    path = path.resolve()
     for folder in (path.parent, path.parent.parent):
         if (folder / "departments.yaml").is_file():
             return folder
@@ -98,7 +99,7 @@ def read_files(paths: Iterable[Path]) -> Loaded:
     departments: dict[str, Any] | None = None
     for path in paths:
         if not path.is_file():
-            loaded.problems.append(Problem(str(path), 1, 1, "no such file"))
+            loaded.problems.append(Problem(str(path), 1, 1, "no such file or folder"))
             continue
         _read(loaded, path)
         root = _catalog_root(path)

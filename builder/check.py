@@ -78,8 +78,7 @@ class MatterCheck:
         if self.departments is None or not isinstance(dept, str):
             return
         if dept not in self.departments:
-            self.error(path, f"{describe(path[:-1], self.doc) if len(path) > 1 else what}: "
-                             f"unknown department '{dept}'"
+            self.error(path, f"{what}: unknown department '{dept}'"
                              f"{did_you_mean(dept, self.departments)}")
 
     def unique(self, key: str, kind: str) -> dict[str, tuple[int, dict[str, Any]]]:
@@ -252,7 +251,9 @@ class MatterCheck:
     def reads(self, steps: Mapping[str, tuple[int, dict[str, Any]]], graph: nx.DiGraph) -> None:
         for step_id, (i, step) in steps.items():
             for j, ref in enumerate(_strings(step.get("reads"))):
-                up, _, out = ref.partition(".")
+                up, dot, out = ref.partition(".")
+                if not dot or not out:
+                    continue  # the meta-schema reports the form of the reference
                 path = ("steps", i, "reads", j)
                 name = f"step '{step_id}'"
                 if up not in steps:
@@ -280,12 +281,14 @@ class MatterCheck:
     def limits(self, steps: Mapping[str, tuple[int, dict[str, Any]]]) -> None:
         limit = self.doc.get("time_limit")
         compiled = []
-        for _, step in steps.values():
+        for step_id, (_, step) in steps.items():
             if not (_is_number(step.get("days")) and step["days"] > 0):
                 return
+            needs = step.get("needs")
             try:
                 compiled.append(compile_step({**step, "needs": [
-                    n for n in step.get("needs", []) if _valid_need(n, steps)]}))
+                    n for n in (needs if isinstance(needs, list) else [])
+                    if _valid_need(n, step_id, steps)]}))
             except (KeyError, TypeError, ValueError):
                 return
         plan = plan_steps(str(self.doc.get("id")), 1, compiled)
@@ -310,10 +313,10 @@ def _finished_before(graph: nx.DiGraph, up: str, step_id: str) -> bool:
                for v, edge in graph.succ[up].items())
 
 
-def _valid_need(entry: Any, steps: Mapping[str, Any]) -> bool:
+def _valid_need(entry: Any, step_id: str, steps: Mapping[str, Any]) -> bool:
     target = entry if isinstance(entry, str) else (
         entry.get("step") if isinstance(entry, dict) else None)
-    if not isinstance(target, str) or target not in steps:
+    if not isinstance(target, str) or target not in steps or target == step_id:
         return False
     if isinstance(entry, dict) and entry.get("at") == "preliminary":
         return _is_number(steps[target][1].get("preliminary_days"))

@@ -79,7 +79,8 @@ def _translate(src: Source, error: ValidationError) -> Iterator[Problem]:
                 continue
             hint = did_you_mean(key, allowed)
             valid = f"; valid keys: {', '.join(allowed)}" if allowed else ""
-            yield src.problem((*path, key), f"{where}: unknown key '{key}'{hint}{valid}",
+            owner = "" if where == "the document" else f"{where}: "
+            yield src.problem((*path, key), f"{owner}unknown key '{key}'{hint}{valid}",
                               key=True)
         return
     if keyword == "required" and isinstance(value, dict):
@@ -119,6 +120,8 @@ def _message(error: ValidationError) -> str:
         if expected == "^[a-z][a-z0-9-]*$":
             return (f"{_got(value)} is not a valid id: use lowercase letters, digits and '-', "
                     "starting with a letter")
+        if "\\." in str(expected):
+            return f"{_got(value)} must be STEP.OUTPUT, e.g. license.license_no"
         return f"{_got(value)} does not match the pattern {expected}"
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         words = {"minimum": "at least", "maximum": "at most",
@@ -147,7 +150,7 @@ def _one_of_message(error: ValidationError) -> str:
         return (f"a need must be a step id or {{step: ID, at: finish|preliminary}}, "
                 f"got {_got(value)}")
     if "certificate" in error.absolute_path:
-        return f"certificate must be a name or {{name: ..., number: OUTPUT}}, got {_got(value)}"
+        return f"must be a name or {{name: ..., number: OUTPUT}}, got {_got(value)}"
     if "holidays" in error.absolute_path:
         return f"a holiday must be {{date: D, name: ...}} or {{from: D, to: D, name: ...}}, " \
                f"got {_got(value)}"
@@ -160,9 +163,7 @@ def check_json_schema(src: Source, path: Path_, what: str) -> list[Problem]:
     for part in path:
         schema = schema[part]
     problems: list[Problem] = []
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
+    for exc in sorted(_META.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path))):
         inner = (*path, *exc.absolute_path)
         problems.append(src.problem(
             inner, f"{describe(path, src.value)}: {what} is not a valid JSON Schema: "
@@ -178,14 +179,17 @@ def check_json_schema(src: Source, path: Path_, what: str) -> list[Problem]:
 _JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 
 
-def _schema_message(error: SchemaError) -> str:
+_META = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+def _schema_message(error: ValidationError) -> str:
     if error.absolute_path and error.absolute_path[-1] == "type" and isinstance(
             error.instance, str):
         return (f"'{error.instance}' is not a type; use one of {', '.join(_JSON_TYPES)}"
                 f"{did_you_mean(error.instance, _JSON_TYPES)}")
-    best = best_match([error]) if not error.context else best_match(error.context)
+    best = best_match(error.context) if error.context else error
     where = "/".join(str(p) for p in error.absolute_path)
-    return f"{where + ': ' if where else ''}{_message(best)}"
+    return f"'{where}' {_message(best)}" if where else _message(best)
 
 
 def _refs(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:

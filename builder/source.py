@@ -60,6 +60,10 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in
+              ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+
+
 class _Builder:
     def __init__(self, src: Source, problems: list[Problem]) -> None:
         self.src = src
@@ -68,6 +72,12 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.src.positions[path] = _mark(node)
+        if node.tag not in _SAFE_TAGS:
+            line, col = _mark(node)
+            self.problems.append(Problem(self.src.file, line, col,
+                                         f"invalid YAML: the tag '{node.tag}' is not allowed "
+                                         "(only plain text, numbers, lists and mappings)"))
+            return None
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:

@@ -1,0 +1,90 @@
+"""Every invalid fixture produces exactly the messages in its .expected file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from builder import check_paths, load_catalog
+from builder.catalog import read_folder
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+INVALID = sorted((FIXTURES / "matters" / "invalid").glob("*.yaml"))
+VALID = sorted((FIXTURES / "matters" / "valid").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_matter_gives_exactly_its_expected_messages(path: Path) -> None:
+    expected = path.with_suffix(".expected").read_text(encoding="utf-8").splitlines()
+    got = [str(p).replace(f"{path}:", "FILE:", 1) for p in check_paths([path]).problems]
+    assert got == expected
+    assert any(p.is_error for p in check_paths([path]).problems)
+
+
+@pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
+def test_valid_matter_has_no_problem(path: Path) -> None:
+    assert [str(p) for p in check_paths([path]).problems] == []
+
+
+def test_every_invalid_fixture_is_paired_with_expected_messages() -> None:
+    assert INVALID, "no invalid fixtures found"
+    for path in INVALID:
+        assert path.with_suffix(".expected").is_file(), path
+
+
+def _catalog(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURES / "catalog", tmp_path / "catalog")
+    return tmp_path / "catalog"
+
+
+def test_fixture_catalog_loads(tmp_path: Path) -> None:
+    catalog = load_catalog(_catalog(tmp_path))
+    matter = catalog.matter("enterprise-establishment")
+    assert matter.step("site-check").departments == ("fire", "env")
+    assert catalog.centre.case_prefix == "CS"
+    assert set(catalog.departments) >= {"amr", "psb", "tax"}
+
+
+def test_project_catalog_is_clean() -> None:
+    loaded = read_folder(Path(__file__).parents[2] / "catalog")
+    assert [str(p) for p in loaded.problems if p.is_error] == []
+    assert len(loaded.matters) >= 4
+
+
+def test_problems_in_several_files_are_all_reported(tmp_path: Path) -> None:
+    folder = _catalog(tmp_path)
+    (folder / "centre.yaml").write_text("name: 中心\ncase_prefix: cs\nlight: {}\n", "utf-8")
+    bad = (FIXTURES / "matters" / "invalid" / "cycle.yaml").read_text("utf-8")
+    (folder / "matters" / "cycle.yaml").write_text(bad, "utf-8")
+    messages = [str(p) for p in read_folder(folder).problems]
+    assert any("centre.yaml:2:1: error: 'case_prefix'" in m for m in messages)
+    assert any("centre.yaml:3:1: error: unknown key 'light' (did you mean 'lights'?)" in m
+               for m in messages)
+    assert any("cycle.yaml:8:57: error: a cycle in needs" in m for m in messages)
+
+
+def test_missing_files_are_errors(tmp_path: Path) -> None:
+    messages = [str(p) for p in read_folder(tmp_path).problems]
+    assert f"{tmp_path}/departments.yaml:1:1: error: missing departments.yaml: every catalog " \
+           "needs one" in messages
+    assert f"{tmp_path}/matters:1:1: error: missing the matters/ folder" in messages
+
+
+def test_duplicate_departments_and_unknown_lead(tmp_path: Path) -> None:
+    folder = _catalog(tmp_path)
+    deps = (folder / "departments.yaml").read_text("utf-8")
+    (folder / "departments.yaml").write_text(deps + "  - {id: amr, name: 重复}\n", "utf-8")
+    messages = [str(p) for p in read_folder(folder).problems]
+    assert any("duplicate department id 'amr' (first defined on line 2)" in m for m in messages)
+
+
+def test_matter_id_must_be_unique_and_match_file(tmp_path: Path) -> None:
+    folder = _catalog(tmp_path)
+    text = (folder / "matters" / "enterprise-establishment.yaml").read_text("utf-8")
+    (folder / "matters" / "copy.yaml").write_text(text, "utf-8")
+    messages = [str(p) for p in read_folder(folder).problems]
+    assert any("copy.yaml:1:5: error: matter id 'enterprise-establishment' must equal its "
+               "file name 'copy'" in m for m in messages)
+    assert any("duplicate matter id 'enterprise-establishment'" in m for m in messages)
