@@ -6,6 +6,7 @@ Exit codes: 0 fine, 1 a problem with the input (an invalid catalog), 2 bad usage
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,10 @@ from builder import CatalogInvalid, UnknownMatter, check_paths, load_catalog, lo
 from builder.plan import make_plan
 from builder.svg import render_svg
 from builder.table import render_table
+from runtime.services.accounts import ROLES
+from runtime.services.container import Services
+from runtime.services.errors import ServiceError
+from runtime.settings import Settings, SettingsError
 
 
 def _print_problems(problems: Sequence[object]) -> None:
@@ -79,6 +84,93 @@ def _department_names(catalog_dir: Path) -> dict[str, str]:
     return {d.id: d.name for d in catalog.departments.values()}
 
 
+def _services(args: argparse.Namespace) -> Services | int:
+    settings = Settings.load({"data_dir": args.data_dir,
+                              "catalog_dir": getattr(args, "catalog", None)})
+    try:
+        return Services.open(settings)
+    except CatalogInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"onewindow: the catalog {settings.catalog_path} has errors; fix them first",
+              file=sys.stderr)
+        return 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``onewindow serve``: refuses to start on an invalid catalog."""
+    import uvicorn
+
+    from runtime.demo import create_demo_users, format_users
+    from runtime.web.app import create_app
+
+    try:
+        settings = Settings.load({"data_dir": args.data_dir, "catalog_dir": args.catalog,
+                                  "host": args.host, "port": args.port, "demo": args.demo})
+    except SettingsError as exc:
+        print(f"onewindow serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        services = Services.open(settings)
+    except CatalogInvalid as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("onewindow serve: not started: the catalog has errors", file=sys.stderr)
+        return 1
+    if settings.demo:
+        made = create_demo_users(services)
+        if made:
+            print(format_users(made), flush=True)
+    app = create_app(settings, services)
+    print(f"onewindow: serving {services.catalog.centre.name} on "
+          f"http://{settings.host}:{settings.port}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """``onewindow user add NAME --role ROLE``."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass(f"password for {args.name}: ")
+    else:
+        print("onewindow user add: no terminal to ask for the password; use --password-stdin",
+              file=sys.stderr)
+        return 2
+    services = _services(args)
+    if isinstance(services, int):
+        return services
+    try:
+        user = services.accounts.create_user(args.name, password, args.role,
+                                             department=args.department,
+                                             display_name=args.display_name or "")
+    except ServiceError as exc:
+        details = "; ".join(d["message"] for d in exc.details) or exc.message
+        print(f"onewindow user add: {details}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    print(f"created {user.role} {user.name}" + (f" ({user.department})" if user.department
+                                                  else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    """``onewindow token create NAME``: only the token on stdout."""
+    services = _services(args)
+    if isinstance(services, int):
+        return services
+    try:
+        print(services.accounts.create_token(args.name))
+    except ServiceError as exc:
+        print(f"onewindow token create: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -96,6 +188,35 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="print the plan JSON")
     plan.add_argument("--svg", metavar="FILE", help="also write the plan picture")
     plan.set_defaults(func=cmd_plan)
+
+    serve = sub.add_parser("serve", help="run the web app")
+    serve.add_argument("--catalog", default="catalog", metavar="DIR")
+    serve.add_argument("--data-dir", default="data", metavar="DIR")
+    serve.add_argument("--host", default="127.0.0.1", metavar="H")
+    serve.add_argument("--port", default=8000, type=int, metavar="P")
+    serve.add_argument("--demo", action="store_true",
+                       help="create demo users on first start and print their passwords")
+    serve.set_defaults(func=cmd_serve)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="user_command", required=True, metavar="COMMAND")
+    add = user.add_parser("add", help="add a user")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--department", metavar="ID")
+    add.add_argument("--display-name", metavar="TEXT")
+    add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--data-dir", default="data", metavar="DIR")
+    add.add_argument("--catalog", default="catalog", metavar="DIR")
+    add.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="token_command", required=True, metavar="COMMAND")
+    create = token.add_parser("create", help="print a new API token for a user")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--data-dir", default="data", metavar="DIR")
+    create.add_argument("--catalog", default="catalog", metavar="DIR")
+    create.set_defaults(func=cmd_token_create)
     return parser
 
 

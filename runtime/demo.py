@@ -1,0 +1,50 @@
+"""Demo users for a first start with ``--demo``: one per role and department."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from runtime.services.container import Services
+
+CREDENTIALS_FILE = "demo-users.txt"
+
+
+def create_demo_users(services: Services) -> list[tuple[str, str, str]] | None:
+    """Create the demo users unless users exist; returns (name, role label, password)."""
+    if services.store.list_users():
+        return None
+    accounts = services.accounts
+    made: list[tuple[str, str, str]] = []
+
+    def add(name: str, role: str, display: str, department: str | None = None) -> None:
+        password = secrets.token_urlsafe(9)
+        accounts.create_user(name, password, role, department=department, display_name=display)
+        made.append((name, display, password))
+
+    add("applicant", "applicant", "张三（申请人）")
+    add("window", "window", "综合窗口 李四")
+    for dept in services.catalog.departments.values():
+        add(f"dept-{dept.id}", "department", f"{dept.name}审批员", dept.id)
+    add("supervisor", "supervisor", "电子监察室 王五")
+    add("admin", "admin", "中心管理员")
+    _save(services.settings.data_path / CREDENTIALS_FILE, made)
+    return made
+
+
+def _save(path: Path, made: list[tuple[str, str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("# onewindow demo users (delete this file once you have noted them)\n")
+        for name, display, password in made:
+            out.write(f"{name}\t{password}\t{display}\n")
+
+
+def format_users(made: list[tuple[str, str, str]]) -> str:
+    """The table printed once on first start."""
+    width = max(len(n) for n, _, _ in made)
+    lines = ["Demo users (also saved in DATA_DIR/demo-users.txt, readable only by you):"]
+    lines += [f"  {name.ljust(width)}  {password}  {display}" for name, display, password in made]
+    return "\n".join(lines)

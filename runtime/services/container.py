@@ -1,0 +1,47 @@
+"""The services the web layer and the CLI call, built once from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from builder import Catalog, load_catalog
+from runtime.engine.calendar import CHINA_TZ, WorkCalendar
+from runtime.services.accounts import Accounts
+from runtime.settings import Settings
+from runtime.store import Store, TinyDBStore
+
+Clock = Callable[[], datetime]
+
+
+def china_now() -> datetime:
+    """The current time in China (UTC+8), to the second."""
+    return datetime.now(CHINA_TZ).replace(microsecond=0)
+
+
+@dataclass
+class Services:
+    """Everything a use case needs: settings, catalog, calendar, store, clock."""
+
+    settings: Settings
+    catalog: Catalog
+    calendar: WorkCalendar
+    store: Store
+    accounts: Accounts
+    clock: Clock = china_now
+
+    @classmethod
+    def open(cls, settings: Settings, *, store: Store | None = None,
+             clock: Clock = china_now) -> Services:
+        """Load the catalog (``CatalogInvalid`` stops start-up) and open the store."""
+        catalog = load_catalog(settings.catalog_path)
+        calendar = WorkCalendar.from_catalog(catalog.calendar)
+        if store is None:
+            store = TinyDBStore(settings.data_path / "store")
+        accounts = Accounts(store, catalog.departments, attempts=settings.login_attempts)
+        return cls(settings, catalog, calendar, store, accounts, clock)
+
+    def close(self) -> None:
+        """Flush and close the store."""
+        self.store.close()

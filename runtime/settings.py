@@ -1,0 +1,137 @@
+"""The app's settings: one documented table; unknown names are refused.
+
+Values come from ``create_app(settings)`` callers (the CLI) or ``ONEWINDOW_*``
+environment variables. ``docs/settings.md`` lists the same table; a test keeps the
+two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.names import did_you_mean
+
+
+class SettingsError(ValueError):
+    """An unknown setting, or a value of the wrong kind."""
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _positive(kind: Callable[[Any], float]) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        number = kind(value)
+        if number <= 0:
+            raise ValueError(f"must be greater than 0, got {value!r}")
+        return number
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default, help text and parser."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[Any], Any] = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "data", "Folder for the database, uploaded files and the secret key."),
+    Setting("catalog_dir", "catalog", "Catalog folder (departments, matters, centre, calendar)."),
+    Setting("host", "127.0.0.1", "Address to listen on."),
+    Setting("port", 8000, "Port to listen on.", _positive(int)),
+    Setting("max_upload_mb", 20.0, "Hard ceiling for one uploaded file, in MB; a material's "
+            "own max_mb may only be lower.", _positive(float)),
+    Setting("secret_key", "", "Key that signs session cookies; empty: generated on first start "
+            "and kept in DATA_DIR/secret_key."),
+    Setting("session_hours", 8.0, "How long a sign-in lasts, in hours.", _positive(float)),
+    Setting("secure_cookies", False, "Send cookies only over HTTPS (set behind a TLS proxy).",
+            _bool),
+    Setting("login_attempts", 5, "Failed sign-ins allowed per name and address in 15 minutes.",
+            _positive(int)),
+    Setting("demo", False, "Create demo users on first start and print their passwords.", _bool),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with ``Settings.load``."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, given: Mapping[str, Any] | None = None,
+             environ: Mapping[str, str] | None = None) -> Settings:
+        """Defaults, then ``ONEWINDOW_*`` environment variables, then ``given``."""
+        env = os.environ if environ is None else environ
+        raw: dict[str, Any] = {}
+        problems: list[str] = []
+        for key, value in env.items():
+            if key.startswith("ONEWINDOW_"):
+                name = key[len("ONEWINDOW_"):].lower()
+                if name not in _BY_NAME:
+                    problems.append(f"unknown setting {key}{did_you_mean(name, _BY_NAME)}")
+                raw[name] = value
+        for name, value in (given or {}).items():
+            if name not in _BY_NAME:
+                problems.append(f"unknown setting '{name}'{did_you_mean(name, _BY_NAME)}")
+            raw[name] = value
+        values: dict[str, Any] = {}
+        for setting in SETTINGS:
+            if setting.name not in raw or raw[setting.name] is None:
+                values[setting.name] = setting.default
+                continue
+            try:
+                values[setting.name] = setting.parse(raw[setting.name])
+            except (TypeError, ValueError) as exc:
+                problems.append(f"setting '{setting.name}': {exc}")
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return cls(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def data_path(self) -> Path:
+        """The data folder as a path."""
+        return Path(self.values["data_dir"])
+
+    @property
+    def catalog_path(self) -> Path:
+        """The catalog folder as a path."""
+        return Path(self.values["catalog_dir"])
+
+    def secret(self) -> str:
+        """The session-signing key: given, or read from / created in the data folder."""
+        if self.values["secret_key"]:
+            return str(self.values["secret_key"])
+        path = self.data_path / "secret_key"
+        if path.is_file():
+            return path.read_text(encoding="ascii").strip()
+        self.data_path.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(key + "\n")
+        return key

@@ -1,0 +1,60 @@
+"""``create_app(settings)``: the Starlette app from routes, middleware and handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from runtime.engine.errors import EngineError
+from runtime.services.container import Services
+from runtime.services.errors import ServiceError
+from runtime.settings import Settings
+from runtime.web import errors
+from runtime.web.auth import Authenticate
+from runtime.web.render import RUNTIME, make_templates
+from runtime.web.security import SecurityHeaders
+from runtime.web.views import account
+
+SESSION_COOKIE = "ow_session"
+
+
+def routes() -> list[BaseRoute]:
+    """Every route, grouped by role in small modules."""
+    return [
+        *account.routes,
+        Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
+    ]
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    """Build the app; opens the services from ``settings`` unless given."""
+    services = services or Services.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie=SESSION_COOKIE,
+                   max_age=int(settings.session_hours * 3600), same_site="lax",
+                   https_only=settings.secure_cookies),
+        Middleware(Authenticate),
+    ]
+    handlers = {ServiceError: errors.handle, EngineError: errors.handle,
+                HTTPException: errors.handle, Exception: errors.handle}
+    app = Starlette(routes=routes(), middleware=middleware,
+                    exception_handlers=handlers,  # type: ignore[arg-type]
+                    lifespan=lifespan)
+    app.state.services = services
+    app.state.templates = make_templates()
+    app.state.settings = settings
+    return app

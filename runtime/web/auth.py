@@ -1,0 +1,74 @@
+"""Who is asking: the session's user for HTML, the bearer token's user for the API."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from runtime.services.accounts import User
+from runtime.services.errors import Forbidden, NotAuthenticated
+
+
+class Authenticate:
+    """Sets ``request.state.user`` (or None) before any route runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            services = scope["app"].state.services
+            user: User | None = None
+            if scope["path"].startswith("/api/"):
+                auth = request.headers.get("authorization", "")
+                scheme, _, token = auth.partition(" ")
+                if scheme.lower() == "bearer" and token.strip():
+                    user = services.accounts.user_for_token(token.strip())
+            else:
+                uid = scope.get("session", {}).get("uid")
+                if uid:
+                    user = services.accounts.get(uid)
+                    if user is None:
+                        scope["session"].clear()
+            scope.setdefault("state", {})["user"] = user
+        await self.app(scope, receive, send)
+
+
+def current_user(request: Request) -> User:
+    """The signed-in user, or 401."""
+    user: User | None = request.state.user
+    if user is None:
+        raise NotAuthenticated("请先登录")
+    return user
+
+
+Endpoint = Callable[..., Awaitable[Any]]
+
+
+def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
+    """Route guard: signed in with one of ``roles`` (any role when none are given).
+
+    The services check again per case and task; this only keeps roles on their pages.
+    """
+    def decorate(endpoint: Endpoint) -> Endpoint:
+        @wraps(endpoint)
+        async def guarded(request: Request) -> Any:
+            user = current_user(request)
+            if roles and user.role not in roles:
+                raise Forbidden("您的角色无权访问此页面")
+            return await endpoint(request)
+        return guarded
+    return decorate
+
+
+def role_home(role: str) -> str:
+    """Where each role starts after signing in."""
+    return {"applicant": "/my/cases", "window": "/window", "department": "/tasks",
+            "supervisor": "/supervision", "admin": "/admin"}.get(role, "/")
+
+

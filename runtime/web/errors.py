@@ -1,0 +1,87 @@
+"""The one error handler: a Chinese page for HTML, a fragment for htmx, JSON for the API.
+
+No traceback ever reaches a user; unexpected errors are logged with an id the user
+can quote.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from runtime.engine.errors import EngineError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from runtime.services.errors import ServiceError
+from runtime.web.render import page
+
+log = logging.getLogger("onewindow.web")
+
+TITLES = {400: "提交的内容有误", 401: "请先登录", 403: "无权进行此操作", 404: "未找到",
+          405: "不支持的请求方式", 409: "当前状态不允许此操作", 413: "文件过大",
+          415: "文件类型不受支持", 429: "操作过于频繁", 500: "系统内部错误"}
+CODES = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_type",
+         429: "too_many_attempts", 500: "internal"}
+
+
+def _details(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for d in details:
+        pointer = d.get("pointer")
+        if pointer is None and "material" in d:
+            pointer = f"/materials/{d['material']}"
+        out.append({"pointer": pointer or "", "message": d.get("message", "")})
+    return out
+
+
+def describe(exc: Exception) -> tuple[int, str, str, list[dict[str, Any]]]:
+    """(status, code, Chinese message, details) for any exception."""
+    if isinstance(exc, ServiceError):
+        return exc.status, exc.code, exc.message, _details(exc.details)
+    if isinstance(exc, ValidationFailed):
+        return 400, "invalid", "提交的内容有误，请按提示修改", _details(exc.details)
+    if isinstance(exc, TransitionNotAllowed):
+        return 409, "conflict", f"当前状态不允许此操作（{exc.reason or exc.action}）", []
+    if isinstance(exc, NotPermitted):
+        return 403, "forbidden", f"无权进行此操作（{exc.reason}）", []
+    if isinstance(exc, EngineError):
+        status = getattr(exc, "status", 400)
+        return status, CODES.get(status, "invalid"), str(exc), []
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        return status, CODES.get(status, "error"), TITLES.get(status, str(exc.detail)), []
+    return 500, "internal", "系统内部错误", []
+
+
+async def handle(request: Request, exc: Exception) -> Response:
+    """Render ``exc`` for whoever asked: API client, htmx, or a browser."""
+    status, code, message, details = describe(exc)
+    if status >= 500:
+        incident = secrets.token_hex(4)
+        log.exception("unexpected error %s on %s %s", incident, request.method,
+                      request.url.path, exc_info=exc)
+        message = f"系统内部错误（事件编号 {incident}），请稍后重试或联系中心管理员"
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 and _is_api(request) else None
+    if _is_api(request):
+        return JSONResponse({"error": code, "message": message, "details": details},
+                            status_code=status, headers=headers)
+    if status == 401:
+        target = "/login?next=" + quote(request.url.path)
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+    context = {"status": status, "title": TITLES.get(status, "出错了"), "message": message,
+               "details": details}
+    if request.headers.get("hx-request") == "true":
+        return page(request, "partials/error.html", context, status=status,
+                    headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+    return page(request, "error.html", context, status=status)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")

@@ -1,0 +1,1 @@
+"""HTML views, one small module per role."""
