@@ -20,7 +20,7 @@ from runtime.web import errors
 from runtime.web.auth import Authenticate
 from runtime.web.render import RUNTIME, make_templates
 from runtime.web.security import SecurityHeaders
-from runtime.web.views import account
+from runtime.web.views import account, matters
 
 SESSION_COOKIE = "ow_session"
 
@@ -29,6 +29,7 @@ def routes() -> list[BaseRoute]:
     """Every route, grouped by role in small modules."""
     return [
         *account.routes,
+        *matters.routes,
         Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
     ]
 

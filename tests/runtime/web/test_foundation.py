@@ -142,3 +142,13 @@ def test_server_error_shows_an_incident_id_not_a_traceback(app, services) -> Non
         response = client.get("/boom")
     assert response.status_code == 500
     assert "系统内部错误" in response.text and "secret internals" not in response.text
+
+
+def test_notice_page_lists_materials_steps_limits_and_plan(client: TestClient) -> None:
+    response = client.get("/matters/enterprise-establishment")
+    assert response.status_code == 200
+    text = response.text
+    for expected in ("一次性告知", "申请材料", "承诺时限", "法定时限", "市场监督管理局", "<svg",
+                     "开始申请"):
+        assert expected in text, expected
+    assert client.get("/matters/nope").status_code == 404

@@ -1,0 +1,120 @@
+"""Browser tests: a real `onewindow serve` (uvicorn) on a free port, driven by Debian's
+Chromium through Playwright. Screenshots go to test-output/screenshots/<test>/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+ROOT = Path(__file__).parents[2]
+CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
+OUTPUT = Path(os.environ.get("ONEWINDOW_TEST_OUTPUT", ROOT / "test-output")) / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+@dataclass
+class Server:
+    """A running onewindow with its demo users' passwords."""
+
+    url: str
+    data_dir: Path
+    passwords: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """`onewindow serve --demo` on the project catalog, fresh data per test."""
+    port = _free_port()
+    data_dir = tmp_path / "data"
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runtime.cli", "serve", "--demo", "--port", str(port),
+         "--data-dir", str(data_dir), "--catalog", str(ROOT / "catalog")],
+        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("onewindow serve did not start: "
+                                   + (tmp_path / "server.log").read_text()) from None
+            time.sleep(0.2)
+    passwords = {}
+    for line in (data_dir / "demo-users.txt").read_text("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, password, _ = line.split("\t", 2)
+            passwords[name] = password
+    try:
+        yield Server(url, data_dir, passwords)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's package "
+                    "(apt-get install -y chromium) or set ONEWINDOW_CHROMIUM; .ci/run does this")
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
+    """Save a full-page screenshot: test-output/screenshots/<test>/<NN>-<name>.png."""
+    folder = OUTPUT / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    count = [0]
+
+    def shot(page: Page, name: str) -> Path:
+        count[0] += 1
+        path = folder / f"{count[0]:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+    return shot
+
+
+def sign_in(page: Page, server: Server, name: str) -> None:
+    """Sign in through the login form."""
+    page.goto(server.url + "/login")
+    page.fill("#name", name)
+    page.fill("#password", server.passwords[name])
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
