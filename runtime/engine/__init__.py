@@ -1,0 +1,102 @@
+"""The pure case/task state machine: documents and a compiled spec in, new documents out.
+
+No I/O and no clock: ``now`` and the working-day calendar are passed in; ids come
+from an injectable ``new_id``. See docs/engine.md.
+"""
+
+from runtime.engine.actor import SYSTEM, Actor
+from runtime.engine.calendar import CHINA_TZ, Deadline, Light, WorkCalendar
+from runtime.engine.case import answer_supplement, new_case, save_draft, submit, withdraw
+from runtime.engine.errors import (
+    EngineError,
+    NotPermitted,
+    SpecMismatch,
+    TransitionNotAllowed,
+    UnknownTask,
+    ValidationFailed,
+)
+from runtime.engine.events import SCHEMA_VERSION, new_id, replay
+from runtime.engine.states import (
+    CASE_TRANSITIONS,
+    CLOSED_CASE,
+    OPEN_TASK,
+    RUNNING_TASK,
+    TASK_TRANSITIONS,
+    CaseAction,
+    CaseStatus,
+    Role,
+    TaskAction,
+    TaskStatus,
+    Transition,
+)
+from runtime.engine.tasks import (
+    approve,
+    claim,
+    preliminary,
+    reject,
+    resume,
+    suspend,
+    transfer,
+    unclaim,
+    urge,
+)
+from runtime.engine.timing import light, tick
+from runtime.engine.window import (
+    accept,
+    deliver,
+    pre_review,
+    refuse,
+    request_supplement,
+    supply_deferred,
+)
+
+__all__ = [
+    "CASE_TRANSITIONS",
+    "CHINA_TZ",
+    "CLOSED_CASE",
+    "OPEN_TASK",
+    "RUNNING_TASK",
+    "SCHEMA_VERSION",
+    "SYSTEM",
+    "TASK_TRANSITIONS",
+    "Actor",
+    "CaseAction",
+    "CaseStatus",
+    "Deadline",
+    "EngineError",
+    "Light",
+    "NotPermitted",
+    "Role",
+    "SpecMismatch",
+    "TaskAction",
+    "TaskStatus",
+    "Transition",
+    "TransitionNotAllowed",
+    "UnknownTask",
+    "ValidationFailed",
+    "WorkCalendar",
+    "accept",
+    "answer_supplement",
+    "approve",
+    "claim",
+    "deliver",
+    "light",
+    "new_case",
+    "new_id",
+    "pre_review",
+    "preliminary",
+    "refuse",
+    "reject",
+    "replay",
+    "request_supplement",
+    "resume",
+    "save_draft",
+    "submit",
+    "supply_deferred",
+    "suspend",
+    "tick",
+    "transfer",
+    "unclaim",
+    "urge",
+    "withdraw",
+]

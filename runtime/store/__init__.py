@@ -1,0 +1,27 @@
+"""Storage: one `Store` interface, the durable `TinyDBStore` and the `MemoryStore`."""
+
+from runtime.store.base import (
+    CLOSED_CASE_STATUSES,
+    OPEN_TASK_STATUSES,
+    Conflict,
+    NotFound,
+    Store,
+    StoreError,
+    TaskRow,
+    WriteBatch,
+)
+from runtime.store.memory import MemoryStore
+from runtime.store.tinydb_store import TinyDBStore
+
+__all__ = [
+    "CLOSED_CASE_STATUSES",
+    "OPEN_TASK_STATUSES",
+    "Conflict",
+    "MemoryStore",
+    "NotFound",
+    "Store",
+    "StoreError",
+    "TaskRow",
+    "TinyDBStore",
+    "WriteBatch",
+]

@@ -26,7 +26,7 @@ async def notice(request: Request) -> Response:
     steps = [(s, describe_condition(s.when, matter.form), plan.steps[s.id])
              for s in matter.steps]
     # The SVG is built by builder.svg, which escapes every catalog text it includes.
-    picture = Markup(render_svg(matter, plan, departments))  # noqa: S704
+    picture = Markup(render_svg(matter, plan, departments))
     return page(request, "matter_notice.html", {
         "matter": matter, "departments": departments, "plan": plan, "materials": materials,
         "steps": steps, "picture": picture})
