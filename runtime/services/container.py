@@ -9,6 +9,10 @@ from datetime import datetime
 from builder import Catalog, load_catalog
 from runtime.engine.calendar import CHINA_TZ, WorkCalendar
 from runtime.services.accounts import Accounts
+from runtime.services.cases import Cases
+from runtime.services.files import Files
+from runtime.services.matters import Matters
+from runtime.services.tasks import Tasks
 from runtime.settings import Settings
 from runtime.store import Store, TinyDBStore
 
@@ -29,7 +33,11 @@ class Services:
     calendar: WorkCalendar
     store: Store
     accounts: Accounts
-    clock: Clock = china_now
+    matters: Matters
+    files: Files
+    cases: Cases
+    tasks: Tasks
+    clock: Clock
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -40,7 +48,12 @@ class Services:
         if store is None:
             store = TinyDBStore(settings.data_path / "store")
         accounts = Accounts(store, catalog.departments, attempts=settings.login_attempts)
-        return cls(settings, catalog, calendar, store, accounts, clock)
+        matters = Matters(catalog.matters.values())
+        files = Files(store, min(settings.max_upload_mb, catalog.centre.max_upload_mb), clock)
+        cases = Cases(store, matters, calendar, catalog.centre, clock)
+        tasks = Tasks(cases, catalog.centre.yellow_days, catalog.centre.yellow_fraction)
+        return cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
+                   clock)
 
     def close(self) -> None:
         """Flush and close the store."""

@@ -1,0 +1,297 @@
+"""Case use cases for applicants and the window, with authorisation.
+
+Every change reads the case inside one write batch, lets the pure engine compute the
+new case, and writes it back in the same batch: the store's single writer makes each
+use case atomic, and the case number (受理编号) is allocated in the batch that saves it,
+so numbers are unique and gap-free per day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from builder import Centre, MatterSpec
+from runtime import engine
+from runtime.engine.actor import Actor
+from runtime.engine.calendar import WorkCalendar
+from runtime.services.accounts import User
+from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
+from runtime.services.matters import Matters
+from runtime.store import Conflict as StoreConflict
+from runtime.store import Store, WriteBatch
+
+Document = dict[str, Any]
+STAFF_ROLES = ("window", "supervisor", "admin")
+OPEN_CASE = ("in_progress", "accepted")
+
+
+def actor_of(user: User) -> Actor:
+    """The engine's view of a user."""
+    return Actor(id=user.id, role=user.role, department=user.department, name=user.display_name)
+
+
+def can_see(user: User, case: Mapping[str, Any]) -> bool:
+    """Who may read a case: its applicant, the window, supervisors, admins, and a
+    department that has a task on it."""
+    if user.role in STAFF_ROLES:
+        return True
+    if user.role == "applicant":
+        return bool(case.get("applicant") == user.id)
+    if user.role == "department":
+        return any(t["department"] == user.department and t["status"] != "skipped"
+                   for t in case.get("tasks", ()))
+    return False
+
+
+def task_ids_for(case_id: str) -> Callable[[str], str]:
+    """Task ids carry their case id (``t_<case>-<n>``), so a task finds its case."""
+    counter = iter(range(1, 10_000))
+    return lambda prefix: f"t_{case_id.removeprefix('c_')}-{next(counter)}"
+
+
+def case_of_task(task_id: str) -> str:
+    """The case id inside a task id."""
+    if not task_id.startswith("t_") or "-" not in task_id:
+        raise NotFound("没有这个任务")
+    return "c_" + task_id[2:].rsplit("-", 1)[0]
+
+
+class Cases:
+    """Applicant and window use cases."""
+
+    def __init__(self, store: Store, matters: Matters, calendar: WorkCalendar, centre: Centre,
+                 clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.matters = matters
+        self.calendar = calendar
+        self.centre = centre
+        self.clock = clock
+
+    # -- reading ----------------------------------------------------------------
+
+    def spec(self, case: Mapping[str, Any]) -> MatterSpec:
+        """The matter version this case is pinned to."""
+        return self.matters.version(case["matter"], case["matter_version"])
+
+    def get(self, user: User, case_id: str) -> Document:
+        """A case the user may see (404 otherwise: its existence is not disclosed)."""
+        case = self.store.get_case(case_id)
+        if case is None or not can_see(user, case):
+            raise NotFound("没有这个办件，或您无权查看")
+        return self.refresh(case)
+
+    def by_number(self, user: User, number: str) -> Document:
+        """A case by its public number."""
+        case = self.store.get_case_by_number(number.strip())
+        if case is None or not can_see(user, case):
+            raise NotFound("没有这个受理编号的办件，或您无权查看")
+        return self.refresh(case)
+
+    def list(self, user: User, *, status: Iterable[str] | None = None, limit: int = 50,
+             offset: int = 0) -> list[Document]:
+        """Cases for the window and supervisors; an applicant's own cases."""
+        if user.role == "applicant":
+            return self.store.list_cases(status=status, applicant=user.id, limit=limit,
+                                         offset=offset)
+        if user.role not in STAFF_ROLES:
+            raise Forbidden("部门人员请通过任务列表查看办件")
+        return self.store.list_cases(status=status, limit=limit, offset=offset)
+
+    def count(self, user: User, *, status: Iterable[str] | None = None) -> int:
+        """How many cases ``list`` would show without a limit."""
+        if user.role == "applicant":
+            return self.store.count_cases(status=status, applicant=user.id)
+        if user.role not in STAFF_ROLES:
+            raise Forbidden("部门人员请通过任务列表查看办件")
+        return self.store.count_cases(status=status)
+
+    def refresh(self, case: Document) -> Document:
+        """Apply due timeouts (超时默许) when a running case is read."""
+        if case.get("status") not in OPEN_CASE:
+            return case
+        ticked = engine.tick(case, self.spec(case), self.clock(), self.calendar)
+        if ticked is case:
+            return case
+        with self.store.write() as tx:
+            fresh = tx.get_case(case["id"])
+            if fresh is None:
+                return case
+            ticked = engine.tick(fresh, self.spec(fresh), self.clock(), self.calendar)
+            if ticked is not fresh:
+                ticked["rev"] = tx.put_case(ticked, expected_rev=fresh.get("rev", 0))
+            return ticked
+
+    # -- the write path ---------------------------------------------------------
+
+    def change(self, user: User, case_id: str,
+               action: Callable[[Document, MatterSpec, WriteBatch], Document]) -> Document:
+        """Read, authorise, compute with the engine, write — in one batch."""
+        with self.store.write() as tx:
+            case = tx.get_case(case_id)
+            if case is None or not can_see(user, case):
+                raise NotFound("没有这个办件，或您无权查看")
+            new = action(case, self.spec(case), tx)
+            return self.put(tx, new, case.get("rev", 0))
+
+    @staticmethod
+    def put(tx: WriteBatch, case: Document, expected: int) -> Document:
+        try:
+            case["rev"] = tx.put_case(case, expected_rev=expected)
+        except StoreConflict as exc:
+            raise Conflict("该办件刚被他人更新，请刷新后重试") from exc
+        return case
+
+    def _check_files(self, user: User, matter: MatterSpec,
+                     materials: Mapping[str, Any] | None) -> None:
+        """Each referenced file exists, is the user's (or the window's), and fits its material."""
+        details = []
+        known = {m.id: m for m in matter.materials}
+        for material_id, file_ids in (materials or {}).items():
+            pointer = f"/materials/{material_id}"
+            spec = known.get(material_id)
+            if spec is None:
+                details.append({"pointer": pointer, "message": f"本事项没有材料“{material_id}”"})
+                continue
+            if not isinstance(file_ids, list) or not all(isinstance(f, str) for f in file_ids):
+                details.append({"pointer": pointer, "message": "材料须为已上传文件编号的列表"})
+                continue
+            for file_id in file_ids:
+                meta = self.store.get_file(file_id)
+                if meta is None or (meta.get("uploaded_by") != user.id and user.role != "window"):
+                    details.append({"pointer": pointer, "message": f"文件 {file_id} 不存在"})
+                elif meta["name"].rpartition(".")[2].lower() not in spec.accept:
+                    details.append({"pointer": pointer, "message":
+                                    f"“{spec.name}”只接受 {'、'.join(spec.accept).upper()} 格式"})
+                elif meta["size"] > spec.max_mb * 1024 * 1024:
+                    details.append({"pointer": pointer, "message":
+                                    f"“{spec.name}”单个文件不超过 {spec.max_mb:g} MB"})
+        if details:
+            raise Invalid("材料有误", details)
+
+    # -- applicant ----------------------------------------------------------------
+
+    def start(self, user: User, matter_id: str, *, data: Mapping[str, Any] | None = None,
+              materials: Mapping[str, Any] | None = None,
+              applicant: User | None = None) -> Document:
+        """A new draft; the window may start one for a walk-in ``applicant``."""
+        owner = self._owner(user, applicant)
+        matter = self.matters.current(matter_id)
+        self._check_files(user, matter, materials)
+        case = engine.new_case(matter, self._as_applicant(user, owner), self.clock(), data=data,
+                               materials=materials)
+        with self.store.write() as tx:
+            return self.put(tx, case, 0)
+
+    def _owner(self, user: User, applicant: User | None) -> User:
+        if user.role == "applicant" and applicant in (None, user):
+            return user
+        if user.role == "window" and applicant is not None and applicant.role == "applicant":
+            return applicant
+        if user.role == "window":
+            raise Invalid("窗口代为申请须指定申请人账号",
+                          [{"pointer": "/applicant", "message": "请指定申请人"}])
+        raise Forbidden("只有申请人或综合窗口可以提出申请")
+
+    def save(self, user: User, case_id: str, *, data: Mapping[str, Any] | None = None,
+             materials: Mapping[str, Any] | None = None) -> Document:
+        """Update a draft."""
+        def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
+            self._check_files(user, matter, materials)
+            owner = self._acting_applicant(user, case)
+            return engine.save_draft(case, matter, owner, self.clock(), data=data,
+                                     materials=materials)
+        return self.change(user, case_id, act)
+
+    @staticmethod
+    def _as_applicant(user: User, owner: User) -> Actor:
+        """The window works on a walk-in's case in the applicant's name; the event's
+        actor name says which window clerk typed it (窗口代录)."""
+        if owner is user:
+            return actor_of(user)
+        return Actor(id=owner.id, role="applicant", name=f"{user.display_name}（窗口代录）")
+
+    def _acting_applicant(self, user: User, case: Mapping[str, Any]) -> Actor:
+        if user.role == "window":
+            return Actor(id=case["applicant"], role="applicant",
+                         name=f"{user.display_name}（窗口代录）")
+        return actor_of(user)
+
+    def submit(self, user: User, case_id: str) -> Document:
+        """Submit a draft (validated against the form and the material list)."""
+        return self.change(user, case_id, lambda case, matter, _: engine.submit(
+            case, matter, self._acting_applicant(user, case), self.clock()))
+
+    def apply(self, user: User, matter_id: str, data: Mapping[str, Any],
+              materials: Mapping[str, Any], applicant: User | None = None) -> Document:
+        """Create and submit in one go (the API's ``POST /cases``); nothing is kept on error."""
+        owner = self._owner(user, applicant)
+        matter = self.matters.current(matter_id)
+        self._check_files(user, matter, materials)
+        now = self.clock()
+        actor = self._as_applicant(user, owner)
+        case = engine.new_case(matter, actor, now, data=data, materials=materials)
+        case = engine.submit(case, matter, actor, now)
+        with self.store.write() as tx:
+            return self.put(tx, case, 0)
+
+    def withdraw(self, user: User, case_id: str, reason: str = "") -> Document:
+        """The applicant withdraws (撤回)."""
+        return self.change(user, case_id, lambda case, matter, _: engine.withdraw(
+            case, matter, actor_of(user), self.clock(), reason))
+
+    def answer_supplement(self, user: User, case_id: str, *,
+                          data: Mapping[str, Any] | None = None,
+                          materials: Mapping[str, Any] | None = None) -> Document:
+        """Correct exactly what the supplement notice asked for."""
+        def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
+            self._check_files(user, matter, materials)
+            return engine.answer_supplement(case, matter, self._acting_applicant(user, case),
+                                            self.clock(), data=data, materials=materials)
+        return self.change(user, case_id, act)
+
+    # -- window -------------------------------------------------------------------
+
+    def pre_review(self, user: User, case_id: str, note: str) -> Document:
+        """Record the window's pre-review opinion (预审)."""
+        return self.change(user, case_id, lambda case, matter, _: engine.pre_review(
+            case, matter, actor_of(user), self.clock(), note))
+
+    def accept(self, user: User, case_id: str, *, deferred: Sequence[str] = ()) -> Document:
+        """Accept (受理): number the case and start every first step in parallel."""
+        def act(case: Document, matter: MatterSpec, tx: WriteBatch) -> Document:
+            now = self.clock()
+            day = now.strftime("%Y%m%d")
+            key = f"{self.centre.case_prefix}{day}"
+            # Engine errors abort the batch, so a refused acceptance consumes no number.
+            number = f"{key}{tx.next_sequence(key):04d}"
+            return engine.accept(case, matter, actor_of(user), now, number=number,
+                                 calendar=self.calendar, deferred=tuple(deferred),
+                                 new_id=task_ids_for(case["id"]))
+        return self.change(user, case_id, act)
+
+    def request_supplement(self, user: User, case_id: str,
+                           items: Sequence[Mapping[str, Any]]) -> Document:
+        """One supplement notice listing every item to correct (一次性告知补正)."""
+        return self.change(user, case_id, lambda case, matter, _: engine.request_supplement(
+            case, matter, actor_of(user), self.clock(), items))
+
+    def refuse(self, user: User, case_id: str, reason: str) -> Document:
+        """Refuse to accept (不予受理), with the reason."""
+        return self.change(user, case_id, lambda case, matter, _: engine.refuse(
+            case, matter, actor_of(user), self.clock(), reason))
+
+    def supply_deferred(self, user: User, case_id: str, material: str,
+                        file_ids: Sequence[str]) -> Document:
+        """A deferred material (容缺) arrives."""
+        def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
+            self._check_files(user, matter, {material: list(file_ids)})
+            return engine.supply_deferred(case, matter, actor_of(user), self.clock(), material,
+                                          file_ids)
+        return self.change(user, case_id, act)
+
+    def deliver(self, user: User, case_id: str) -> Document:
+        """Hand over the outcome and every certificate (出件)."""
+        return self.change(user, case_id, lambda case, matter, _: engine.deliver(
+            case, matter, actor_of(user), self.clock()))

@@ -1,0 +1,162 @@
+"""Department use cases (部门): the task list and every action on a task, with authorisation.
+
+A department sees and acts on its own department's tasks only; a task of another
+department is answered as "not found". Supervisors may read every task and urge
+(督办) late ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from builder import MatterSpec
+from runtime import engine
+from runtime.services.accounts import User
+from runtime.services.cases import Cases, actor_of, case_of_task
+from runtime.services.errors import Forbidden, Invalid, NotFound
+from runtime.store import WriteBatch
+
+Document = dict[str, Any]
+READERS = ("supervisor", "window", "admin")
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task with its case summary and its deadline light."""
+
+    task: Mapping[str, Any]
+    case: Mapping[str, Any]
+    light: str | None
+
+
+def find_task(case: Mapping[str, Any], task_id: str) -> Mapping[str, Any]:
+    """The task with this id in the case (NotFound otherwise)."""
+    for task in case.get("tasks", ()):
+        if task["id"] == task_id:
+            return task
+    raise NotFound("没有这个任务")
+
+
+class Tasks:
+    """Department and supervision actions on tasks."""
+
+    def __init__(self, cases: Cases, yellow_days: float, yellow_fraction: float) -> None:
+        self.cases = cases
+        self.store = cases.store
+        self.yellow = (yellow_days, yellow_fraction)
+
+    def light(self, task: Mapping[str, Any]) -> str | None:
+        """green / yellow / red for a running task, None otherwise."""
+        return engine.light(task, self.cases.clock(), self.cases.calendar, *self.yellow)
+
+    def worklist(self, user: User, *, status: Iterable[str] | None = None, limit: int = 50,
+                 offset: int = 0) -> list[TaskView]:
+        """The user's department's tasks, most urgent first."""
+        department = self._department(user)
+        rows = self.store.list_tasks(department=department, status=status, limit=limit,
+                                     offset=offset)
+        return [TaskView(row.task, row.case, self.light(row.task)) for row in rows]
+
+    def count(self, user: User, *, status: Iterable[str] | None = None) -> int:
+        """How many tasks ``worklist`` would list without a limit."""
+        return self.store.count_tasks(department=self._department(user), status=status)
+
+    @staticmethod
+    def _department(user: User) -> str:
+        if user.role != "department" or not user.department:
+            raise Forbidden("只有部门审批人员有任务列表")
+        return user.department
+
+    def get(self, user: User, task_id: str) -> tuple[Document, Mapping[str, Any]]:
+        """(case, task) for a task the user may see."""
+        case = self.store.get_case(case_of_task(task_id))
+        if case is None:
+            raise NotFound("没有这个任务")
+        task = find_task(case, task_id)
+        self._check_reader(user, task)
+        case = self.cases.refresh(case)
+        return case, find_task(case, task_id)
+
+    @staticmethod
+    def _check_reader(user: User, task: Mapping[str, Any]) -> None:
+        if user.role == "department" and task["department"] == user.department:
+            return
+        if user.role in READERS:
+            return
+        raise NotFound("没有这个任务")
+
+    def _act(self, user: User, task_id: str,
+             action: Callable[[Document, MatterSpec, WriteBatch], Document]) -> Document:
+        with self.store.write() as tx:
+            case = tx.get_case(case_of_task(task_id))
+            if case is None:
+                raise NotFound("没有这个任务")
+            task = find_task(case, task_id)
+            self._check_reader(user, task)
+            if user.role != "department":
+                raise Forbidden("只有本部门审批人员可以办理此任务")
+            new = action(case, self.cases.spec(case), tx)
+            return self.cases.put(tx, new, case.get("rev", 0))
+
+    def claim(self, user: User, task_id: str) -> Document:
+        """Claim (签收) a ready task."""
+        return self._act(user, task_id, lambda c, m, _: engine.claim(
+            c, m, actor_of(user), self.cases.clock(), task_id))
+
+    def unclaim(self, user: User, task_id: str) -> Document:
+        """Give a claimed task back to the department's list."""
+        return self._act(user, task_id, lambda c, m, _: engine.unclaim(
+            c, m, actor_of(user), self.cases.clock(), task_id))
+
+    def transfer(self, user: User, task_id: str, to_user: str) -> Document:
+        """Hand a claimed task to a colleague of the same department (转办)."""
+        target = self.store.get_user(to_user) or self.store.get_user_by_name(to_user)
+        if target is None or target.get("role") != "department" or \
+                target.get("department") != user.department or not target.get("active", True):
+            raise Invalid("只能转给本部门的审批人员",
+                          [{"pointer": "/to_user", "message": "请选择本部门的审批人员"}])
+        return self._act(user, task_id, lambda c, m, _: engine.transfer(
+            c, m, actor_of(user), self.cases.clock(), task_id, target["id"]))
+
+    def preliminary(self, user: User, task_id: str, opinion: str) -> Document:
+        """Give the preliminary opinion (初审意见): releases staged steps."""
+        return self._act(user, task_id, lambda c, m, _: engine.preliminary(
+            c, m, actor_of(user), self.cases.clock(), task_id, opinion,
+            calendar=self.cases.calendar))
+
+    def approve(self, user: User, task_id: str, *, data: Mapping[str, Any] | None = None,
+                opinion: str = "", reply: str | None = None) -> Document:
+        """Approve with the step's form data; its outputs reach the later steps."""
+        return self._act(user, task_id, lambda c, m, _: engine.approve(
+            c, m, actor_of(user), self.cases.clock(), task_id, calendar=self.cases.calendar,
+            data=data, opinion=opinion, reply=reply))
+
+    def reject(self, user: User, task_id: str, reason: str, reply: str | None = None) -> Document:
+        """Reject with a reason; every dependent step is cancelled."""
+        return self._act(user, task_id, lambda c, m, _: engine.reject(
+            c, m, actor_of(user), self.cases.clock(), task_id, reason, reply=reply))
+
+    def suspend(self, user: User, task_id: str, reason: str) -> Document:
+        """Stop the clock for a special procedure (特别程序)."""
+        return self._act(user, task_id, lambda c, m, _: engine.suspend(
+            c, m, actor_of(user), self.cases.clock(), task_id, reason))
+
+    def resume(self, user: User, task_id: str) -> Document:
+        """Restart the clock; the suspended working time is added to the deadline."""
+        return self._act(user, task_id, lambda c, m, _: engine.resume(
+            c, m, actor_of(user), self.cases.clock(), task_id, calendar=self.cases.calendar))
+
+    def urge(self, user: User, task_id: str, note: str) -> Document:
+        """A supervisor urges (督办) a task; the department sees the note on its list."""
+        if user.role != "supervisor":
+            raise Forbidden("只有电子监察人员可以督办")
+        with self.store.write() as tx:
+            case = tx.get_case(case_of_task(task_id))
+            if case is None:
+                raise NotFound("没有这个任务")
+            find_task(case, task_id)
+            new = engine.urge(case, self.cases.spec(case), actor_of(user), self.cases.clock(),
+                              task_id, note)
+            return self.cases.put(tx, new, case.get("rev", 0))
