@@ -19,8 +19,8 @@ from runtime.settings import Settings
 from runtime.web import errors
 from runtime.web.auth import Authenticate
 from runtime.web.render import RUNTIME, make_templates
-from runtime.web.security import SecurityHeaders
-from runtime.web.views import account, matters
+from runtime.web.security import CsrfProtect, SecurityHeaders
+from runtime.web.views import account, applicant, cases, matters
 
 SESSION_COOKIE = "ow_session"
 
@@ -30,6 +30,8 @@ def routes() -> list[BaseRoute]:
     return [
         *account.routes,
         *matters.routes,
+        *applicant.routes,
+        *cases.routes,
         Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
     ]
 
@@ -49,11 +51,12 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
                    max_age=int(settings.session_hours * 3600), same_site="lax",
                    https_only=settings.secure_cookies),
         Middleware(Authenticate),
+        Middleware(CsrfProtect),
     ]
     handlers = {ServiceError: errors.handle, EngineError: errors.handle,
                 HTTPException: errors.handle, Exception: errors.handle}
     app = Starlette(routes=routes(), middleware=middleware,
-                    exception_handlers=handlers,  # type: ignore[arg-type]
+                    exception_handlers=handlers,
                     lifespan=lifespan)
     app.state.services = services
     app.state.templates = make_templates()

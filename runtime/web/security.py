@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.services.errors import Forbidden
+from runtime.services.errors import Forbidden, Invalid, TooLarge
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "_csrf"
@@ -38,16 +37,84 @@ def _matches(request: Request, given: str | None) -> bool:
     return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
 
 
-async def checked_form(request: Request, *, max_files: int = 20,
-                       max_part_mb: float = 1) -> FormData:
-    """The posted form after the CSRF check (403 ``Forbidden`` without a valid token)."""
-    header_ok = _matches(request, request.headers.get(CSRF_HEADER))
-    form = await request.form(max_files=max_files, max_fields=2000,
-                              max_part_size=int(max_part_mb * 1024 * 1024))
-    field = form.get(CSRF_FIELD)
-    if not header_ok and not _matches(request, field if isinstance(field, str) else None):
-        raise Forbidden("页面已过期或请求来源不明（缺少有效的 CSRF 令牌），请刷新页面后重试")
+async def checked_form(request: Request) -> FormData:
+    """The posted form, already parsed and CSRF-checked by ``CsrfProtect``."""
+    form = request.scope.get("state", {}).get("form")
+    if form is None:
+        raise Forbidden("缺少有效的 CSRF 令牌")
     return form
+
+
+class CsrfProtect:
+    """Checks the CSRF token of every state-changing HTML request before any route runs.
+
+    The body is parsed here (once) so the form field can be checked; the route reads the
+    parsed form from ``checked_form``. The whole body is capped, so an oversize upload is
+    refused with 413 before it fills the disk.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS or \
+                scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        services = scope["app"].state.services
+        limit_mb = services.files.max_mb
+        cap = int((limit_mb * MAX_FILES + 1) * 1024 * 1024)
+        request = Request(scope, _capped(receive, cap))
+        try:
+            form = await request.form(max_files=MAX_FILES, max_fields=2000,
+                                      max_part_size=1024 * 1024)
+        except _BodyTooLarge:
+            await _reject(scope, receive, send, TooLarge(
+                f"提交的内容超过 {limit_mb * MAX_FILES:g} MB 的上限"))
+            return
+        except MultiPartException as exc:
+            await _reject(scope, receive, send, Invalid(f"提交的表单无法解析：{exc.message}"))
+            return
+        field = form.get(CSRF_FIELD)
+        given = request.headers.get(CSRF_HEADER) or (field if isinstance(field, str) else None)
+        if not _matches(request, given):
+            await _reject(scope, receive, send, Forbidden(
+                "页面已过期或请求来源不明（缺少有效的 CSRF 令牌），请刷新页面后重试"))
+            return
+        scope.setdefault("state", {})["form"] = form
+        await self.app(scope, _empty_body, send)
+
+
+MAX_FILES = 20
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _capped(receive: Receive, cap: int) -> Receive:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > cap:
+                raise _BodyTooLarge
+        return message
+    return counted
+
+
+async def _empty_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _reject(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    from runtime.web.errors import handle  # errors renders pages, which import this module
+
+    response = await handle(Request(scope, receive), exc)
+    await response(scope, receive, send)
 
 
 def login_session(request: Request, user_id: str) -> None:
@@ -55,9 +122,6 @@ def login_session(request: Request, user_id: str) -> None:
     request.session.clear()
     request.session["uid"] = user_id
     request.session["csrf"] = secrets.token_urlsafe(32)
-
-
-Handler = Callable[[Request], Awaitable[Any]]
 
 
 class SecurityHeaders:

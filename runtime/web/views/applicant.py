@@ -1,0 +1,184 @@
+"""The applicant's side: apply with the generated form, check answers, submit, track."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from builder import MatterSpec
+from runtime import forms
+from runtime.engine.errors import ValidationFailed
+from runtime.services.errors import Forbidden, Invalid
+from runtime.web.auth import current_user, requires
+from runtime.web.formpage import check, form_context, read_post, uploaded_meta
+from runtime.web.render import flash, page
+from runtime.web.security import checked_form
+
+EDITABLE = ("draft",)
+
+
+def _services(request: Request) -> Any:
+    return request.app.state.services
+
+
+def _edit_page(request: Request, matter: MatterSpec, case: dict[str, Any] | None,
+               data: dict[str, Any], materials: dict[str, list[str]],
+               errors: list[forms.FieldError], status: int = 200) -> Response:
+    context = form_context(request, matter, data, materials, errors)
+    base = f"/forms/{matter.id}/{matter.version}"
+    context.update({
+        "case": case,
+        "action_url": f"/my/cases/{case['id']}/edit" if case else f"/apply/{matter.id}",
+        "live_url": f"{base}/live", "row_url": f"{base}/row",
+    })
+    return page(request, "apply_form.html", context, status=status)
+
+
+@requires("applicant")
+async def apply(request: Request) -> Response:
+    """A blank application form; the first post creates the draft."""
+    services = _services(request)
+    matter = services.matters.current(request.path_params["matter_id"])
+    if request.method == "GET":
+        return _edit_page(request, matter, None, forms.defaults(matter.form), {}, [])
+    user = current_user(request)
+    form = await checked_form(request)
+    posted = await read_post(request, form, matter, user, {})
+    case = services.cases.start(user, matter.id, data=posted.data, materials=posted.materials)
+    return await _after_save(request, matter, case, posted)
+
+
+@requires("applicant")
+async def edit(request: Request) -> Response:
+    """Continue a draft."""
+    services = _services(request)
+    user = current_user(request)
+    case = services.cases.get(user, request.path_params["case_id"])
+    matter = services.cases.spec(case)
+    if case["status"] not in EDITABLE:
+        return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
+    if request.method == "GET":
+        return _edit_page(request, matter, case, case["data"], case["materials"], [])
+    form = await checked_form(request)
+    posted = await read_post(request, form, matter, user, case["materials"])
+    case = services.cases.save(user, case["id"], data=posted.data, materials=posted.materials)
+    return await _after_save(request, matter, case, posted)
+
+
+async def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any],
+                      posted: Any) -> Response:
+    if posted.errors:  # an upload was refused: say so next to its control, keep the rest
+        return _edit_page(request, matter, case, case["data"], case["materials"],
+                          posted.errors, status=posted.status)
+    if posted.action == "review":
+        errors = check(request, matter, case["data"], case["materials"])
+        if errors:
+            return _edit_page(request, matter, case, case["data"], case["materials"], errors,
+                              status=400)
+        return RedirectResponse(f"/my/cases/{case['id']}/review", status_code=303)
+    if posted.action == "row":
+        return _edit_page(request, matter, case, case["data"], case["materials"], [])
+    flash(request, "草稿已保存，可随时回来继续填写。")
+    return RedirectResponse(f"/my/cases/{case['id']}/edit", status_code=303)
+
+
+@requires("applicant")
+async def review(request: Request) -> Response:
+    """Check your answers (核对信息), declare, submit."""
+    services = _services(request)
+    user = current_user(request)
+    case = services.cases.get(user, request.path_params["case_id"])
+    matter = services.cases.spec(case)
+    if case["status"] not in EDITABLE:
+        return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
+    errors = check(request, matter, case["data"], case["materials"])
+    if errors:
+        return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
+    return page(request, "apply_review.html", {
+        "case": case, "matter": matter,
+        "fields": forms.build_fields(matter.form, matter.ui, case["data"]),
+        "uploads": forms.build_uploads(matter.materials, case["data"],
+                                       uploaded_meta(request, case["materials"])),
+        "declare_error": ""})
+
+
+@requires("applicant")
+async def submit(request: Request) -> Response:
+    """Submit after the declaration is ticked."""
+    services = _services(request)
+    user = current_user(request)
+    form = await checked_form(request)
+    case = services.cases.get(user, request.path_params["case_id"])
+    matter = services.cases.spec(case)
+    if form.get("declare") != "yes":
+        return page(request, "apply_review.html", {
+            "case": case, "matter": matter,
+            "fields": forms.build_fields(matter.form, matter.ui, case["data"]),
+            "uploads": forms.build_uploads(matter.materials, case["data"],
+                                           uploaded_meta(request, case["materials"])),
+            "declare_error": "请确认承诺声明后再提交"}, status=400)
+    try:
+        services.cases.submit(user, case["id"])
+    except ValidationFailed as exc:
+        errors = [forms.FieldError(d.get("pointer") or f"/materials/{d.get('material')}", "",
+                                   d["message"]) for d in exc.details]
+        return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
+    flash(request, "申请已提交，请等待综合窗口受理。")
+    return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
+
+
+async def live(request: Request) -> Response:
+    """htmx: re-render the form body for the posted answers (conditions show and hide)."""
+    user = current_user(request)
+    if user.role not in ("applicant", "window"):
+        raise Forbidden("无权访问")
+    matter = _services(request).matters.version(request.path_params["matter_id"],
+                                                int(request.path_params["version"]))
+    form = await checked_form(request)
+    data = forms.prune_hidden(matter.form, matter.ui, forms.parse(matter.form, form.multi_items()))
+    action = forms.row_action(form)
+    if action is not None:
+        data = forms.apply_row_action(matter.form, data, action)
+    context = form_context(request, matter, data, {}, [])
+    context["uploads_changed"] = context["shown_materials"] != form.get("_materials")
+    context["live_url"] = str(request.url.path)
+    context["row_url"] = str(request.url.path).replace("/live", "/row")
+    return page(request, "partials/form_body.html", context)
+
+
+async def add_row(request: Request) -> Response:
+    """htmx: one new row of a repeatable section."""
+    user = current_user(request)
+    if user.role not in ("applicant", "window"):
+        raise Forbidden("无权访问")
+    matter = _services(request).matters.version(request.path_params["matter_id"],
+                                                int(request.path_params["version"]))
+    form = await checked_form(request)
+    data = forms.parse(matter.form, form.multi_items())
+    array = str(form.get("_add", ""))
+    current = data.get(array)
+    rows = current if isinstance(current, list) else []
+    index = len(rows)
+    try:
+        row = forms.build_row(matter.form, matter.ui, array, index, data)
+    except KeyError:
+        raise Invalid("没有这个可重复的部分", [{"pointer": f"/{array}", "message": "未知字段"}]) \
+            from None
+    fields = forms.build_fields(matter.form, matter.ui, {**data, array: [*rows, {}]})
+    section = next((f for f in fields if f.name == array), None)
+    return page(request, "partials/form_row.html", {
+        "row": row, "section": section, "live_url": str(request.url.path).replace("/row", "/live"),
+        "row_url": str(request.url.path)})
+
+
+routes = [
+    Route("/apply/{matter_id}", apply, methods=["GET", "POST"], name="apply"),
+    Route("/my/cases/{case_id}/edit", edit, methods=["GET", "POST"], name="edit_case"),
+    Route("/my/cases/{case_id}/review", review, name="review_case"),
+    Route("/my/cases/{case_id}/submit", submit, methods=["POST"], name="submit_case"),
+    Route("/forms/{matter_id}/{version:int}/live", live, methods=["POST"], name="form_live"),
+    Route("/forms/{matter_id}/{version:int}/row", add_row, methods=["POST"], name="form_row"),
+]
