@@ -8,6 +8,7 @@ order, so the plan may not rely on declaration order. Days are multiples of 0.25
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -151,7 +152,7 @@ def test_the_critical_path_is_a_zero_slack_chain_to_the_end(matter: MatterSpec) 
     by_id = {s.id: s for s in matter.steps}
     assert path and len(set(path)) == len(path)
     assert not by_id[path[0]].needs and plan.steps[path[0]].start == 0
-    for before, after in zip(path, path[1:], strict=False):
+    for before, after in itertools.pairwise(path):
         edges = [n.at for n in by_id[after].needs if n.step == before]
         assert edges, f"{before} -> {after} is not a needs edge"
         assert any(_release(plan, by_id[before], at) == plan.steps[after].start for at in edges)

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from runtime.services.container import Services
 from tests.runtime.web.conftest import csrf_of
-from tests.runtime.web.samples import ANSWERS, FILES, PDF, PNG, multipart_files
+from tests.runtime.web.samples import ANSWERS, FILES, PDF, multipart_files
 
 MATTER = "enterprise-establishment"
 
