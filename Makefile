@@ -16,10 +16,10 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+# First start: creates ./data, the demo users (printed once, also kept in
+# data/demo-users.txt) and serves http://127.0.0.1:8000.
 serve: $(STAMP)
-	$(BIN)/onewindow check catalog
-	@for m in catalog/matters/*.yaml; do $(BIN)/onewindow plan "$$m" --catalog catalog || exit 1; done
-	@echo "The web app is not built yet: this showed the catalog check and every plan."
+	$(BIN)/onewindow serve --demo --catalog catalog --data-dir data
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

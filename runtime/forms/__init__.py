@@ -19,7 +19,7 @@ from runtime.forms.materials import (
 from runtime.forms.parse import apply_row_action, parse, row_action
 from runtime.forms.schema import defaults, field_id, pointer
 from runtime.forms.validate import validate
-from runtime.forms.visibility import hidden_paths, prune_hidden, visible_paths
+from runtime.forms.visibility import condition_fields, hidden_paths, prune_hidden, visible_paths
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -36,6 +36,7 @@ __all__ = [
     "build_fields",
     "build_row",
     "build_uploads",
+    "condition_fields",
     "defaults",
     "field_id",
     "hidden_paths",

@@ -94,6 +94,7 @@ class Field:
     max_items: int | None = None
     can_add: bool = False
     item_label: str = ""
+    live: bool = False  # a change re-renders the conditional parts of the form
 
     @property
     def help_id(self) -> str:
@@ -119,6 +120,7 @@ class _Ctx:
     data: Any
     errors: Mapping[str, str]
     prefix: str
+    live: frozenset[str] = frozenset()
 
     def name(self, parts: Sequence[Part]) -> str:
         return join(self.prefix, ".".join(str(p) for p in parts)) if parts else self.prefix
@@ -144,13 +146,17 @@ def build_fields(
     errors: Errors = None,
     *,
     prefix: str = "",
+    live: Iterable[str] = (),
 ) -> list[Field]:
     """The fields of a form for ``data`` (use ``defaults(schema)`` for a new form).
 
     ``errors`` are FieldErrors (or {pointer: message}); ``prefix`` namespaces the posted
-    names (``prefix.field``) when several forms share a page.
+    names (``prefix.field``) when several forms share a page; ``live`` names the
+    top-level fields whose change re-renders the conditional parts (see
+    ``condition_fields``).
     """
-    ctx = _Ctx(ui=ui, data=dict(data or {}), errors=_error_map(errors), prefix=prefix)
+    ctx = _Ctx(ui=ui, data=dict(data or {}), errors=_error_map(errors), prefix=prefix,
+               live=frozenset(live))
     return list(_object_fields(ctx, schema, ctx.data, [], "", shown=True, top=True))
 
 
@@ -262,6 +268,7 @@ def _field(
         visible=visible,
         condition=state.condition,
         error=ctx.errors.get(pointer(parts), ""),
+        live=len(parts) == 1 and str(parts[0]) in ctx.live,
     )
     if kind == "object":
         children = _object_fields(ctx, sub, value, parts, path, shown=visible, top=False)

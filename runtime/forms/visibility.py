@@ -12,7 +12,7 @@ So authors need not repeat an ``allOf: [{if, then: {required}}]`` as ``visible_w
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,3 +166,36 @@ def prune_hidden(schema: Schema, ui: Schema | None, data: Mapping[str, Any]) -> 
             removed = _remove(current, name.split(".")) or removed
         if not removed:
             return current
+
+
+def condition_fields(schema: Schema, ui: Schema | None,
+                     extra: Iterable[Schema | None] = ()) -> list[str]:
+    """Top-level fields that some condition reads: ``visible_when``, the form's own
+    ``if`` clauses, and ``extra`` conditions (e.g. materials' ``when``)."""
+    conditions: list[Any] = [hint.get("visible_when") for hint in ui_fields(ui).values()
+                             if isinstance(hint, Mapping)]
+    for block in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else []:
+        if isinstance(block, Mapping):
+            conditions.append(block.get("if"))
+    conditions.extend(extra)
+    names: list[str] = []
+    for condition in conditions:
+        for name in _read_names(condition):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _read_names(condition: Any) -> list[str]:
+    if not isinstance(condition, Mapping):
+        return []
+    names = list(condition.get("properties", {})) if isinstance(
+        condition.get("properties"), Mapping) else []
+    names += [n for n in condition.get("required", []) if isinstance(n, str)] if isinstance(
+        condition.get("required"), list) else []
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in condition.get(key, []) if isinstance(condition.get(key), list) else []:
+            names += _read_names(sub)
+    if isinstance(condition.get("not"), Mapping):
+        names += _read_names(condition["not"])
+    return names

@@ -95,10 +95,18 @@ def form_context(request: Request, matter: MatterSpec, data: Mapping[str, Any],
     """What the form templates need."""
     uploads = forms.build_uploads(matter.materials, data, uploaded_meta(request, materials),
                                   errors)
+    live = forms.condition_fields(matter.form, matter.ui, [m.when for m in matter.materials])
+    fields = forms.build_fields(matter.form, matter.ui, data, errors, live=live)
     return {
         "matter": matter,
-        "fields": forms.build_fields(matter.form, matter.ui, data, errors),
+        "fields": fields,
         "uploads": uploads,
         "shown_materials": ",".join(u.id for u in uploads),
+        "shown_fields": shown_fields(fields),
         "errors": errors,
     }
+
+
+def shown_fields(fields: list[forms.Field]) -> str:
+    """The conditional top-level fields now visible, as the page remembers them."""
+    return ",".join(f.name for f in fields if f.condition is not None and f.visible)

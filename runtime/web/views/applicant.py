@@ -143,9 +143,12 @@ async def live(request: Request) -> Response:
     if action is not None:
         data = forms.apply_row_action(matter.form, data, action)
     context = form_context(request, matter, data, {}, [])
+    before = set(str(form.get("_shown", "")).split(","))
+    after = set(context["shown_fields"].split(","))
+    context["changed"] = [f for f in context["fields"] if f.condition is not None
+                          and (f.name in before) != (f.name in after)]
     context["uploads_changed"] = context["shown_materials"] != form.get("_materials")
     context["live_url"] = str(request.url.path)
-    context["row_url"] = str(request.url.path).replace("/live", "/row")
     return page(request, "partials/form_body.html", context)
 
 

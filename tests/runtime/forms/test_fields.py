@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from runtime.forms import FieldError, build_fields, build_row, defaults, validate
+from runtime.forms import (
+    FieldError,
+    build_fields,
+    build_row,
+    condition_fields,
+    defaults,
+    validate,
+)
 from tests.runtime.forms.dom import Element, dom, macros, matter
 
 M = matter()
@@ -147,7 +154,7 @@ def test_build_row_renders_one_fragment_for_index() -> None:
     method = root.by_id("f-shareholders-3-contribution_method")
     assert [o.get("value") for o in method.find_all("option") if o.has("selected")] == ["货币"]
     remove = root.find("button", name="_remove")
-    assert remove.get("value") == "shareholders.3" and remove.get("hx-post") == "/live"
+    assert remove.get("value") == "shareholders.3" and remove.get("hx-post") is None
     with pytest.raises(KeyError):
         build_row(SCHEMA, UI, "company_name", 0)
 
@@ -164,12 +171,18 @@ def test_checkbox_has_hidden_false_companion_first() -> None:
         assert root.find("label", for_="f-agree").text() == "同意"
 
 
-def test_live_body_posts_on_change() -> None:
-    root = render(live_url="/live")
-    body = root.find("div", class_="form-body")
-    assert (body.get("hx-post"), body.get("hx-trigger"), body.get("hx-target")) == (
-        "/live", "change", "this")
-    assert "hx-post" not in render().find("div", class_="form-body").attrs
+def test_only_fields_that_conditions_read_post_live() -> None:
+    live = condition_fields(SCHEMA, UI)
+    assert "needs_seal" in live and "company_name" not in live
+    fields = build_fields(SCHEMA, UI, defaults(SCHEMA), None, live=live)
+    root = dom(macros().body(fields, live_url="/live"))
+    assert "hx-post" not in root.find("div", class_="form-body").attrs
+    for radio in root.find_all("input", name="needs_seal"):
+        assert (radio.get("hx-post"), radio.get("hx-trigger"), radio.get("hx-swap"),
+                radio.get("hx-include")) == ("/live", "change", "none", "closest form")
+    assert root.by_id("f-company_name").get("hx-post") is None
+    assert root.by_id("f-seal_count-wrap").get("data-field") == "seal_count"
+    assert "hx-post" not in str(render())
 
 
 def test_errors_are_tied_to_controls_and_summarised() -> None:

@@ -107,12 +107,20 @@ def test_conditional_field_is_required_only_when_shown(client: TestClient,
     assert "不该保留" not in client.get(location).text  # hidden answer cleared
 
 
-def test_live_rerender_shows_conditional_field(client: TestClient, applicant: str) -> None:
+def test_live_rerender_swaps_only_fields_whose_visibility_changed(client: TestClient,
+                                                                 applicant: str) -> None:
     response = client.post(f"/forms/{MATTER}/1/live",
-                           data={**ANSWERS, "has_pre_approval": "true"},
+                           data={**ANSWERS, "has_pre_approval": "true",
+                                 "_shown": "seal_count", "_materials": "x"},
                            headers={"X-CSRF-Token": applicant, "HX-Request": "true"})
     assert response.status_code == 200 and "<html" not in response.text
-    assert not re.search(r'data-field="pre_approval_name"[^>]*hidden', response.text)
+    html = response.text
+    assert re.search(r'id="f-pre_approval_name-wrap"[^>]*hx-swap-oob="true"', html)
+    assert not re.search(r'data-field="pre_approval_name"[^>]*hidden', html)
+    assert 'id="f-company_name-wrap"' not in html  # nothing being typed is replaced
+    assert 'id="uploads" hx-swap-oob="true"' in html and "登记前置许可文件" in html
+    assert 'value="seal_count,pre_approval_name"' in html or \
+        'value="pre_approval_name,seal_count"' in html
 
 
 def test_add_row_returns_one_row(client: TestClient, applicant: str) -> None:
