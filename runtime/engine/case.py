@@ -1,0 +1,166 @@
+"""Applicant actions: create, save, submit, answer a supplement notice, withdraw.
+
+Every action takes the case and returns a NEW case (the input is never modified).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from builder.spec import MatterSpec
+from runtime.engine.actor import Actor
+from runtime.engine.compiled import Compiled, compiled
+from runtime.engine.errors import ValidationFailed
+from runtime.engine.events import SCHEMA_VERSION, Document, Writer, clone, iso, new_id
+from runtime.engine.flow import cancel_open
+from runtime.engine.moves import check_case, move_case, spec_of
+from runtime.engine.states import CASE, CaseAction
+from runtime.engine.validation import (
+    Detail,
+    form_problems,
+    material_problem,
+    material_problems,
+    pointer,
+    problem,
+)
+
+
+def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
+             data: Mapping[str, Any] | None = None,
+             materials: Mapping[str, Any] | None = None,
+             new_id: Callable[[str], str] = new_id) -> Document:
+    """A draft case of ``matter`` for the applicant ``actor``."""
+    CASE.check(None, CaseAction.CREATE, actor.role)
+    spec = compiled(matter)
+    data, materials = _draft_input(spec, data or {}, materials or {})
+    at = iso(now)
+    w = Writer({}, at)
+    move_case(w, CaseAction.CREATE, actor)
+    fields: dict[str, Any] = {
+        "schema": SCHEMA_VERSION, "id": new_id("c_"), "number": None, "matter": matter.id,
+        "matter_version": matter.version, "applicant": actor.id, "holder": "",
+        "data": data, "materials": materials, "created_at": at, "submitted_at": None,
+        "accepted_at": None, "decided_at": None, "closed_at": None, "supplement": None,
+        "deferred": [], "outputs": {}, "certificates": [], "tasks": [], "notes": [],
+    }
+    for key, value in fields.items():
+        w.set([key], value)
+    return w.result()
+
+
+def save_draft(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
+               data: Mapping[str, Any] | None = None,
+               materials: Mapping[str, Any] | None = None) -> Document:
+    """Replace the draft's data and/or materials (checked only for shape and known ids)."""
+    spec = spec_of(case, matter)
+    check_case(case, CaseAction.SAVE_DRAFT, actor)
+    new_data, new_materials = _draft_input(
+        spec, case["data"] if data is None else data,
+        case["materials"] if materials is None else materials)
+    w = Writer(case, iso(now))
+    move_case(w, CaseAction.SAVE_DRAFT, actor)
+    if data is not None:
+        w.set(["data"], new_data)
+    if materials is not None:
+        w.set(["materials"], new_materials)
+    return w.result()
+
+
+def submit(case: Document, matter: MatterSpec, actor: Actor, now: datetime) -> Document:
+    """Submit the draft: data valid for the form, required materials present.
+
+    Required materials that are ``deferrable`` may be missing: the window decides at
+    acceptance whether to accept without them (容缺受理).
+    """
+    spec = spec_of(case, matter)
+    check_case(case, CaseAction.SUBMIT, actor)
+    _check_submission(spec, case["data"], case["materials"])
+    w = Writer(case, iso(now))
+    move_case(w, CaseAction.SUBMIT, actor)
+    w.set(["submitted_at"], w.at)
+    w.set(["holder"], holder_of(spec, case["data"]))
+    if case["matter_version"] != matter.version:
+        w.set(["matter_version"], matter.version)
+    return w.result()
+
+
+def answer_supplement(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
+                      data: Mapping[str, Any] | None = None,
+                      materials: Mapping[str, Any] | None = None) -> Document:
+    """Answer the supplement notice with the whole data / materials, changed only where
+    the notice lists a field or material; the case goes back to submitted."""
+    spec = spec_of(case, matter)
+    check_case(case, CaseAction.ANSWER_SUPPLEMENT, actor)
+    items = case["supplement"]["items"]
+    fields = {i["field"] for i in items if "field" in i}
+    listed = {i["material"] for i in items if "material" in i}
+    old_data, old_materials = case["data"], case["materials"]
+    new_data = old_data if data is None else clone(data)
+    new_materials = old_materials if materials is None else clone(materials)
+    if not isinstance(new_data, dict):
+        raise ValidationFailed([problem("", "data must be an object", "type")])
+    unlisted: list[Detail] = [
+        problem(pointer([key]), f"{key!r} is not listed in the supplement notice", "supplement")
+        for key in _changed(old_data, new_data) if key not in fields]
+    if isinstance(new_materials, dict):
+        unlisted += [material_problem(key, f"{key!r} is not listed in the supplement notice",
+                                      "supplement")
+                     for key in _changed(old_materials, new_materials) if key not in listed]
+    if unlisted:
+        raise ValidationFailed(unlisted)
+    _check_submission(spec, new_data, new_materials)
+    w = Writer(case, iso(now))
+    move_case(w, CaseAction.ANSWER_SUPPLEMENT, actor)
+    if new_data != old_data:
+        w.set(["data"], new_data)
+    if new_materials != old_materials:
+        w.set(["materials"], new_materials)
+    w.set(["supplement"], None)
+    w.set(["holder"], holder_of(spec, new_data))
+    return w.result()
+
+
+def withdraw(case: Document, matter: MatterSpec, actor: Actor, now: datetime,
+             reason: str = "") -> Document:
+    """The applicant withdraws the case; its open tasks become cancelled."""
+    spec_of(case, matter)
+    check_case(case, CaseAction.WITHDRAW, actor)
+    w = Writer(case, iso(now))
+    move_case(w, CaseAction.WITHDRAW, actor, reason)
+    w.set(["closed_at"], w.at)
+    cancel_open(w, "申请人撤回申请")
+    return w.result()
+
+
+def holder_of(spec: Compiled, data: Mapping[str, Any]) -> str:
+    """Who certificates are issued to: the first non-empty string field, in form order."""
+    for name in spec.holder_fields:
+        value = data.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
+def _check_submission(spec: Compiled, data: Any, materials: Any) -> None:
+    details = form_problems(spec.matter.form, data)
+    if isinstance(data, Mapping):
+        details += material_problems(spec, data, materials, lambda m: m.deferrable)
+    if details:
+        raise ValidationFailed(details)
+
+
+def _draft_input(spec: Compiled, data: Any, materials: Any) -> tuple[dict[str, Any],
+                                                                     dict[str, Any]]:
+    if not isinstance(data, Mapping):
+        raise ValidationFailed([problem("", "data must be an object", "type")])
+    details = material_problems(spec, {}, materials, lambda m: True)
+    if details:
+        raise ValidationFailed(details)
+    return clone(data), clone(materials)
+
+
+def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    keys = [*old, *(k for k in new if k not in old)]
+    return [k for k in keys if k not in old or k not in new or old[k] != new[k]]

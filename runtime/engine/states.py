@@ -1,0 +1,226 @@
+"""The two state machines: a ``str`` Enum of states and ONE transition table each.
+
+Nothing else writes a status: every move goes through `CASE.check` / `TASK.check`
+(see `runtime.engine.moves`), which raise `TransitionNotAllowed` for a move the table
+does not list and `NotPermitted` for a role the table does not name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from runtime.engine.errors import NotPermitted, TransitionNotAllowed
+
+
+class Role(StrEnum):
+    """Who may act (``system`` acts for timeouts and automatic consequences)."""
+
+    APPLICANT = "applicant"
+    WINDOW = "window"
+    DEPARTMENT = "department"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class CaseStatus(StrEnum):
+    """States of a case (办件)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SUPPLEMENT_REQUESTED = "supplement_requested"  # 补正
+    ACCEPTED = "accepted"  # 受理
+    IN_PROGRESS = "in_progress"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DELIVERED = "delivered"  # 办结送达
+    REFUSED = "refused"  # 不予受理
+    WITHDRAWN = "withdrawn"  # 撤回
+
+
+class TaskStatus(StrEnum):
+    """States of a task: one step handled by one department."""
+
+    WAITING = "waiting"
+    READY = "ready"
+    CLAIMED = "claimed"
+    PRELIMINARY = "preliminary"  # 初审意见已出
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    SUSPENDED = "suspended"  # 特别程序: the clock stands still
+
+
+class CaseAction(StrEnum):
+    """Actions on a case."""
+
+    CREATE = "create"
+    SAVE_DRAFT = "save_draft"
+    SUBMIT = "submit"
+    PRE_REVIEW = "pre_review"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    ANSWER_SUPPLEMENT = "answer_supplement"
+    REFUSE = "refuse"
+    ACCEPT = "accept"
+    START = "start"
+    WITHDRAW = "withdraw"
+    SUPPLY_DEFERRED = "supply_deferred"
+    APPROVE = "approve"
+    REJECT = "reject"
+    DELIVER = "deliver"
+
+
+class TaskAction(StrEnum):
+    """Actions on a task."""
+
+    CREATE = "create"
+    RELEASE = "release"
+    SKIP = "skip"
+    CLAIM = "claim"
+    UNCLAIM = "unclaim"
+    TRANSFER = "transfer"
+    PRELIMINARY = "preliminary"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    CONSENT = "consent"  # 超时默许
+    CANCEL = "cancel"
+    URGE = "urge"  # 督办
+
+
+OPEN_TASK = frozenset({TaskStatus.WAITING, TaskStatus.READY, TaskStatus.CLAIMED,
+                       TaskStatus.PRELIMINARY, TaskStatus.SUSPENDED})
+"""Task states that still need something to happen."""
+
+RUNNING_TASK = frozenset({TaskStatus.READY, TaskStatus.CLAIMED, TaskStatus.PRELIMINARY})
+"""Task states whose deadline clock runs."""
+
+CLOSED_CASE = frozenset({CaseStatus.DELIVERED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN})
+"""Case states after which nothing more happens."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of a table: ``source`` --``action``--> ``target``, done by ``who``.
+
+    ``source`` None is the creation of the entity; ``target`` None means "back to the
+    state saved in ``previous``" (resume after a suspension).
+    """
+
+    source: str | None
+    action: str
+    target: str | None
+    who: frozenset[Role]
+    condition: str = ""
+
+
+def _rows(sources: Iterable[str | None], action: str, target: str | None,
+          who: Iterable[Role], condition: str = "") -> list[Transition]:
+    return [Transition(s, action, target, frozenset(who), condition) for s in sources]
+
+
+_C, _CA, _R = CaseStatus, CaseAction, Role
+CASE_TRANSITIONS: tuple[Transition, ...] = tuple([
+    *_rows([None], _CA.CREATE, _C.DRAFT, [_R.APPLICANT]),
+    *_rows([_C.DRAFT], _CA.SAVE_DRAFT, _C.DRAFT, [_R.APPLICANT]),
+    *_rows([_C.DRAFT], _CA.SUBMIT, _C.SUBMITTED, [_R.APPLICANT],
+           "data valid for the form; required materials present"),
+    *_rows([_C.SUBMITTED], _CA.PRE_REVIEW, _C.SUBMITTED, [_R.WINDOW], "note given"),
+    *_rows([_C.SUBMITTED], _CA.REQUEST_SUPPLEMENT, _C.SUPPLEMENT_REQUESTED, [_R.WINDOW],
+           "one notice listing every item, each with a reason"),
+    *_rows([_C.SUPPLEMENT_REQUESTED], _CA.ANSWER_SUPPLEMENT, _C.SUBMITTED, [_R.APPLICANT],
+           "only listed items change; data and materials valid again"),
+    *_rows([_C.SUBMITTED, _C.SUPPLEMENT_REQUESTED], _CA.REFUSE, _C.REFUSED, [_R.WINDOW],
+           "reason given"),
+    *_rows([_C.SUBMITTED], _CA.ACCEPT, _C.ACCEPTED, [_R.WINDOW],
+           "number given; required materials present or deferred (容缺)"),
+    *_rows([_C.ACCEPTED], _CA.START, _C.IN_PROGRESS, [_R.WINDOW],
+           "same action as accept: creates the tasks"),
+    *_rows([_C.DRAFT, _C.SUBMITTED, _C.SUPPLEMENT_REQUESTED, _C.IN_PROGRESS],
+           _CA.WITHDRAW, _C.WITHDRAWN, [_R.APPLICANT], "open tasks become cancelled"),
+    *[Transition(s, _CA.SUPPLY_DEFERRED, s, frozenset([_R.WINDOW]),
+                 "the material was deferred and is not yet supplied")
+      for s in [_C.IN_PROGRESS, _C.APPROVED]],
+    *_rows([_C.IN_PROGRESS], _CA.APPROVE, _C.APPROVED, [_R.SYSTEM],
+           "no open task; every applicable step approved"),
+    *_rows([_C.IN_PROGRESS], _CA.REJECT, _C.REJECTED, [_R.SYSTEM],
+           "no open task; some applicable step not approved"),
+    *_rows([_C.APPROVED], _CA.DELIVER, _C.DELIVERED, [_R.WINDOW],
+           "every deferred material supplied"),
+    *_rows([_C.REJECTED], _CA.DELIVER, _C.DELIVERED, [_R.WINDOW]),
+])
+"""The case table."""
+
+_T, _TA = TaskStatus, TaskAction
+_HOLDING = [_T.CLAIMED, _T.PRELIMINARY]
+_RUNNING = [_T.READY, _T.CLAIMED, _T.PRELIMINARY]
+TASK_TRANSITIONS: tuple[Transition, ...] = tuple([
+    *_rows([None], _TA.CREATE, _T.WAITING, [_R.WINDOW], "at acceptance, one per step × department"),
+    *_rows([_T.WAITING], _TA.RELEASE, _T.READY, [_R.SYSTEM], "every need of the step met"),
+    *_rows([_T.WAITING], _TA.SKIP, _T.SKIPPED, [_R.SYSTEM], "the step's `when` is false"),
+    *_rows([_T.READY], _TA.CLAIM, _T.CLAIMED, [_R.DEPARTMENT], "the task's department"),
+    *_rows([_T.CLAIMED], _TA.UNCLAIM, _T.READY, [_R.DEPARTMENT], "the claimer"),
+    *[Transition(s, _TA.TRANSFER, s, frozenset([_R.DEPARTMENT]),
+                 "the claimer, to a colleague of the same department") for s in _HOLDING],
+    *_rows([_T.CLAIMED], _TA.PRELIMINARY, _T.PRELIMINARY, [_R.DEPARTMENT],
+           "the claimer; opinion given"),
+    *_rows(_HOLDING, _TA.APPROVE, _T.APPROVED, [_R.DEPARTMENT],
+           "the claimer; data valid for the step's form; reply among reply_options"),
+    *_rows(_HOLDING, _TA.REJECT, _T.REJECTED, [_R.DEPARTMENT], "the claimer; reason given"),
+    *_rows(_RUNNING, _TA.SUSPEND, _T.SUSPENDED, [_R.DEPARTMENT],
+           "the department (the claimer once claimed); reason given"),
+    *_rows([_T.SUSPENDED], _TA.RESUME, None, [_R.DEPARTMENT],
+           "back to `previous`; the due date moves by the suspended working time"),
+    *_rows(_RUNNING, _TA.CONSENT, _T.APPROVED, [_R.SYSTEM],
+           "past due on a step with on_timeout: consent (超时默许)"),
+    *_rows([_T.WAITING, *_RUNNING, _T.SUSPENDED], _TA.CANCEL, _T.CANCELLED, [_R.SYSTEM],
+           "an upstream step rejected, the join decided, or the case withdrawn"),
+    *[Transition(s, _TA.URGE, s, frozenset([_R.SUPERVISOR]), "note recorded")
+      for s in [*_RUNNING, _T.SUSPENDED]],
+])
+"""The task table."""
+
+
+class Machine:
+    """Lookup over one transition table."""
+
+    def __init__(self, entity: str, transitions: Iterable[Transition]) -> None:
+        self.entity = entity
+        self.transitions = tuple(transitions)
+        self._rows: dict[tuple[str | None, str], Transition] = {}
+        self._who: dict[str, frozenset[Role]] = {}
+        for row in self.transitions:
+            key = (row.source, row.action)
+            if key in self._rows:
+                raise ValueError(f"{entity}: two rows for {key}")
+            self._rows[key] = row
+            self._who[row.action] = self._who.get(row.action, frozenset()) | row.who
+
+    def check_role(self, action: str, role: str) -> frozenset[Role]:
+        """The roles that may do ``action`` at all; `NotPermitted` if ``role`` is not one."""
+        who = self._who.get(action)
+        if who is None:
+            raise NotPermitted(action, f"no such action on a {self.entity}")
+        if role not in who:
+            raise NotPermitted(action, f"role {role!r} may not {action} a {self.entity}")
+        return who
+
+    def check(self, state: str | None, action: str, role: str) -> Transition:
+        """The row for ``action`` from ``state``; `NotPermitted` / `TransitionNotAllowed`."""
+        self.check_role(action, role)
+        row = self._rows.get((state, action))
+        if row is None:
+            raise TransitionNotAllowed(self.entity, state, action)
+        return row
+
+    def allows(self, state: str | None, action: str) -> bool:
+        """Whether the table has a row for ``action`` from ``state``."""
+        return (state, action) in self._rows
+
+
+CASE = Machine("case", CASE_TRANSITIONS)
+TASK = Machine("task", TASK_TRANSITIONS)

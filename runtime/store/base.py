@@ -1,0 +1,185 @@
+"""The storage interface: one small `Store` protocol, its write batch and its errors.
+
+The store persists and indexes plain JSON-able documents; the engine owns their
+meaning. The store only needs to know which case statuses are finished (finished
+cases leave the hot indexes) and which fields it indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple, Protocol
+
+#: Version of the store's own on-disk format (segments and snapshots).
+STORE_FORMAT = 1
+
+#: Case statuses after which nothing more happens to a case (办结). These cases
+#: are kept on disk only; every other status is "open" and its tasks are indexed.
+CLOSED_CASE_STATUSES = frozenset({"delivered", "refused", "withdrawn"})
+
+#: Task statuses a department can work on (the default worklist filter).
+OPEN_TASK_STATUSES = frozenset({"ready", "claimed", "preliminary", "suspended"})
+
+#: Case fields copied into the summary returned with each worklist row. A case may
+#: also carry a small engine-defined ``"summary"`` dict, which is copied as well.
+SUMMARY_FIELDS = (
+    "id", "number", "matter", "matter_version", "status", "applicant", "updated_at", "rev",
+)
+
+Document = dict[str, Any]
+
+
+class StoreError(Exception):
+    """Base class of every error the store raises (also: invalid documents, I/O failure)."""
+
+
+class NotFound(StoreError):
+    """A referenced record (user, blob, …) does not exist."""
+
+
+class Conflict(StoreError):
+    """A write lost a race (stale ``expected_rev``) or broke a uniqueness rule."""
+
+
+class TaskRow(NamedTuple):
+    """One worklist row: the task and a small summary of its case."""
+
+    task: Document
+    case: Document
+
+
+class WriteBatch(Protocol):
+    """The writes of one atomic, durable batch, obtained from `Store.write()`."""
+
+    def get_case(self, case_id: str) -> Document | None:
+        """Return the case as this batch would leave it (its own puts included)."""
+        ...
+
+    def put_case(self, case: Mapping[str, Any], *, expected_rev: int | None = None) -> int:
+        """Store a whole case (tasks and events included); return its new ``rev``.
+
+        With ``expected_rev``, raise `Conflict` unless the stored rev (0 for a new
+        case) equals it. Raise `Conflict` if another case already has ``number``.
+        """
+        ...
+
+    def next_sequence(self, key: str) -> int:
+        """Return the next value (1, 2, …) of the counter ``key``; gap-free with the batch."""
+        ...
+
+    def put_user(self, user: Mapping[str, Any]) -> None:
+        """Create or replace a user; ``name`` must be unique (`Conflict`)."""
+        ...
+
+    def put_token(self, token_hash: str, user_id: str) -> None:
+        """Map an API token's hash to an existing user (`NotFound` otherwise)."""
+        ...
+
+    def delete_token(self, token_hash: str) -> None:
+        """Forget a token hash (no error if unknown)."""
+        ...
+
+    def put_file(self, meta: Mapping[str, Any]) -> None:
+        """Create or replace an uploaded file's metadata (``id``, ``sha256``, …)."""
+        ...
+
+    def put_setting(self, user_id: str, key: str, value: Any) -> None:
+        """Set one small per-user value (a saved filter, …); ``None`` deletes it."""
+        ...
+
+
+class Store(Protocol):
+    """Cases with their tasks and events, users, tokens, files, sequences, settings.
+
+    Reads return fresh copies the caller may modify. All writes go through
+    `write()`; only one batch is open at a time (a second writer thread waits).
+    """
+
+    def get_case(self, case_id: str) -> Document | None:
+        """Return the case with this id, or None."""
+        ...
+
+    def get_case_by_number(self, number: str) -> Document | None:
+        """Return the case with this public number (受理编号), or None."""
+        ...
+
+    def list_cases(
+        self,
+        *,
+        status: Iterable[str] | None = None,
+        applicant: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Document]:
+        """Return cases, newest ``updated_at`` first, optionally filtered."""
+        ...
+
+    def count_cases(
+        self, *, status: Iterable[str] | None = None, applicant: str | None = None
+    ) -> int:
+        """Count the cases `list_cases` would return without a limit."""
+        ...
+
+    def list_tasks(
+        self,
+        *,
+        department: str,
+        status: Iterable[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[TaskRow]:
+        """Return a department's tasks in unfinished cases, most urgent first.
+
+        Order: ``due`` ascending (none last), then ``ready_at``, case id, task id.
+        """
+        ...
+
+    def count_tasks(self, *, department: str, status: Iterable[str] | None = None) -> int:
+        """Count the tasks `list_tasks` would return without a limit."""
+        ...
+
+    def write(self) -> AbstractContextManager[WriteBatch]:
+        """Open one atomic batch; it is durable when the ``with`` block exits."""
+        ...
+
+    def get_user(self, user_id: str) -> Document | None:
+        """Return a user by id, or None."""
+        ...
+
+    def get_user_by_name(self, name: str) -> Document | None:
+        """Return a user by (unique) name, or None."""
+        ...
+
+    def list_users(self) -> list[Document]:
+        """Return every user, sorted by name."""
+        ...
+
+    def user_for_token(self, token_hash: str) -> Document | None:
+        """Return the user an API token hash belongs to, or None."""
+        ...
+
+    def get_file(self, file_id: str) -> Document | None:
+        """Return an uploaded file's metadata, or None."""
+        ...
+
+    def get_setting(self, user_id: str, key: str) -> Any:
+        """Return one per-user value, or None."""
+        ...
+
+    def save_blob(self, data: bytes) -> str:
+        """Store bytes durably under their SHA-256 (deduplicated); return the hex digest."""
+        ...
+
+    def open_blob(self, sha256: str) -> BinaryIO:
+        """Open a stored blob for reading (`NotFound` if absent)."""
+        ...
+
+    def blob_path(self, sha256: str) -> Path:
+        """Return where a blob is (or would be) stored."""
+        ...
+
+    def close(self) -> None:
+        """Release files and locks; the store is unusable afterwards."""
+        ...

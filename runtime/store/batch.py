@@ -1,0 +1,166 @@
+"""The write batch shared by every backend: checks each put against the committed
+state plus the batch's own earlier puts, and serialises it immediately."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from runtime.store.base import Conflict, Document, NotFound, StoreError
+from runtime.store.index import CaseFacts, case_facts, dumps
+from runtime.store.tables import setting_key
+
+#: Entry kinds stored at a location (read back from disk) rather than in a table.
+LOCATED_KINDS = ("case", "file")
+
+
+@dataclass(slots=True)
+class Entry:
+    """One record of a batch: a document (JSON text) or a deletion (``"null"``)."""
+
+    kind: str  # "case", "file" or a MetaTables table name
+    key: str
+    text: str
+    value: Any = None  # the document for table kinds
+    facts: CaseFacts | None = None  # for cases
+
+
+class CommittedState(Protocol):
+    """What a batch needs to know about the store's committed state."""
+
+    def committed_case(self, case_id: str) -> Document | None: ...
+
+    def committed_rev(self, case_id: str) -> int: ...
+
+    def committed_number_owner(self, number: str) -> str | None: ...
+
+    def committed_row(self, table: str, key: str) -> Document | None: ...
+
+    def committed_user_ids_named(self, name: str) -> list[str]: ...
+
+
+class Batch:
+    """Collects the writes of one ``with store.write() as tx`` block."""
+
+    def __init__(self, state: CommittedState) -> None:
+        self._state = state
+        self._entries: dict[tuple[str, str], Entry] = {}
+        self._finished = False
+
+    def entries(self) -> list[Entry]:
+        """Return the batch's records, one per (kind, key), last write wins."""
+        return list(self._entries.values())
+
+    def finish(self) -> None:
+        """Refuse further writes (the block has ended)."""
+        self._finished = True
+
+    def _put(self, entry: Entry) -> None:
+        if self._finished:
+            raise StoreError("this write batch has ended")
+        self._entries.pop((entry.kind, entry.key), None)  # keep commit order = last put
+        self._entries[(entry.kind, entry.key)] = entry
+
+    def _pending(self, kind: str, key: str) -> Entry | None:
+        return self._entries.get((kind, key))
+
+    def _row(self, table: str, key: str) -> Document | None:
+        entry = self._pending(table, key)
+        if entry is not None:
+            return entry.value if entry.value is None else dict(entry.value)
+        return self._state.committed_row(table, key)
+
+    def get_case(self, case_id: str) -> Document | None:
+        """Return the case as this batch would leave it."""
+        entry = self._pending("case", case_id)
+        if entry is not None:
+            loaded: Document = json.loads(entry.text)
+            return loaded
+        return self._state.committed_case(case_id)
+
+    def put_case(self, case: Mapping[str, Any], *, expected_rev: int | None = None) -> int:
+        """Store a whole case; return its new ``rev`` (see `WriteBatch.put_case`)."""
+        case_id = case.get("id")
+        if not isinstance(case_id, str) or not case_id:
+            raise StoreError(f"a case needs a non-empty string 'id', got {case_id!r}")
+        pending = self._pending("case", case_id)
+        if pending is not None and pending.facts is not None:
+            current = pending.facts.rev
+        else:
+            current = self._state.committed_rev(case_id)
+        if expected_rev is not None and expected_rev != current:
+            raise Conflict(f"case {case_id} is at rev {current}, not {expected_rev}")
+        doc = dict(case)
+        doc["rev"] = current + 1
+        text = dumps(doc)
+        facts = case_facts(doc, (-1, 0, 0))
+        number = facts.number
+        if number is not None:
+            owner = self._number_owner(number)
+            if owner is not None and owner != case_id:
+                raise Conflict(f"case number {number} already belongs to case {owner}")
+        self._put(Entry("case", case_id, text, facts=facts))
+        return facts.rev
+
+    def _number_owner(self, number: str) -> str | None:
+        for (kind, _), entry in self._entries.items():
+            if kind == "case" and entry.facts is not None and entry.facts.number == number:
+                return entry.key
+        owner = self._state.committed_number_owner(number)
+        if owner is not None and self._pending("case", owner) is not None:
+            return None  # its pending version (checked above) no longer has this number
+        return owner
+
+    def next_sequence(self, key: str) -> int:
+        """Return the next value of the counter ``key``."""
+        row = self._row("sequences", key)
+        value = (row["value"] if row else 0) + 1
+        self._put_row("sequences", key, {"key": key, "value": value})
+        return int(value)
+
+    def put_user(self, user: Mapping[str, Any]) -> None:
+        """Create or replace a user; ``name`` must be unique."""
+        user_id, name = user.get("id"), user.get("name")
+        if not isinstance(user_id, str) or not user_id or not isinstance(name, str) or not name:
+            raise StoreError("a user needs non-empty string 'id' and 'name'")
+        holders = {
+            entry.key for (kind, _), entry in self._entries.items()
+            if kind == "users" and entry.value is not None and entry.value.get("name") == name
+        }
+        holders.update(
+            uid for uid in self._state.committed_user_ids_named(name)
+            if self._pending("users", uid) is None
+        )
+        holders.discard(user_id)
+        if holders:
+            raise Conflict(f"user name {name!r} is taken by {sorted(holders)[0]}")
+        self._put_row("users", user_id, dict(user))
+
+    def put_token(self, token_hash: str, user_id: str) -> None:
+        """Map a token hash to an existing user."""
+        if self._row("users", user_id) is None:
+            raise NotFound(f"no user {user_id}")
+        self._put_row("tokens", token_hash, {"token_hash": token_hash, "user": user_id})
+
+    def delete_token(self, token_hash: str) -> None:
+        """Forget a token hash."""
+        self._put_row("tokens", token_hash, None)
+
+    def put_file(self, meta: Mapping[str, Any]) -> None:
+        """Create or replace an uploaded file's metadata."""
+        file_id, sha256 = meta.get("id"), meta.get("sha256")
+        if not isinstance(file_id, str) or not file_id or not isinstance(sha256, str):
+            raise StoreError("file metadata needs string 'id' and 'sha256'")
+        self._put(Entry("file", file_id, dumps(dict(meta))))
+
+    def put_setting(self, user_id: str, key: str, value: Any) -> None:
+        """Set (or with None delete) one per-user value."""
+        doc = None if value is None else {"user": user_id, "key": key, "value": value}
+        self._put_row("settings", setting_key(user_id, key), doc)
+
+    def _put_row(self, table: str, key: str, doc: Document | None) -> None:
+        text = dumps(doc)
+        # Store a private copy exactly as it will read back after a reopen.
+        self._put(Entry(table, key, text, value=json.loads(text)))

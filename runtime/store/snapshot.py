@@ -1,0 +1,143 @@
+"""Snapshots: the indexes and small tables as of the end of one segment.
+
+Snapshot N is two files, written when segment N is closed:
+
+* ``index-N.jsonl``: where every case and file lives plus the indexed case
+  fields, in chunks of rows (one JSON object per line);
+* ``meta-N.json``: a TinyDB JSON database (written by TinyDB's ``JSONStorage``)
+  with the users, tokens, settings and sequences tables and a ``_store`` table
+  describing the snapshot. It is written last, so it marks the snapshot complete.
+
+Opening loads the latest snapshot and replays only the segments after N.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tinydb.storages import JSONStorage
+
+from runtime.store.base import STORE_FORMAT, StoreError
+from runtime.store.blobs import fsync_dir
+from runtime.store.index import CaseIndex, Loc
+from runtime.store.tables import MetaTables
+
+_CHUNK = 2000
+_META = re.compile(r"meta-(\d{6})\.json")
+
+#: An index row of a case: id, segment, offset, length, rev, status, applicant,
+#: updated_at, number.
+CaseRow = list[Any]
+
+
+def index_path(directory: Path, number: int) -> Path:
+    """Return the path of snapshot ``number``'s index file."""
+    return directory / f"index-{number:06d}.jsonl"
+
+
+def meta_path(directory: Path, number: int) -> Path:
+    """Return the path of snapshot ``number``'s TinyDB file."""
+    return directory / f"meta-{number:06d}.json"
+
+
+def snapshots(directory: Path) -> list[int]:
+    """Return the numbers of the complete snapshots in ``directory``, ascending."""
+    found = (_META.fullmatch(path.name) for path in directory.iterdir())
+    return sorted(
+        int(match.group(1)) for match in found
+        if match and index_path(directory, int(match.group(1))).exists()
+    )
+
+
+def write_snapshot(
+    directory: Path, number: int, index: CaseIndex, files: dict[str, Loc], tables: MetaTables
+) -> None:
+    """Write snapshot ``number`` durably (each file: temp, fsync, rename)."""
+    rows = 0
+    tmp = index_path(directory, number).with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write(json.dumps({"format": STORE_FORMAT, "segment": number}) + "\n")
+        chunk: list[list[Any]] = []
+        for case_id, ref in index.rows():
+            chunk.append([case_id, *ref[0], *ref[1:]])
+            if len(chunk) == _CHUNK:
+                rows += _write_chunk(out, "cases", chunk)
+        rows += _write_chunk(out, "cases", chunk)
+        for file_id, loc in files.items():
+            chunk.append([file_id, *loc])
+            if len(chunk) == _CHUNK:
+                rows += _write_chunk(out, "files", chunk)
+        rows += _write_chunk(out, "files", chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, index_path(directory, number))
+
+    tmp = meta_path(directory, number).with_suffix(".tmp")
+    tmp.unlink(missing_ok=True)
+    storage = JSONStorage(str(tmp), encoding="utf-8", access_mode="r+", ensure_ascii=False)
+    try:
+        storage.write({
+            **tables.data(),
+            "_store": {"1": {"format": STORE_FORMAT, "segment": number, "rows": rows}},
+        })  # JSONStorage.write flushes and fsyncs
+    finally:
+        storage.close()
+    os.replace(tmp, meta_path(directory, number))
+    fsync_dir(directory)
+
+
+def _write_chunk(out: Any, kind: str, chunk: list[list[Any]]) -> int:
+    if not chunk:
+        return 0
+    out.write(json.dumps({kind: chunk}, ensure_ascii=False, separators=(",", ":")) + "\n")
+    count = len(chunk)
+    chunk.clear()
+    return count
+
+
+def read_meta(directory: Path, number: int) -> tuple[dict[str, dict[str, Any]], int]:
+    """Return snapshot ``number``'s small tables and its index row count."""
+    path = meta_path(directory, number)
+    storage = JSONStorage(str(path), encoding="utf-8", access_mode="r")
+    try:
+        data = storage.read() or {}
+    finally:
+        storage.close()
+    info = data.pop("_store", {}).get("1", {})
+    if info.get("format") != STORE_FORMAT or info.get("segment") != number:
+        raise StoreError(f"{path}: not a snapshot of format {STORE_FORMAT} for segment {number}")
+    return data, int(info["rows"])
+
+
+def read_index(directory: Path, number: int, rows: int) -> Iterator[tuple[str, list[Any]]]:
+    """Yield ("cases" | "files", row) for every row of snapshot ``number``'s index."""
+    path = index_path(directory, number)
+    seen = 0
+    with path.open(encoding="utf-8") as lines:
+        header = json.loads(next(lines))
+        if header != {"format": STORE_FORMAT, "segment": number}:
+            raise StoreError(f"{path}: unexpected header {header}")
+        for line in lines:
+            ((kind, chunk),) = json.loads(line).items()
+            seen += len(chunk)
+            for row in chunk:
+                yield kind, row
+    if seen != rows:
+        raise StoreError(f"{path}: {seen} rows, the snapshot says {rows}")
+
+
+def remove_other_snapshots(directory: Path, keep: int) -> None:
+    """Delete every snapshot but ``keep``, and leftover temporary files."""
+    for path in directory.iterdir():
+        name = path.name
+        if name.endswith(".tmp") or (
+            name.startswith(("index-", "meta-")) and not name.startswith(
+                (f"index-{keep:06d}.", f"meta-{keep:06d}.")
+            )
+        ):
+            path.unlink()

@@ -1,0 +1,89 @@
+"""Users, API tokens, settings and sequences: small TinyDB tables.
+
+These tables grow with staff and calendar days, never with cases, so TinyDB's
+Table layer (which rebuilds a table's dict on every write) stays cheap here.
+Documents are keyed by their own string ids (``Table.document_id_class = str``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import MutableMapping
+from typing import Any, cast
+
+from tinydb import TinyDB, where
+from tinydb.storages import MemoryStorage
+from tinydb.table import Document, Table
+
+#: Table name -> what the store puts there, as written in journals and snapshots.
+TABLES = ("users", "tokens", "settings", "sequences")
+
+
+class _KeyedTable(Table):
+    """A TinyDB table whose document ids are the documents' own string keys."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+
+class _KeyedTinyDB(TinyDB):
+    table_class = _KeyedTable
+
+
+def setting_key(user_id: str, key: str) -> str:
+    """Return the settings-table id of one user's value."""
+    return f"{user_id}\x1f{key}"
+
+
+class MetaTables:
+    """The small tables, in memory; persisted by the store's journal and snapshots."""
+
+    def __init__(self, data: dict[str, dict[str, Any]] | None = None) -> None:
+        self.db = _KeyedTinyDB(storage=MemoryStorage)
+        if data:
+            self.db.storage.write({name: data.get(name, {}) for name in TABLES})
+
+    def data(self) -> dict[str, dict[str, Any]]:
+        """Return the raw TinyDB layout ``{table: {id: doc}}`` (shared, do not modify)."""
+        return self.db.storage.read() or {}
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        """Return a copy of one document, or None."""
+        doc = self.db.table(table).get(doc_id=cast(int, key))
+        return None if doc is None else copy.deepcopy(dict(cast(Document, doc)))
+
+    def find(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
+        """Return copies of the documents whose ``field`` equals ``value``."""
+        found = self.db.table(table).search(where(field) == value)
+        return [copy.deepcopy(dict(doc)) for doc in found]
+
+    def all(self, table: str) -> list[dict[str, Any]]:
+        """Return copies of every document of a table."""
+        return [copy.deepcopy(dict(doc)) for doc in self.db.table(table).all()]
+
+    def put_many(self, rows: dict[tuple[str, str], dict[str, Any] | None]) -> None:
+        """Apply many replayed rows at once through the storage (one TinyDB write)."""
+        if not rows:
+            return
+        data = self.db.storage.read() or {}
+        for (table, key), doc in rows.items():
+            if doc is None:
+                data.setdefault(table, {}).pop(key, None)
+            else:
+                data.setdefault(table, {})[key] = doc
+        self.db.storage.write(data)
+        for name in TABLES:
+            self.db.table(name).clear_cache()
+
+    def put(self, table: str, key: str, doc: dict[str, Any] | None) -> None:
+        """Replace (or, with None, delete) one document."""
+        tbl = self.db.table(table)
+        doc_id = cast(int, key)  # TinyDB types ids as int; _KeyedTable uses str
+        if doc is None:
+            tbl.remove(doc_ids=[doc_id])
+        elif not tbl.update(lambda old: _replace(old, doc), doc_ids=[doc_id]):
+            tbl.insert(Document(doc, doc_id=doc_id))
+
+
+def _replace(old: MutableMapping[str, Any], new: dict[str, Any]) -> None:
+    old.clear()
+    old.update(new)
