@@ -235,7 +235,8 @@ class MatterCheck:
                     need = need_of(entry)
                 except (KeyError, TypeError, ValueError, AttributeError):
                     continue
-                if need.step in steps and need.step != step_id:
+                if need.step in steps and need.step != step_id and not (
+                        graph.has_edge(need.step, step_id) and need.at.value == "preliminary"):
                     graph.add_edge(need.step, step_id, at=need.at)
         # is_directed_acyclic_graph is several times faster than find_cycle on valid graphs.
         if nx.is_directed_acyclic_graph(graph):

@@ -94,10 +94,14 @@ def needs_graph(steps: Iterable[Step]) -> nx.DiGraph:
     steps = list(steps)
     graph: nx.DiGraph = nx.DiGraph()
     graph.add_nodes_from(step.id for step in steps)
-    graph.add_edges_from(
-        (need.step, step.id, {"at": need.at})
-        for step in steps for need in step.needs if need.step in graph
-    )
+    for step in steps:
+        for need in step.needs:
+            if need.step not in graph:
+                continue
+            # Needing a step at both moments means waiting for the later one: its finish.
+            if graph.has_edge(need.step, step.id) and need.at is At.PRELIMINARY:
+                continue
+            graph.add_edge(need.step, step.id, at=need.at)
     return graph
 
 

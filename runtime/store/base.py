@@ -25,7 +25,8 @@ OPEN_TASK_STATUSES = frozenset({"ready", "claimed", "preliminary", "suspended"})
 #: Case fields copied into the summary returned with each worklist row. A case may
 #: also carry a small engine-defined ``"summary"`` dict, which is copied as well.
 SUMMARY_FIELDS = (
-    "id", "number", "matter", "matter_version", "status", "applicant", "updated_at", "rev",
+    "id", "number", "matter", "matter_version", "status", "applicant", "holder", "updated_at",
+    "rev",
 )
 
 Document = dict[str, Any]

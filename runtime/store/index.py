@@ -62,7 +62,7 @@ class OpenCase:
     """What the index keeps in addition for an unfinished case."""
 
     summary: str
-    tasks: list[tuple[str, TaskItem]]  # (department, item)
+    tasks: list[tuple[str, TaskItem]]  # (worklist key, item)
 
 
 @dataclass(slots=True)
@@ -107,6 +107,7 @@ def case_facts(doc: Mapping[str, Any], loc: Loc) -> CaseFacts:
         raise StoreError(f"case {case_id} needs an integer 'rev'")
     status = sys.intern(_req_str(doc, "status", f"case {case_id}"))
     applicant = _opt_str(doc, "applicant")
+    applicant = None if applicant is None else sys.intern(applicant)  # shared by many cases
     updated_at = _req_str(doc, "updated_at", f"case {case_id}")
     number = _opt_str(doc, "number")
     tasks = doc.get("tasks", [])

@@ -117,6 +117,7 @@ class TinyDBStore(IndexedStore):
                 continue
             case_id, rev, status, applicant, updated_at, number = row[0], *row[4:]
             status = sys.intern(status)
+            applicant = None if applicant is None else sys.intern(applicant)
             self._index_case(
                 CaseFacts(case_id, loc, rev, status, applicant, updated_at, number, None)
             )

@@ -270,9 +270,6 @@ def test_staged_earliest_times_equal_repeated_relaxation(seed: int) -> None:
 # -- known bug -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="builder bug: a step that needs the same upstream "
-                   "both at finish and at preliminary keeps only the last edge "
-                   "(nx.DiGraph overwrites the edge's 'at'); it must wait for the finish")
 def test_needing_the_same_step_at_finish_and_preliminary_waits_for_the_finish() -> None:
     license_ = Step(id="license", name="营业执照核发", departments=("amr",), days=2,
                     preliminary_days=0.5)

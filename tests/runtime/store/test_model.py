@@ -89,7 +89,7 @@ def check(store: TinyDBStore, model: Model) -> None:
 
 
 @settings(
-    max_examples=int(os.environ.get("STORE_MODEL_EXAMPLES", "100")),
+    max_examples=int(os.environ.get("STORE_MODEL_EXAMPLES", "60")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
