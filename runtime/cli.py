@@ -6,6 +6,7 @@ Exit codes: 0 fine, 1 a problem with the input (an invalid catalog), 2 bad usage
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import json
 import sys
@@ -117,6 +118,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print("onewindow serve: not started: the catalog has errors", file=sys.stderr)
         return 1
+    # The store's indexes are long-lived; keep them out of every full GC pass.
+    gc.freeze()
     if settings.demo:
         made = create_demo_users(services)
         if made:

@@ -152,8 +152,8 @@ def test_list_tasks_only_that_department_most_urgent_first(store: IndexedStore) 
     assert [(r.task["id"], r.case["id"]) for r in rows] == [("t_00001_0", "c_00001")]
     assert rows[0].case == {
         "id": "c_00001", "number": None, "matter": "food-licence", "matter_version": 3,
-        "status": "in_progress", "applicant": "u_app", "updated_at": "2026-11-28T09:00:01",
-        "rev": 1,
+        "status": "in_progress", "applicant": "u_app", "holder": None,
+        "updated_at": "2026-11-28T09:00:01", "rev": 1,
     }
     every = store.list_tasks(department="dept_a")
     assert [r.task["id"] for r in every] == ["t_00001_0", "t_00003_0", "t_00005_0"]  # by due
