@@ -76,11 +76,6 @@ class Writer:
         })
         self._changes = changes
 
-    @property
-    def changed(self) -> bool:
-        """Whether any event was written."""
-        return bool(self._new)
-
     def result(self) -> Document:
         """The new case: the input with every change applied and the events appended."""
         if self._new:
@@ -90,13 +85,6 @@ class Writer:
         return self.root
 
     # -- changes -----------------------------------------------------------
-    def get(self, path: Sequence[str | int]) -> Any:
-        """The current value at ``path``."""
-        node: Any = self.root
-        for key in path:
-            node = node[key]
-        return node
-
     def set(self, path: Path, value: Any) -> None:
         """Put ``value`` at ``path`` (a dict key, or a list index up to its length).
 

@@ -109,7 +109,8 @@ def release(w: Writer, spec: Compiled, now: datetime, calendar: WorkCalendar) ->
     if not waiting:
         return
     groups = by_step(tasks)
-    # Releasing never changes whether a need is met, so each step is judged once.
+    # Releasing never changes whether a need is met, so each step is judged once, on
+    # the tasks as they were before this release.
     reached: dict[tuple[str, At], bool] = {}
 
     def met(step_id: str, at: At) -> bool:
@@ -120,7 +121,7 @@ def release(w: Writer, spec: Compiled, now: datetime, calendar: WorkCalendar) ->
     at = iso(now)
     for step_id, indexes in groups.items():
         step = spec.steps[step_id]
-        ready = [i for i in indexes if tasks[i]["status"] == TaskStatus.WAITING]
+        ready = [i for i in indexes if w.root["tasks"][i]["status"] == TaskStatus.WAITING]
         if not ready or not all(met(need.step, need.at) for need in step.needs):
             continue
         deadline = calendar.add(now, step.days)

@@ -59,8 +59,8 @@ def matters(draw: st.DrawFn, *, max_steps: int = 18, staged: bool = True) -> Mat
         unit = draw(st.sampled_from(UNITS))
         k = draw(st.integers(1, 30))
         prelim = unit * draw(st.integers(0, k - 1)) if draw(st.booleans()) else None
-        ups = draw(st.lists(st.sampled_from(steps), unique_by=lambda s: s.id, max_size=4)) \
-            if steps else []
+        # Repeats allowed: needing one step both at finish and at preliminary is valid YAML.
+        ups = draw(st.lists(st.sampled_from(steps), max_size=4)) if steps else []
         needs = [Need(up.id, At.PRELIMINARY if staged and up.preliminary_days is not None
                       and draw(st.booleans()) else At.FINISH) for up in ups]
         departments = draw(st.lists(st.sampled_from(DEPARTMENTS), min_size=1, max_size=3,
@@ -267,7 +267,7 @@ def test_staged_earliest_times_equal_repeated_relaxation(seed: int) -> None:
     assert plan.parallel_days == max(start[s.id] + _exact(s.days) for s in matter.steps)
 
 
-# -- known bug -----------------------------------------------------------------------
+# -- regressions ---------------------------------------------------------------------
 
 
 def test_needing_the_same_step_at_finish_and_preliminary_waits_for_the_finish() -> None:
@@ -276,7 +276,9 @@ def test_needing_the_same_step_at_finish_and_preliminary_waits_for_the_finish() 
     tax = Step(id="tax", name="税务登记", departments=("tax",), days=1,
                needs=(Need("license"), Need("license", At.PRELIMINARY)))
     plan = make_plan(_matter([license_, tax]))
-    # Schema-valid and accepted by `onewindow check`; the order of the two entries must
-    # not matter. Today: start 0.5, finish 1.5, parallel 2 (the reversed order gives 2).
+    # Schema-valid, so `onewindow check` accepts it; the order of the entries must not
+    # matter (the last one used to win: start 0.5 in this order, 2 in the other).
     assert plan.steps["tax"].start == 2
     assert plan.parallel_days == 3
+    reversed_ = Step(**{**vars(tax), "needs": tax.needs[::-1]})
+    assert make_plan(_matter([license_, reversed_])).steps["tax"].start == 2

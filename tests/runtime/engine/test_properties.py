@@ -178,7 +178,7 @@ def drive_to_end(case: dict[str, Any], matter: MatterSpec, now: datetime) -> dic
     return case
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matter=matters(), flags=st.fixed_dictionaries({f: st.booleans() for f in FLAGS}),
        data=st.data())
 def test_random_matters_and_actions_keep_every_rule(matter: MatterSpec, flags: dict[str, bool],

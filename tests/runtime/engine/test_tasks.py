@@ -402,3 +402,29 @@ def test_needing_a_step_both_staged_and_at_finish_waits_for_the_finish() -> None
     assert status(case, "b") == "waiting"
     case = approve(case, matter, staff("x"), NOW, tid, calendar=CAL)
     assert status(case, "b") == "ready"
+
+
+def test_a_preliminary_task_can_be_transferred_but_not_unclaimed() -> None:
+    case = running(STAGED, data={}, materials={})
+    tid = task(case, "a")["id"]
+    case = claim(case, STAGED, staff("x"), NOW, tid)
+    case = preliminary(case, STAGED, staff("x"), NOW, tid, "初审通过", calendar=CAL)
+    with pytest.raises(TransitionNotAllowed):
+        unclaim(case, STAGED, staff("x"), NOW, tid)
+    case = transfer(case, STAGED, staff("x"), NOW, tid, "u_x2")
+    t = task(case, "a")
+    assert (t["status"], t["claimed_by"]) == ("preliminary", "u_x2")
+    case = approve(case, STAGED, staff("x", 2), NOW, tid, calendar=CAL)
+    assert task(case, "a")["decision"]["by"] == "u_x2"
+
+
+def test_withdrawal_cancels_a_suspended_task_and_it_can_be_urged_before() -> None:
+    case = running()
+    tid = task(case, "license")["id"]
+    case = suspend(case, M, AMR, NOW, tid, "现场核查")
+    case = urge(case, M, SUPERVISOR, NOW, tid, "请说明中止原因")
+    assert status(case, "license") == "suspended" and len(task(case, "license")["urges"]) == 1
+    out = withdraw(case, M, APPLICANT, NOW)
+    assert status(out, "license") == "cancelled"
+    with pytest.raises(TransitionNotAllowed):
+        resume(out, M, AMR, NOW, tid, calendar=CAL)
