@@ -250,6 +250,7 @@ class MatterCheck:
         return None
 
     def reads(self, steps: Mapping[str, tuple[int, dict[str, Any]]], graph: nx.DiGraph) -> None:
+        finished = _FinishedBefore(graph)
         for step_id, (i, step) in steps.items():
             for j, ref in enumerate(_strings(step.get("reads"))):
                 up, dot, out = ref.partition(".")
@@ -268,7 +269,7 @@ class MatterCheck:
                     self.error(path, f"{name}: reads '{ref}' but step '{up}' does not publish "
                                      f"'{out}'{did_you_mean(out, published)}; {what}")
                     continue
-                if up == step_id or not _finished_before(graph, up, step_id):
+                if up == step_id or not finished(up, step_id):
                     reason = ("it only waits for the preliminary opinion of an upstream step, "
                               "before the value exists" if nx.has_path(graph, up, step_id) else
                               "the two run in parallel or in the other order")
@@ -307,11 +308,29 @@ class MatterCheck:
                                                      "step's reviewers")
 
 
-def _finished_before(graph: nx.DiGraph, up: str, step_id: str) -> bool:
-    """True when ``step_id`` can only start after ``up`` has approved (finished)."""
-    reach = nx.ancestors(graph, step_id) | {step_id}
-    return any(edge["at"].value == "finish" and v in reach
-               for v, edge in graph.succ[up].items())
+class _FinishedBefore:
+    """Which steps have surely approved when a step starts, for every step at once.
+
+    One pass in topological order with integer bitsets: a step inherits what its
+    upstreams inherited, plus each upstream it waits for at ``finish`` (waiting for a
+    preliminary opinion only proves the upstream started). Asking networkx for the
+    ancestors of each reading step instead took 23 s on a 10,000-step matter.
+    """
+
+    def __init__(self, graph: nx.DiGraph) -> None:
+        self.index = {node: i for i, node in enumerate(graph)}
+        self.done: dict[str, int] = {}
+        for node in nx.topological_sort(graph):
+            bits = 0
+            for up, edge in graph.pred[node].items():
+                bits |= self.done[up]
+                if edge["at"].value == "finish":
+                    bits |= 1 << self.index[up]
+            self.done[node] = bits
+
+    def __call__(self, up: str, step_id: str) -> bool:
+        """True when ``step_id`` can only start after ``up`` has approved."""
+        return bool(self.done[step_id] >> self.index[up] & 1)
 
 
 def _valid_need(entry: Any, step_id: str, steps: Mapping[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 
 from builder.errors import Problem
+from builder.fastcheck import Check, compile_schema
 from builder.names import did_you_mean
 from builder.source import Path_, Source
 
@@ -35,8 +36,15 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(meta_schema(kind))
 
 
+@cache
+def _fast(kind: str) -> Check:
+    return compile_schema(meta_schema(kind))
+
+
 def check_document(src: Source, kind: str) -> list[Problem]:
     """Every meta-schema violation in ``src``, each at the offending key or value."""
+    if _fast(kind)(src.value):
+        return []
     problems: list[Problem] = []
     for error in _validator(kind).iter_errors(src.value):
         problems.extend(_translate(src, error))
@@ -163,17 +171,25 @@ def check_json_schema(src: Source, path: Path_, what: str) -> list[Problem]:
     for part in path:
         schema = schema[part]
     problems: list[Problem] = []
-    for exc in sorted(_META.iter_errors(schema), key=lambda e: list(map(str, e.absolute_path))):
-        inner = (*path, *exc.absolute_path)
+    for inner, message in _schema_errors(json.dumps(schema, sort_keys=True)):
         problems.append(src.problem(
-            inner, f"{describe(path, src.value)}: {what} is not a valid JSON Schema: "
-                   f"{_schema_message(exc)}"))
+            (*path, *inner), f"{describe(path, src.value)}: {what} is not a valid JSON "
+                             f"Schema: {message}"))
     for ref_path, ref in _refs(schema, path):
         if not ref.startswith("#"):
             problems.append(src.problem(
                 ref_path, f"{describe(path, src.value)}: {what} may only use local '$ref' "
                           f"(starting with '#'), not {ref!r}: remote schemas are never fetched"))
     return problems
+
+
+@lru_cache(maxsize=4096)
+def _schema_errors(text: str) -> tuple[tuple[Path_, str], ...]:
+    """(relative path, message) of every meta-schema error; catalogs repeat the same
+    conditions and small forms many times, so each distinct schema is judged once."""
+    errors = sorted(_META.iter_errors(json.loads(text)),
+                    key=lambda e: list(map(str, e.absolute_path)))
+    return tuple((tuple(e.absolute_path), _schema_message(e)) for e in errors)
 
 
 _JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")

@@ -140,7 +140,12 @@ def _need_met(spec: Compiled, step_id: str, at: At, tasks: Sequence[Task],
         return True  # the builder refuses unknown steps; nothing to wait for
     step = spec.steps[step_id]
     mine = [tasks[i] for i in groups.get(step_id, ())]
-    if step_state(step, mine) in (StepState.APPROVED, StepState.SKIPPED):
+    state = step_state(step, mine)
+    if state is StepState.SKIPPED:
+        # A step that does not apply passes its own prerequisites on: what needs it
+        # still waits for what it needed (A -> B (skipped) -> C: C waits for A).
+        return all(_need_met(spec, need.step, need.at, tasks, groups) for need in step.needs)
+    if state is StepState.APPROVED:
         return True
     return at is At.PRELIMINARY and preliminary_reached(step, mine)
 

@@ -43,3 +43,15 @@ def test_single_step_matter() -> None:
     plan = make_plan(matter).to_json()
     assert plan["stages"] == [["permit"]] and plan["critical_path"] == ["permit"]
     assert plan["parallel_days"] == plan["serial_days"] == 5 and plan["saving_days"] == 0
+
+
+def test_a_step_left_out_passes_its_own_needs_on() -> None:
+    from builder.plan import plan_steps
+    from builder.spec import Need, Step
+
+    a = Step("a", "甲", ("amr",), 2)
+    b = Step("b", "乙", ("psb",), 1, needs=(Need("a"),), when={"required": ["x"]})
+    c = Step("c", "丙", ("tax",), 1, needs=(Need("b"),))
+    plan = plan_steps("m", 1, (a, c), (a, b, c))
+    assert plan.steps["c"].start == 2  # still after a, though b does not apply
+    assert plan.critical_path == ("a", "c") and plan.stages == (("a",), ("c",))

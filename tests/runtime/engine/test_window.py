@@ -234,3 +234,15 @@ def test_deliver_the_fixture_case_end_to_end() -> None:
         case = decide(case, M, step_id, dept)
     assert case["status"] == "approved" and case["decided_at"]
     assert deliver(case, M, WINDOW, NOW)["status"] == "delivered"
+
+
+def test_a_skipped_step_passes_its_own_needs_on() -> None:
+    form = {"type": "object", "properties": {"name": {"type": "string"},
+                                             "x": {"type": "boolean"}}}
+    matter = make_matter([step("a"), step("b", needs=["a"], when={"required": ["x"]}),
+                          step("c", needs=["b"])], form=form)
+    case = running(matter, data={"name": "甲"}, materials={})
+    assert (status(case, "a"), status(case, "b"), status(case, "c")) == (
+        "ready", "skipped", "waiting")  # c still waits for a, through the skipped b
+    case = decide(case, matter, "a")
+    assert status(case, "c") == "ready"
