@@ -16,11 +16,19 @@ from runtime.engine.errors import EngineError
 from runtime.services.container import Services
 from runtime.services.errors import ServiceError
 from runtime.settings import Settings
-from runtime.web import errors
+from runtime.web import api, errors
 from runtime.web.auth import Authenticate
 from runtime.web.render import RUNTIME, make_templates
 from runtime.web.security import CsrfProtect, SecurityHeaders
-from runtime.web.views import account, applicant, cases, matters
+from runtime.web.views import (
+    account,
+    applicant,
+    cases,
+    department,
+    matters,
+    supervision,
+    window,
+)
 
 SESSION_COOKIE = "ow_session"
 
@@ -32,6 +40,10 @@ def routes() -> list[BaseRoute]:
         *matters.routes,
         *applicant.routes,
         *cases.routes,
+        *window.routes,
+        *department.routes,
+        *supervision.routes,
+        *api.routes,
         Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
     ]
 

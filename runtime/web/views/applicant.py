@@ -51,7 +51,7 @@ async def apply(request: Request) -> Response:
     return await _after_save(request, matter, case, posted)
 
 
-@requires("applicant")
+@requires("applicant", "window")
 async def edit(request: Request) -> Response:
     """Continue a draft."""
     services = _services(request)
@@ -85,7 +85,7 @@ async def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any]
     return RedirectResponse(f"/my/cases/{case['id']}/edit", status_code=303)
 
 
-@requires("applicant")
+@requires("applicant", "window")
 async def review(request: Request) -> Response:
     """Check your answers (核对信息), declare, submit."""
     services = _services(request)
@@ -105,7 +105,7 @@ async def review(request: Request) -> Response:
         "declare_error": ""})
 
 
-@requires("applicant")
+@requires("applicant", "window")
 async def submit(request: Request) -> Response:
     """Submit after the declaration is ticked."""
     services = _services(request)
@@ -126,6 +126,9 @@ async def submit(request: Request) -> Response:
         errors = [forms.FieldError(d.get("pointer") or f"/materials/{d.get('material')}", "",
                                    d["message"]) for d in exc.details]
         return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
+    if user.role == "window":
+        flash(request, "已代为提交，请核对材料后受理。")
+        return RedirectResponse(f"/window/cases/{case['id']}", status_code=303)
     flash(request, "申请已提交，请等待综合窗口受理。")
     return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
 

@@ -156,6 +156,28 @@ async def download(request: Request) -> Response:
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
+PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg")
+
+
+@requires("window", "department", "supervisor", "admin")
+async def preview(request: Request) -> Response:
+    """Staff view a PDF or image in place. The type was proven by its first bytes at
+    upload; the response is sandboxed so even a crafted PDF cannot run script here."""
+    services = _services(request)
+    user = current_user(request)
+    case = services.cases.get(user, request.path_params["case_id"])
+    file_id = request.path_params["file_id"]
+    referenced = any(file_id in ids for ids in case["materials"].values())
+    meta = services.files.meta(file_id) if referenced else None
+    if meta is None or meta["content_type"] not in PREVIEWABLE:
+        raise NotFound("没有可预览的文件")
+    return Response(services.files.read(meta), media_type=meta["content_type"], headers={
+        "Content-Disposition": "inline", "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; "
+                                   "object-src 'self'; plugin-types application/pdf",
+        "Cache-Control": "private, no-store"})
+
+
 routes = [
     Route("/my/cases", my_cases, name="my_cases"),
     Route("/cases/{case_id}", case_detail, name="case"),
@@ -165,5 +187,6 @@ routes = [
           name="supplement_answer"),
     Route("/cases/{case_id}/receipt", receipt, name="receipt"),
     Route("/cases/{case_id}/files/{file_id}", download, name="download"),
+    Route("/cases/{case_id}/files/{file_id}/preview", preview, name="preview"),
     Route("/query", query, name="query"),
 ]

@@ -1,0 +1,90 @@
+"""The OpenAPI 3.1 document, built from the same `Operation` list that builds the routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from runtime.web.api.operation import Operation
+from runtime.web.api.schemas import COMPONENTS, ref
+
+Schema = dict[str, Any]
+BASE = "/api/v1"
+DESCRIPTIONS = {
+    400: "the request is malformed or a field is invalid (`details` lists each field)",
+    401: "no token, or an unknown one (`WWW-Authenticate: Bearer`)",
+    403: "the caller's role may not do this",
+    404: "no such thing, or one the caller may not see",
+    409: "the current state does not allow this",
+    413: "the body or the file is too large",
+    415: "the file's real type is not accepted",
+}
+ID_PATTERNS = {
+    "case_id": ("a case id", "^c_[0-9a-f]+$"),
+    "task_id": ("a task id", "^t_[0-9a-f]+-[0-9]+$"),
+    "matter_id": ("a matter id", "^[a-z0-9][a-z0-9-]*$"),
+}
+
+
+def document(operations: Iterable[Operation]) -> Schema:
+    """The whole document."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "onewindow API", "version": "1",
+                 "description": "Joint approval (并联审批): matters, files, cases and tasks. "
+                 "Authenticate with `Authorization: Bearer TOKEN` (`onewindow token create "
+                 "NAME`). Every error is `{error, message, details}`."},
+        "servers": [{"url": BASE}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "schemas": COMPONENTS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "an API token"}},
+        },
+    }
+
+
+def _operation(op: Operation) -> Schema:
+    out: Schema = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag],
+                   "description": f"Who: {op.who}." + (f" {op.description}" if op.description
+                                                        else "")}
+    if op.public:
+        out["security"] = []
+    parameters = [_path_param(name) for name in _path_names(op.path)]
+    parameters += [{"name": p.name, "in": "query", "required": False,
+                    "description": p.description, "schema": p.schema,
+                    **({"style": "form", "explode": True} if p.choices else {})}
+                   for p in op.query]
+    if parameters:
+        out["parameters"] = parameters
+    if op.body is not None:
+        out["requestBody"] = {"required": op.body_required,
+                              "content": {"application/json": {"schema": op.body}}}
+    if op.multipart is not None:
+        out["requestBody"] = {"required": True,
+                              "content": {"multipart/form-data": {"schema": op.multipart}}}
+    ok: Schema = {"description": "created" if op.status == 201 else "OK",
+                  "content": {"application/json": {"schema": op.result}}}
+    if op.headers:
+        ok["headers"] = {name: {"description": "how many items there are without the limit",
+                                "schema": schema} for name, schema in op.headers.items()}
+    responses: Schema = {str(op.status): ok}
+    for status in op.errors:
+        responses[str(status)] = {"description": DESCRIPTIONS[status],
+                                  "content": {"application/json": {"schema": ref("Error")}}}
+    out["responses"] = responses
+    return out
+
+
+def _path_names(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+
+
+def _path_param(name: str) -> Schema:
+    description, pattern = ID_PATTERNS[name]
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "pattern": pattern}}
