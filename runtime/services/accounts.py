@@ -150,6 +150,13 @@ class Accounts:
             return None
         return User.from_doc(doc)
 
+    def find(self, ref: str) -> User | None:
+        """An active user by id or by name (None if unknown or disabled)."""
+        doc = self.store.get_user(ref) or self.store.get_user_by_name(ref)
+        if doc is None or not doc.get("active", True):
+            return None
+        return User.from_doc(doc)
+
     def create_token(self, name: str) -> str:
         """A new API token for the named user; only its hash is stored."""
         doc = self.store.get_user_by_name(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from builder import MatterSpec
+from builder import Material, MatterSpec
 from runtime.services.errors import NotFound
 
 
@@ -41,3 +41,10 @@ class Matters:
             return self._versions[(matter_id, version)]
         except KeyError:
             raise NotFound(f"事项“{matter_id}”没有第 {version} 版") from None
+
+    def material(self, matter_id: str, material_id: str) -> Material:
+        """A material of the published version (for checking an upload against it)."""
+        try:
+            return self.current(matter_id).material(material_id)
+        except KeyError:
+            raise NotFound(f"事项“{matter_id}”没有材料“{material_id}”") from None

@@ -112,13 +112,17 @@ class Tasks:
 
     def transfer(self, user: User, task_id: str, to_user: str) -> Document:
         """Hand a claimed task to a colleague of the same department (转办)."""
-        target = self.store.get_user(to_user) or self.store.get_user_by_name(to_user)
-        if target is None or target.get("role") != "department" or \
-                target.get("department") != user.department or not target.get("active", True):
-            raise Invalid("只能转给本部门的审批人员",
-                          [{"pointer": "/to_user", "message": "请选择本部门的审批人员"}])
-        return self._act(user, task_id, lambda c, m, _: engine.transfer(
-            c, m, actor_of(user), self.cases.clock(), task_id, target["id"]))
+        def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
+            # Checked after ``_act`` has authorised the caller, so a stranger learns nothing.
+            target = self.store.get_user(to_user) or self.store.get_user_by_name(to_user)
+            if target is None or target.get("role") != "department" or \
+                    target.get("department") != user.department or \
+                    not target.get("active", True):
+                raise Invalid("只能转给本部门的审批人员",
+                              [{"pointer": "/to_user", "message": "请选择本部门的审批人员"}])
+            return engine.transfer(case, matter, actor_of(user), self.cases.clock(), task_id,
+                                   target["id"])
+        return self._act(user, task_id, act)
 
     def preliminary(self, user: User, task_id: str, opinion: str) -> Document:
         """Give the preliminary opinion (初审意见): releases staged steps."""

@@ -7,6 +7,7 @@ rule about who may do what, and when, stays in the services and the engine.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ MAX_JSON_BYTES = 1024 * 1024
 TYPE_NAMES = {"object": "对象", "array": "数组", "string": "字符串", "integer": "整数",
               "number": "数字", "boolean": "布尔值", "null": "null"}
 DIGITS = re.compile(r"[0-9]{1,12}")
+NO_TOKEN = "缺少有效的 API 令牌（Authorization: Bearer TOKEN）"
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ class Call:
     def user(self) -> User:
         """The signed-in caller."""
         if self._user is None:
-            raise NotAuthenticated("请提供有效的 API 令牌")
+            raise NotAuthenticated(NO_TOKEN)
         return self._user
 
     @property
@@ -143,7 +145,7 @@ class Operation:
     async def _endpoint(self, request: Request) -> Response:
         user: User | None = request.state.user
         if user is None and not self.public:
-            raise NotAuthenticated("缺少有效的 API 令牌（Authorization: Bearer TOKEN）")
+            raise NotAuthenticated(NO_TOKEN)
         query = {p.name: p.read(request.query_params.getlist(p.name)) for p in self.query}
         body: dict[str, Any] = {}
         if self.body is not None:
@@ -169,7 +171,7 @@ async def read_json(request: Request, schema: Schema, *, required: bool) -> dict
                           [{"pointer": "", "message": "缺少请求体"}])
         return {}
     try:
-        value = json.loads(bytes(raw), parse_constant=_no_constant)
+        value = json.loads(bytes(raw), parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError):
         raise Invalid("请求体不是有效的 JSON", [{"pointer": "", "message": "不是有效的 JSON"}]) \
             from None
@@ -183,6 +185,14 @@ async def read_json(request: Request, schema: Schema, *, required: bool) -> dict
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    # 1e400 parses as infinity, which could be stored but never sent back as JSON.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def shape_problems(schema: Schema, value: Any) -> list[Detail]:
