@@ -23,12 +23,12 @@ def create_demo_users(services: Services) -> list[tuple[str, str, str]] | None:
         accounts.create_user(name, password, role, department=department, display_name=display)
         made.append((name, display, password))
 
-    add("applicant", "applicant", "张三（申请人）")
-    add("window", "window", "综合窗口 李四")
+    add("applicant", "applicant", "张三")
+    add("window", "window", "李四")
     for dept in services.catalog.departments.values():
-        add(f"dept-{dept.id}", "department", f"{dept.name}审批员", dept.id)
-    add("supervisor", "supervisor", "电子监察室 王五")
-    add("admin", "admin", "中心管理员")
+        add(f"dept-{dept.id}", "department", f"{dept.name} 审批员", dept.id)
+    add("supervisor", "supervisor", "王五")
+    add("admin", "admin", "赵六")
     _save(services.settings.data_path / CREDENTIALS_FILE, made)
     return made
 

@@ -26,7 +26,7 @@ def progress(services: Any, matter: MatterSpec, case: dict[str, Any]) -> dict[st
             "task": task, "step": step, "step_name": step.name if step else task["step"],
             "department": departments.get(task["department"], task["department"]),
             "light": services.tasks.light(task), "expected": expected,
-            "outputs": case.get("outputs", {}).get(task["step"], {}),
+            "outputs": titled_outputs(step, case.get("outputs", {}).get(task["step"], {})),
         })
     promised = None
     if accepted:
@@ -35,4 +35,11 @@ def progress(services: Any, matter: MatterSpec, case: dict[str, Any]) -> dict[st
     working = sorted({r["department"] for r in rows
                       if r["task"]["status"] in ("ready", "claimed", "preliminary", "suspended")})
     return {"rows": rows, "plan": plan, "promised": promised, "working": working,
+            "step_names": {s.id: s.name for s in matter.steps},
             "departments": departments, "lead_name": departments.get(matter.lead, matter.lead)}
+
+
+def titled_outputs(step: Any, outputs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs keyed by their field titles (统一社会信用代码, not license_no)."""
+    props = (step.form or {}).get("properties", {}) if step is not None else {}
+    return {props.get(name, {}).get("title", name): value for name, value in outputs.items()}

@@ -18,7 +18,7 @@ from runtime.services.accounts import User
 from runtime.services.errors import NotFound, ServiceError
 from runtime.web.auth import current_user, requires
 from runtime.web.formpage import uploaded_meta
-from runtime.web.progress import progress
+from runtime.web.progress import progress, titled_outputs
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
@@ -61,8 +61,9 @@ async def task_list(request: Request) -> Response:
     if {"view": view, "sort": sort} != saved:
         with services.store.write() as tx:
             tx.put_setting(user.id, FILTER_KEY, {"view": view, "sort": sort})
-    context = {"views": VIEWS, "view": view, "sort": sort,
-               "rows": _rows(request, user, view, sort),
+    rows = _rows(request, user, view, sort)
+    context = {"views": VIEWS, "view": view, "sort": sort, "rows": rows,
+               "step_names": _step_names(services, rows),
                "names": {m.id: m.name for m in services.matters.published()},
                "counts": {k: services.tasks.count(user, status=s) for k, (_, s) in
                           VIEWS.items()},
@@ -70,6 +71,16 @@ async def task_list(request: Request) -> Response:
     if request.headers.get("hx-request") == "true":
         return page(request, "partials/task_rows.html", context)
     return page(request, "task_list.html", context)
+
+
+def _step_names(services: Any, rows: list[Any]) -> dict[tuple[str, int, str], str]:
+    """(matter, version, step) -> step name, for the rows shown."""
+    names = {}
+    for row in rows:
+        key = (row.case["matter"], row.case["matter_version"], row.task["step"])
+        if key not in names:
+            names[key] = services.matters.version(key[0], key[1]).step(key[2]).name
+    return names
 
 
 def _step_form(matter: MatterSpec, step: Step, case: dict[str, Any],
@@ -98,7 +109,7 @@ def _upstream(matter: MatterSpec, case: dict[str, Any], departments: dict[str, s
         step = steps.get(task["step"])
         out.append({"task": task, "step_name": step.name if step else task["step"],
                     "department": departments.get(task["department"], task["department"]),
-                    "outputs": case.get("outputs", {}).get(task["step"], {})})
+                    "outputs": titled_outputs(step, case.get("outputs", {}).get(task["step"], {}))})
     return out
 
 

@@ -94,6 +94,8 @@ def test_joint_case_through_every_workspace(people: Callable[[str], Person],
     # only the licence step is ready; the others wait for it
     assert "暂无任务" in psb.get("/tasks").text
     task_id = _task_id(amr)
+    ready_page = amr.get(f"/tasks/{task_id}")
+    assert ready_page.status_code == 200 and "签收" in ready_page.text, ready_page.text[-3000:]
     assert amr.post(f"/tasks/{task_id}/claim").status_code == 303
     bad = amr.post(f"/tasks/{task_id}/approve", data={"step.license_no": "123"})
     assert bad.status_code == 400 and "统一社会信用代码" in bad.text
