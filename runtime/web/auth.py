@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -47,21 +47,23 @@ def current_user(request: Request) -> User:
     return user
 
 
-Endpoint = Callable[..., Awaitable[Any]]
+Endpoint = Callable[[Request], Any]
 
 
 def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
     """Route guard: signed in with one of ``roles`` (any role when none are given).
 
     The services check again per case and task; this only keeps roles on their pages.
+    Views are plain functions: Starlette runs them in its thread pool, so a durable
+    write (an fsync) never stalls the event loop.
     """
     def decorate(endpoint: Endpoint) -> Endpoint:
         @wraps(endpoint)
-        async def guarded(request: Request) -> Any:
+        def guarded(request: Request) -> Any:
             user = current_user(request)
             if roles and user.role not in roles:
                 raise Forbidden("您的角色无权访问此页面")
-            return await endpoint(request)
+            return endpoint(request)
         return guarded
     return decorate
 

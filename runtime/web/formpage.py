@@ -44,7 +44,7 @@ def uploaded_meta(request: Request, materials: Mapping[str, list[str]]) -> dict[
     return out
 
 
-async def read_post(request: Request, form: FormData, matter: MatterSpec, user: User,
+def read_post(request: Request, form: FormData, matter: MatterSpec, user: User,
                     materials: Mapping[str, list[str]]) -> Posted:
     """Parse the posted answers, store new uploads, apply row and file removals."""
     services = request.app.state.services
@@ -68,7 +68,7 @@ async def read_post(request: Request, form: FormData, matter: MatterSpec, user: 
         material = by_id.get(key.split(":", 1)[1])
         if material is None or not value.filename:
             continue
-        content = await value.read()
+        content = value.file.read()
         try:
             meta = services.files.upload(user, Upload(value.filename, content),
                                          accept=material.accept, max_mb=material.max_mb)

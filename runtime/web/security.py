@@ -37,7 +37,7 @@ def _matches(request: Request, given: str | None) -> bool:
     return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
 
 
-async def checked_form(request: Request) -> FormData:
+def checked_form(request: Request) -> FormData:
     """The posted form, already parsed and CSRF-checked by ``CsrfProtect``."""
     form = request.scope.get("state", {}).get("form")
     if form is None:

@@ -12,7 +12,7 @@ from runtime.web.api.operation import Call, Operation
 
 __all__ = ["BASE", "operations", "routes"]
 
-async def openapi(call: Call) -> Any:
+def openapi(call: Call) -> Any:
     """This document."""
     return document(operations)
 

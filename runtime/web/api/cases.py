@@ -26,7 +26,7 @@ def _case(call: Call, case: dict[str, Any]) -> dict[str, Any]:
     return case_json(case, call.services.tasks.light)
 
 
-async def create_case(call: Call) -> Any:
+def create_case(call: Call) -> Any:
     """Apply: create and submit in one go (the window names the walk-in applicant)."""
     applicant = None
     ref_ = call.body.get("applicant")
@@ -40,7 +40,7 @@ async def create_case(call: Call) -> Any:
     return _case(call, case)
 
 
-async def list_cases(call: Call) -> Any:
+def list_cases(call: Call) -> Any:
     """Cases for the window, supervisors and admins; an applicant's own."""
     cases = call.services.cases
     status = call.query["status"]
@@ -50,47 +50,47 @@ async def list_cases(call: Call) -> Any:
                    cases.count(call.user, status=status))
 
 
-async def get_case(call: Call) -> Any:
+def get_case(call: Call) -> Any:
     """One case with its tasks, outputs, certificates and events."""
     return _case(call, call.services.cases.get(call.user, call.path("case_id")))
 
 
-async def accept_case(call: Call) -> Any:
+def accept_case(call: Call) -> Any:
     """Accept (受理): number the case and release its first tasks."""
     return _case(call, call.services.cases.accept(call.user, call.path("case_id"),
                                                   deferred=call.body.get("deferred", ())))
 
 
-async def request_supplement(call: Call) -> Any:
+def request_supplement(call: Call) -> Any:
     """One notice listing everything to correct (一次性告知补正)."""
     return _case(call, call.services.cases.request_supplement(
         call.user, call.path("case_id"), call.body["items"]))
 
 
-async def refuse_case(call: Call) -> Any:
+def refuse_case(call: Call) -> Any:
     """Refuse to accept (不予受理)."""
     return _case(call, call.services.cases.refuse(call.user, call.path("case_id"),
                                                   call.body["reason"]))
 
 
-async def deliver_case(call: Call) -> Any:
+def deliver_case(call: Call) -> Any:
     """Hand over the outcome and certificates (出件)."""
     return _case(call, call.services.cases.deliver(call.user, call.path("case_id")))
 
 
-async def pre_review_case(call: Call) -> Any:
+def pre_review_case(call: Call) -> Any:
     """Record the window's pre-review note (预审)."""
     return _case(call, call.services.cases.pre_review(call.user, call.path("case_id"),
                                                       call.body["note"]))
 
 
-async def withdraw_case(call: Call) -> Any:
+def withdraw_case(call: Call) -> Any:
     """The applicant withdraws (撤回)."""
     return _case(call, call.services.cases.withdraw(call.user, call.path("case_id"),
                                                     call.body.get("reason", "")))
 
 
-async def answer_supplement(call: Call) -> Any:
+def answer_supplement(call: Call) -> Any:
     """Correct what the supplement notice listed."""
     return _case(call, call.services.cases.answer_supplement(
         call.user, call.path("case_id"), data=call.body.get("data"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.types import Message, Receive
@@ -51,8 +52,9 @@ async def upload_file(call: Call) -> Any:
             spec = services.matters.material(matter, material)
             accept, max_mb = spec.accept, spec.max_mb
         data = await file.read()
-        meta = services.files.upload(user, Upload(file.filename or "", data), accept=accept,
-                                     max_mb=max_mb)
+        meta = await run_in_threadpool(services.files.upload, user,
+                                       Upload(file.filename or "", data), accept=accept,
+                                       max_mb=max_mb)
     return file_json(meta)
 
 

@@ -9,12 +9,12 @@ from runtime.web.api.present import matter_detail, matter_json
 from runtime.web.api.schemas import list_of, ref
 
 
-async def list_matters(call: Call) -> Any:
+def list_matters(call: Call) -> Any:
     """Every published matter."""
     return [matter_json(m) for m in call.services.matters.published()]
 
 
-async def get_matter(call: Call) -> Any:
+def get_matter(call: Call) -> Any:
     """The published definition and its plan."""
     return matter_detail(call.services.matters.current(call.path("matter_id")))
 

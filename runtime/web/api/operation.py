@@ -6,15 +6,17 @@ rule about who may do what, and when, stays in the services and the engine.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -108,7 +110,7 @@ class Call:
         return str(self.request.path_params[name])
 
 
-Handler = Callable[[Call], Awaitable[Any]]
+Handler = Callable[[Call], Any]  # a plain function (run in the thread pool) or a coroutine
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,11 @@ class Operation:
         body: dict[str, Any] = {}
         if self.body is not None:
             body = await read_json(request, self.body, required=self.body_required)
-        result = await self.handler(Call(request, user, body, query))
+        call = Call(request, user, body, query)
+        if inspect.iscoroutinefunction(self.handler):
+            result = await self.handler(call)
+        else:  # services block on durable writes: keep them off the event loop
+            result = await run_in_threadpool(self.handler, call)
         headers = None
         if isinstance(result, Listing):
             headers = {"X-Total-Count": str(result.total)}

@@ -22,7 +22,7 @@ def _task(call: Call, case: dict[str, Any]) -> dict[str, Any]:
     return task_json(task, call.services.tasks.light(task), case)
 
 
-async def list_tasks(call: Call) -> Any:
+def list_tasks(call: Call) -> Any:
     """The caller's department's tasks, most urgent first."""
     tasks = call.services.tasks
     status = call.query["status"] or sorted(OPEN_TASK_STATUSES)
@@ -31,29 +31,29 @@ async def list_tasks(call: Call) -> Any:
     return Listing([row_json(r) for r in rows], tasks.count(call.user, status=status))
 
 
-async def claim_task(call: Call) -> Any:
+def claim_task(call: Call) -> Any:
     """Claim (签收) a ready task."""
     return _task(call, call.services.tasks.claim(call.user, call.path("task_id")))
 
 
-async def unclaim_task(call: Call) -> Any:
+def unclaim_task(call: Call) -> Any:
     """Give a claimed task back to the department's list."""
     return _task(call, call.services.tasks.unclaim(call.user, call.path("task_id")))
 
 
-async def transfer_task(call: Call) -> Any:
+def transfer_task(call: Call) -> Any:
     """Hand a claimed task to a colleague of the same department (转办)."""
     return _task(call, call.services.tasks.transfer(call.user, call.path("task_id"),
                                                     call.body["to_user"]))
 
 
-async def preliminary_task(call: Call) -> Any:
+def preliminary_task(call: Call) -> Any:
     """Give the preliminary opinion (初审意见): releases steps that wait for it."""
     return _task(call, call.services.tasks.preliminary(call.user, call.path("task_id"),
                                                        call.body["opinion"]))
 
 
-async def approve_task(call: Call) -> Any:
+def approve_task(call: Call) -> Any:
     """Approve with the step's form data; its outputs are published to the case."""
     body = call.body
     return _task(call, call.services.tasks.approve(
@@ -61,25 +61,25 @@ async def approve_task(call: Call) -> Any:
         opinion=body.get("opinion", ""), reply=body.get("reply")))
 
 
-async def reject_task(call: Call) -> Any:
+def reject_task(call: Call) -> Any:
     """Reject with a reason; dependent steps are cancelled."""
     return _task(call, call.services.tasks.reject(call.user, call.path("task_id"),
                                                   call.body["reason"],
                                                   reply=call.body.get("reply")))
 
 
-async def suspend_task(call: Call) -> Any:
+def suspend_task(call: Call) -> Any:
     """Stop the clock for a special procedure (特别程序)."""
     return _task(call, call.services.tasks.suspend(call.user, call.path("task_id"),
                                                    call.body["reason"]))
 
 
-async def resume_task(call: Call) -> Any:
+def resume_task(call: Call) -> Any:
     """Restart the clock; the deadline moves by the suspended working time."""
     return _task(call, call.services.tasks.resume(call.user, call.path("task_id")))
 
 
-async def urge_task(call: Call) -> Any:
+def urge_task(call: Call) -> Any:
     """Urge (督办) a task; the department sees the note."""
     return _task(call, call.services.tasks.urge(call.user, call.path("task_id"),
                                                 call.body.get("note", "")))

@@ -24,7 +24,7 @@ def _safe_next(target: str | None, default: str) -> str:
     return target
 
 
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     """The matter list (事项列表) for everyone; signed-in staff get their workspace link."""
     services = request.app.state.services
     matters = sorted(services.catalog.matters.values(), key=lambda m: m.name)
@@ -32,12 +32,12 @@ async def home(request: Request) -> Response:
                                        "departments": services.catalog.departments})
 
 
-async def login(request: Request) -> Response:
+def login(request: Request) -> Response:
     """Sign in (GET shows the form)."""
     next_url = _safe_next(request.query_params.get("next"), "")
     if request.method == "GET":
         return page(request, "login.html", {"next": next_url, "error": "", "name": ""})
-    form = await checked_form(request)
+    form = checked_form(request)
     name = str(form.get("name", "")).strip()
     password = str(form.get("password", ""))
     address = request.client.host if request.client else ""
@@ -54,19 +54,19 @@ async def login(request: Request) -> Response:
                             status_code=303)
 
 
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     """Sign out (POST with the CSRF token)."""
-    await checked_form(request)
+    checked_form(request)
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 
 
-async def register(request: Request) -> Response:
+def register(request: Request) -> Response:
     """Applicants register themselves."""
     blank = {"name": "", "display_name": "", "phone": ""}
     if request.method == "GET":
         return page(request, "register.html", {"values": blank, "errors": {}})
-    form = await checked_form(request)
+    form = checked_form(request)
     values = {k: str(form.get(k, "")).strip() for k in blank}
     password, again = str(form.get("password", "")), str(form.get("password2", ""))
     errors: dict[str, str] = {}
@@ -87,7 +87,7 @@ async def register(request: Request) -> Response:
     return page(request, "register.html", {"values": values, "errors": errors}, status=400)
 
 
-async def me(request: Request) -> Response:
+def me(request: Request) -> Response:
     """Where am I expected to work: redirect to the role's home."""
     user = current_user(request)
     return RedirectResponse(role_home(user.role), status_code=303)

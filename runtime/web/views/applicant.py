@@ -38,21 +38,21 @@ def _edit_page(request: Request, matter: MatterSpec, case: dict[str, Any] | None
 
 
 @requires("applicant")
-async def apply(request: Request) -> Response:
+def apply(request: Request) -> Response:
     """A blank application form; the first post creates the draft."""
     services = _services(request)
     matter = services.matters.current(request.path_params["matter_id"])
     if request.method == "GET":
         return _edit_page(request, matter, None, forms.defaults(matter.form), {}, [])
     user = current_user(request)
-    form = await checked_form(request)
-    posted = await read_post(request, form, matter, user, {})
+    form = checked_form(request)
+    posted = read_post(request, form, matter, user, {})
     case = services.cases.start(user, matter.id, data=posted.data, materials=posted.materials)
-    return await _after_save(request, matter, case, posted)
+    return _after_save(request, matter, case, posted)
 
 
 @requires("applicant", "window")
-async def edit(request: Request) -> Response:
+def edit(request: Request) -> Response:
     """Continue a draft."""
     services = _services(request)
     user = current_user(request)
@@ -62,13 +62,13 @@ async def edit(request: Request) -> Response:
         return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
     if request.method == "GET":
         return _edit_page(request, matter, case, case["data"], case["materials"], [])
-    form = await checked_form(request)
-    posted = await read_post(request, form, matter, user, case["materials"])
+    form = checked_form(request)
+    posted = read_post(request, form, matter, user, case["materials"])
     case = services.cases.save(user, case["id"], data=posted.data, materials=posted.materials)
-    return await _after_save(request, matter, case, posted)
+    return _after_save(request, matter, case, posted)
 
 
-async def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any],
+def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any],
                       posted: Any) -> Response:
     if posted.errors:  # an upload was refused: say so next to its control, keep the rest
         return _edit_page(request, matter, case, case["data"], case["materials"],
@@ -86,7 +86,7 @@ async def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any]
 
 
 @requires("applicant", "window")
-async def review(request: Request) -> Response:
+def review(request: Request) -> Response:
     """Check your answers (核对信息), declare, submit."""
     services = _services(request)
     user = current_user(request)
@@ -106,11 +106,11 @@ async def review(request: Request) -> Response:
 
 
 @requires("applicant", "window")
-async def submit(request: Request) -> Response:
+def submit(request: Request) -> Response:
     """Submit after the declaration is ticked."""
     services = _services(request)
     user = current_user(request)
-    form = await checked_form(request)
+    form = checked_form(request)
     case = services.cases.get(user, request.path_params["case_id"])
     matter = services.cases.spec(case)
     if form.get("declare") != "yes":
@@ -133,14 +133,14 @@ async def submit(request: Request) -> Response:
     return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
 
 
-async def live(request: Request) -> Response:
+def live(request: Request) -> Response:
     """htmx: re-render the form body for the posted answers (conditions show and hide)."""
     user = current_user(request)
     if user.role not in ("applicant", "window"):
         raise Forbidden("无权访问")
     matter = _services(request).matters.version(request.path_params["matter_id"],
                                                 int(request.path_params["version"]))
-    form = await checked_form(request)
+    form = checked_form(request)
     data = forms.prune_hidden(matter.form, matter.ui, forms.parse(matter.form, form.multi_items()))
     action = forms.row_action(form)
     if action is not None:
@@ -155,14 +155,14 @@ async def live(request: Request) -> Response:
     return page(request, "partials/form_body.html", context)
 
 
-async def add_row(request: Request) -> Response:
+def add_row(request: Request) -> Response:
     """htmx: one new row of a repeatable section."""
     user = current_user(request)
     if user.role not in ("applicant", "window"):
         raise Forbidden("无权访问")
     matter = _services(request).matters.version(request.path_params["matter_id"],
                                                 int(request.path_params["version"]))
-    form = await checked_form(request)
+    form = checked_form(request)
     data = forms.parse(matter.form, form.multi_items())
     array = str(form.get("_add", ""))
     current = data.get(array)

@@ -25,7 +25,7 @@ def _services(request: Request) -> Any:
 
 
 @requires("applicant")
-async def my_cases(request: Request) -> Response:
+def my_cases(request: Request) -> Response:
     """My applications and drafts, newest first."""
     services = _services(request)
     user = current_user(request)
@@ -35,7 +35,7 @@ async def my_cases(request: Request) -> Response:
 
 
 @requires()
-async def case_detail(request: Request) -> Response:
+def case_detail(request: Request) -> Response:
     """A case's status, per-department progress, timeline, notices and certificates."""
     services = _services(request)
     user = current_user(request)
@@ -48,9 +48,9 @@ async def case_detail(request: Request) -> Response:
 
 
 @requires("applicant")
-async def withdraw(request: Request) -> Response:
+def withdraw(request: Request) -> Response:
     """Withdraw an application (撤回申请)."""
-    form = await checked_form(request)
+    form = checked_form(request)
     user = current_user(request)
     case = _services(request).cases.withdraw(user, request.path_params["case_id"],
                                              str(form.get("reason", "")).strip())
@@ -66,7 +66,7 @@ def _supplement_schema(matter: MatterSpec, fields: list[str]) -> dict[str, Any]:
 
 
 @requires("applicant")
-async def supplement(request: Request) -> Response:
+def supplement(request: Request) -> Response:
     """Answer a supplement notice (补正): only the listed fields and materials can change."""
     services = _services(request)
     user = current_user(request)
@@ -82,8 +82,8 @@ async def supplement(request: Request) -> Response:
     status = 200
     data, materials = case["data"], case["materials"]
     if request.method == "POST":
-        form = await checked_form(request)
-        posted = await read_post(request, form, matter, user, case["materials"])
+        form = checked_form(request)
+        posted = read_post(request, form, matter, user, case["materials"])
         answers = forms.parse(schema, form.multi_items())
         data = {k: v for k, v in case["data"].items() if k not in field_names}
         data.update({k: v for k, v in answers.items() if k in field_names})
@@ -112,7 +112,7 @@ async def supplement(request: Request) -> Response:
 
 
 @requires()
-async def receipt(request: Request) -> Response:
+def receipt(request: Request) -> Response:
     """The printable receipt (受理通知书), two copies: applicant and lead department."""
     services = _services(request)
     user = current_user(request)
@@ -125,7 +125,7 @@ async def receipt(request: Request) -> Response:
 
 
 @requires()
-async def query(request: Request) -> Response:
+def query(request: Request) -> Response:
     """Find a case by its number (受理编号)."""
     number = request.query_params.get("number", "").strip()
     if not number:
@@ -139,7 +139,7 @@ async def query(request: Request) -> Response:
 
 
 @requires()
-async def download(request: Request) -> Response:
+def download(request: Request) -> Response:
     """A material file, always as an attachment (never rendered inline)."""
     services = _services(request)
     user = current_user(request)
@@ -160,7 +160,7 @@ PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg")
 
 
 @requires("window", "department", "supervisor", "admin")
-async def preview(request: Request) -> Response:
+def preview(request: Request) -> Response:
     """Staff view a PDF or image in place. The type was proven by its first bytes at
     upload; the response is sandboxed so even a crafted PDF cannot run script here."""
     services = _services(request)

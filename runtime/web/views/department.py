@@ -47,7 +47,7 @@ def _rows(request: Request, user: User, view: str, sort: str) -> list[Any]:
 
 
 @requires("department")
-async def task_list(request: Request) -> Response:
+def task_list(request: Request) -> Response:
     """The department's tasks; the chosen view and order are remembered per user."""
     services = _services(request)
     user = current_user(request)
@@ -148,7 +148,7 @@ def _dt(value: str) -> datetime:
 
 
 @requires("department", "supervisor", "window", "admin")
-async def task_page(request: Request) -> Response:
+def task_page(request: Request) -> Response:
     """The task with the whole case and every upstream result."""
     return _task_page(request, current_user(request), request.path_params["task_id"])
 
@@ -164,14 +164,14 @@ DONE = {"claim": "已签收。", "unclaim": "已退回部门待签收。", "tran
 
 
 @requires("department")
-async def act(request: Request) -> Response:
+def act(request: Request) -> Response:
     """Every action on a task."""
     services = _services(request)
     user = current_user(request)
     task_id, action = request.path_params["task_id"], request.path_params["action"]
     if action not in ACTIONS:
         raise NotFound("没有这个操作")
-    form = await checked_form(request)
+    form = checked_form(request)
     text = {k: str(form.get(k, "")).strip() for k in ("opinion", "reason", "reply", "to_user")}
     tasks = services.tasks
     posted: dict[str, Any] | None = None

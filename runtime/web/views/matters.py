@@ -14,7 +14,7 @@ from runtime.web.describe import describe_condition
 from runtime.web.render import page
 
 
-async def notice(request: Request) -> Response:
+def notice(request: Request) -> Response:
     """Conditions, every material (and when it applies), departments, limits, fees, plan."""
     services = request.app.state.services
     matter = services.catalog.matters.get(request.path_params["matter_id"])

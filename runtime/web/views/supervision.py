@@ -24,7 +24,7 @@ def _services(request: Request) -> Any:
 
 
 @requires("supervisor", "admin")
-async def board(request: Request) -> Response:
+def board(request: Request) -> Response:
     """Running cases with the worst light of their running tasks, red first."""
     services = _services(request)
     user = current_user(request)
@@ -47,7 +47,7 @@ async def board(request: Request) -> Response:
 
 
 @requires("supervisor", "admin")
-async def case_view(request: Request) -> Response:
+def case_view(request: Request) -> Response:
     """The plan with live states, urge forms, and the full audit trail."""
     services = _services(request)
     user = current_user(request)
@@ -67,10 +67,10 @@ async def case_view(request: Request) -> Response:
 
 
 @requires("supervisor")
-async def urge(request: Request) -> Response:
+def urge(request: Request) -> Response:
     """Urge a task; the department sees the note on its list."""
     services = _services(request)
-    form = await checked_form(request)
+    form = checked_form(request)
     case = services.tasks.urge(current_user(request), request.path_params["task_id"],
                                str(form.get("note", "")).strip())
     flash(request, "已督办，承办部门将在任务列表中看到督办意见。")

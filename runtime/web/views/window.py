@@ -34,7 +34,7 @@ def _services(request: Request) -> Any:
 
 
 @requires("window")
-async def queue(request: Request) -> Response:
+def queue(request: Request) -> Response:
     """The window's queues; online submissions oldest first."""
     services = _services(request)
     user = current_user(request)
@@ -73,16 +73,16 @@ def _case_page(request: Request, user: User, case_id: str, errors: dict[str, str
 
 
 @requires("window")
-async def window_case(request: Request) -> Response:
+def window_case(request: Request) -> Response:
     """One case at the window: answers, materials in place, progress, and actions."""
     return _case_page(request, current_user(request), request.path_params["case_id"])
 
 
-async def _act(request: Request, what: str) -> Response:
+def _act(request: Request, what: str) -> Response:
     services = _services(request)
     user = current_user(request)
     case_id = request.path_params["case_id"]
-    form = await checked_form(request)
+    form = checked_form(request)
     cases = services.cases
     try:
         if what == "pre_review":
@@ -138,44 +138,44 @@ def _supplement_items(form: Any) -> list[dict[str, str]]:
 
 
 @requires("window")
-async def pre_review(request: Request) -> Response:
+def pre_review(request: Request) -> Response:
     """Record a pre-review note."""
-    return await _act(request, "pre_review")
+    return _act(request, "pre_review")
 
 
 @requires("window")
-async def accept(request: Request) -> Response:
+def accept(request: Request) -> Response:
     """Accept: number, tasks, receipt."""
-    return await _act(request, "accept")
+    return _act(request, "accept")
 
 
 @requires("window")
-async def supplement(request: Request) -> Response:
+def supplement(request: Request) -> Response:
     """One supplement notice listing every item."""
-    return await _act(request, "supplement")
+    return _act(request, "supplement")
 
 
 @requires("window")
-async def refuse(request: Request) -> Response:
+def refuse(request: Request) -> Response:
     """Refuse to accept (不予受理)."""
-    return await _act(request, "refuse")
+    return _act(request, "refuse")
 
 
 @requires("window")
-async def deliver(request: Request) -> Response:
+def deliver(request: Request) -> Response:
     """Hand over the outcome and certificates."""
-    return await _act(request, "deliver")
+    return _act(request, "deliver")
 
 
 @requires("window")
-async def supply_deferred(request: Request) -> Response:
+def supply_deferred(request: Request) -> Response:
     """A deferred material (容缺) arrives at the window."""
     services = _services(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     matter = services.cases.spec(case)
-    form = await checked_form(request)
-    posted = await read_post(request, form, matter, user, {})
+    form = checked_form(request)
+    posted = read_post(request, form, matter, user, {})
     if posted.errors:
         return _case_page(request, user, case["id"], {"deferred": "；".join(
             e.message for e in posted.errors)}, status=posted.status)
@@ -186,7 +186,7 @@ async def supply_deferred(request: Request) -> Response:
 
 
 @requires("window")
-async def supplement_notice(request: Request) -> Response:
+def supplement_notice(request: Request) -> Response:
     """The printable supplement notice (补正通知书)."""
     services = _services(request)
     case = services.cases.get(current_user(request), request.path_params["case_id"])
@@ -205,7 +205,7 @@ async def supplement_notice(request: Request) -> Response:
 
 
 @requires()
-async def certificates(request: Request) -> Response:
+def certificates(request: Request) -> Response:
     """The certificates (证照) of an approved case, printable."""
     services = _services(request)
     case = services.cases.get(current_user(request), request.path_params["case_id"])
@@ -217,7 +217,7 @@ async def certificates(request: Request) -> Response:
 
 
 @requires("window")
-async def walk_in(request: Request) -> Response:
+def walk_in(request: Request) -> Response:
     """Start an application for a visitor at the window (窗口代录)."""
     services = _services(request)
     user = current_user(request)
@@ -225,7 +225,7 @@ async def walk_in(request: Request) -> Response:
     if request.method == "GET":
         return page(request, "window_walk_in.html", {"matters": matters, "errors": {},
                                                      "values": {}})
-    form = await checked_form(request)
+    form = checked_form(request)
     values = {k: str(form.get(k, "")).strip() for k in ("matter", "account", "display_name",
                                                          "phone")}
     errors: dict[str, str] = {}
