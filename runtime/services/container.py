@@ -9,12 +9,15 @@ from datetime import datetime
 from builder import Catalog, load_catalog
 from runtime.engine.calendar import CHINA_TZ, WorkCalendar
 from runtime.services.accounts import Accounts
+from runtime.services.admin import Admin
 from runtime.services.cases import Cases
 from runtime.services.files import Files
 from runtime.services.matters import Matters
+from runtime.services.reconcile import reconcile
 from runtime.services.tasks import Tasks
 from runtime.settings import Settings
 from runtime.store import Store, TinyDBStore
+from runtime.store.admin_store import AdminStore
 
 Clock = Callable[[], datetime]
 
@@ -37,24 +40,42 @@ class Services:
     files: Files
     cases: Cases
     tasks: Tasks
+    admin: Admin
     clock: Clock
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
-             clock: Clock = china_now) -> Services:
+             clock: Clock = china_now, admin_store: AdminStore | None = None) -> Services:
         """Load the catalog (``CatalogInvalid`` stops start-up) and open the store."""
         catalog = load_catalog(settings.catalog_path)
+        admin_store = admin_store or AdminStore.open(settings.data_path / "admin.json")
+        try:
+            known = reconcile(settings.catalog_path, catalog, admin_store, clock())
+        except BaseException:
+            admin_store.close()
+            raise
+        catalog = known.catalog
         calendar = WorkCalendar.from_catalog(catalog.calendar)
         if store is None:
             store = TinyDBStore(settings.data_path / "store")
         accounts = Accounts(store, catalog.departments, attempts=settings.login_attempts)
-        matters = Matters(catalog.matters.values())
+        matters = Matters(known.specs)
         files = Files(store, min(settings.max_upload_mb, catalog.centre.max_upload_mb), clock)
         cases = Cases(store, matters, calendar, catalog.centre, clock)
         tasks = Tasks(cases, catalog.centre.yellow_days, catalog.centre.yellow_fraction)
-        return cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
-                   clock)
+        admin = Admin(admin_store, store, matters, catalog, known.specs, settings.catalog_path,
+                      clock)
+        services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
+                       admin, clock)
+        admin.on_catalog = services.use_catalog
+        return services
+
+    def use_catalog(self, catalog: Catalog) -> None:
+        """Give every reader a changed catalog (an administrator's edit), without a restart."""
+        self.catalog = catalog
+        self.accounts.departments = catalog.departments
 
     def close(self) -> None:
         """Flush and close the store."""
         self.store.close()
+        self.admin.admin_store.close()
