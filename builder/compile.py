@@ -83,8 +83,9 @@ def compile_material(raw: Mapping[str, Any]) -> Material:
     )
 
 
-def compile_matter(raw: Mapping[str, Any]) -> MatterSpec:
-    """A checked matter document to its ``MatterSpec``."""
+def compile_matter(raw: Mapping[str, Any], steps: tuple[Step, ...] | None = None) -> MatterSpec:
+    """A checked matter document to its ``MatterSpec``; ``steps`` already compiled from
+    ``raw["steps"]`` (the check compiles them to plan) are reused."""
     return MatterSpec(
         id=raw["id"],
         name=raw["name"],
@@ -96,7 +97,7 @@ def compile_matter(raw: Mapping[str, Any]) -> MatterSpec:
         form=raw["form"],
         ui=raw.get("ui", {}),
         materials=tuple(compile_material(m) for m in raw.get("materials", ())),
-        steps=tuple(compile_step(s) for s in raw["steps"]),
+        steps=steps if steps is not None else tuple(compile_step(s) for s in raw["steps"]),
         conditions=raw.get("conditions", ""),
         category=raw.get("category", ""),
         fees=tuple(Fee(f["name"], f["amount"], f.get("basis", "")) for f in raw.get("fees", ())),

@@ -60,7 +60,9 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-_SAFE_TAGS = {f"tag:yaml.org,2002:{t}" for t in
+_TAG = "tag:yaml.org,2002:"
+_STR = f"{_TAG}str"
+_SAFE_TAGS = {f"{_TAG}{t}" for t in
               ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 
 
@@ -68,48 +70,68 @@ class _Builder:
     def __init__(self, src: Source, problems: list[Problem]) -> None:
         self.src = src
         self.problems = problems
-        self.constructor = yaml.SafeLoader("")  # only used to resolve scalars
+        # PyYAML's own readers of plain values, called directly: construct_object would
+        # also memoise every node in the loader, whose reference cycles then keep the
+        # whole node tree (600,000 objects for 10,000 steps) alive until a full GC.
+        constructor = yaml.SafeLoader("")
+        self.scalars: dict[str, Any] = {
+            f"{_TAG}{t}": getattr(constructor, f"construct_yaml_{t}")
+            for t in ("int", "float", "bool", "null", "timestamp")}
+        constructor.dispose()
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        line, col = _mark(node)
+        self.problems.append(Problem(self.src.file, line, col, message))
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.src.positions[path] = _mark(node)
         if node.tag not in _SAFE_TAGS:
-            line, col = _mark(node)
-            self.problems.append(Problem(self.src.file, line, col,
-                                         f"invalid YAML: the tag '{node.tag}' is not allowed "
-                                         "(only plain text, numbers, lists and mappings)"))
+            self.problem(node, f"invalid YAML: the tag '{node.tag}' is not allowed "
+                               "(only plain text, numbers, lists and mappings)")
             return None
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
-                key = self.build_key(key_node, path)
+                key = self.build_key(key_node)
+                child = (*path, key)
                 if key in out:
-                    line, col = _mark(key_node)
-                    first = self.src.key_positions.get((*path, key), (0, 0))[0]
-                    self.problems.append(Problem(
-                        self.src.file, line, col,
-                        f"duplicate key '{key}' (first defined on line {first})"))
+                    first = self.src.key_positions.get(child, (0, 0))[0]
+                    self.problem(key_node, f"duplicate key '{key}' (first defined on line "
+                                           f"{first})")
                     continue
-                self.src.key_positions[(*path, key)] = _mark(key_node)
-                out[key] = self.build(value_node, (*path, key))
+                self.src.key_positions[child] = _mark(key_node)
+                out[key] = self.build(value_node, child)
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
-        value = self.constructor.construct_object(node, deep=True)
+        value = self.scalar(node)
         if isinstance(value, _dt.datetime | _dt.date):
             # JSON Schema works on JSON values; dates stay ISO strings.
             return value.isoformat()
         return value
 
-    def build_key(self, node: yaml.Node, path: Path_) -> str:
+    def build_key(self, node: yaml.Node) -> str:
         if not isinstance(node, yaml.ScalarNode):
             line, col = _mark(node)
-            self.problems.append(Problem(self.src.file, line, col,
-                                         "a key must be a plain name, not a list or mapping"))
+            self.problem(node, "a key must be a plain name, not a list or mapping")
             return f"<invalid key at {line}:{col}>"
-        value = self.constructor.construct_object(node)
+        value = self.scalar(node)
         if isinstance(value, _dt.date):
             return value.isoformat()
         return str(value)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _STR:
+            return node.value
+        construct = self.scalars.get(node.tag)  # none for '!!map' or '!!seq' on plain text
+        if construct is not None:
+            try:
+                return construct(node)
+            except (ValueError, KeyError, OverflowError):  # e.g. '!!int x', '!!bool maybe'
+                pass
+        tag = f"!!{node.tag.removeprefix(_TAG)}" if node.tag.startswith(_TAG) else node.tag
+        self.problem(node, f"invalid YAML: {node.value!r} cannot be read as {tag}")
+        return None
 
 
 def load_source(text: str, file: str) -> tuple[Source | None, list[Problem]]:

@@ -88,3 +88,14 @@ def test_matter_id_must_be_unique_and_match_file(tmp_path: Path) -> None:
     assert any("copy.yaml:1:5: error: matter id 'enterprise-establishment' must equal its "
                "file name 'copy'" in m for m in messages)
     assert any("duplicate matter id 'enterprise-establishment'" in m for m in messages)
+
+
+def test_a_need_that_is_not_an_id_is_reported_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text("id: x\nname: 甲\nlead: amr\ntime_limit: 5\nstatutory_limit: 10\n"
+                    "form: {type: object}\nsteps:\n"
+                    "  - {id: a, name: A, department: amr, days: 1, needs: [{step: [b]}]}\n"
+                    "  - {id: b, name: B, department: amr, days: 1}\n", "utf-8")
+    assert [str(p) for p in check_paths([path]).problems] == [
+        f"{path}:8:56: error: step 'a' needs[0]: a need must be a step id or "
+        '{step: ID, at: finish|preliminary}, got {"step": ["b"]}']

@@ -43,3 +43,13 @@ def test_dates_become_iso_strings_and_empty_file_is_an_error() -> None:
 def test_non_scalar_key_is_an_error() -> None:
     _, problems = load_source("? [a, b]\n: 1\n", "k.yaml")
     assert "a key must be a plain name" in str(problems[0])
+
+
+def test_a_value_that_does_not_fit_its_tag_is_a_located_problem() -> None:
+    src, problems = load_source("a: !!int x\nb: !!map text\nc: !!bool maybe\nd: !!float 1\n",
+                                "t.yaml")
+    assert src is not None and src.value == {"a": None, "b": None, "c": None, "d": 1.0}
+    assert [str(p) for p in problems] == [
+        "t.yaml:1:4: error: invalid YAML: 'x' cannot be read as !!int",
+        "t.yaml:2:4: error: invalid YAML: 'text' cannot be read as !!map",
+        "t.yaml:3:4: error: invalid YAML: 'maybe' cannot be read as !!bool"]
