@@ -22,9 +22,11 @@ from runtime.web.render import RUNTIME, make_templates
 from runtime.web.security import CsrfProtect, SecurityHeaders
 from runtime.web.views import (
     account,
+    admin,
     applicant,
     cases,
     department,
+    editor,
     matters,
     supervision,
     window,
@@ -43,6 +45,8 @@ def routes() -> list[BaseRoute]:
         *window.routes,
         *department.routes,
         *supervision.routes,
+        *admin.routes,
+        *editor.routes,
         *api.routes,
         Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
     ]
