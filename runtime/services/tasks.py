@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from builder import MatterSpec
@@ -47,9 +48,9 @@ class Tasks:
         self.store = cases.store
         self.yellow = (yellow_days, yellow_fraction)
 
-    def light(self, task: Mapping[str, Any]) -> str | None:
+    def light(self, task: Mapping[str, Any], now: datetime | None = None) -> str | None:
         """green / yellow / red for a running task, None otherwise."""
-        return engine.light(task, self.cases.clock(), self.cases.calendar, *self.yellow)
+        return engine.light(task, now or self.cases.clock(), self.cases.calendar, *self.yellow)
 
     def worklist(self, user: User, *, status: Iterable[str] | None = None, limit: int = 50,
                  offset: int = 0) -> list[TaskView]:
@@ -57,7 +58,8 @@ class Tasks:
         department = self._department(user)
         rows = self.store.list_tasks(department=department, status=status, limit=limit,
                                      offset=offset)
-        return [TaskView(row.task, row.case, self.light(row.task)) for row in rows]
+        now = self.cases.clock()
+        return [TaskView(row.task, row.case, self.light(row.task, now)) for row in rows]
 
     def count(self, user: User, *, status: Iterable[str] | None = None) -> int:
         """How many tasks ``worklist`` would list without a limit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -54,15 +55,26 @@ def requires(*roles: str) -> Callable[[Endpoint], Endpoint]:
     """Route guard: signed in with one of ``roles`` (any role when none are given).
 
     The services check again per case and task; this only keeps roles on their pages.
-    Views are plain functions: Starlette runs them in its thread pool, so a durable
-    write (an fsync) never stalls the event loop.
+    Views that write are plain functions: Starlette runs them in its thread pool, so a
+    durable write (an fsync) never stalls the event loop. A hot read-only view may be a
+    coroutine (its reads are in memory).
     """
     def decorate(endpoint: Endpoint) -> Endpoint:
-        @wraps(endpoint)
-        def guarded(request: Request) -> Any:
+        def check(request: Request) -> None:
             user = current_user(request)
             if roles and user.role not in roles:
                 raise Forbidden("您的角色无权访问此页面")
+
+        if inspect.iscoroutinefunction(endpoint):
+            @wraps(endpoint)
+            async def guarded_async(request: Request) -> Any:
+                check(request)
+                return await endpoint(request)
+            return guarded_async
+
+        @wraps(endpoint)
+        def guarded(request: Request) -> Any:
+            check(request)
             return endpoint(request)
         return guarded
     return decorate

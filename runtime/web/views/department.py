@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -46,9 +47,17 @@ def _rows(request: Request, user: User, view: str, sort: str) -> list[Any]:
     return rows
 
 
+def _remember(services: Any, user: User, choice: dict[str, str]) -> None:
+    with services.store.write() as tx:
+        tx.put_setting(user.id, FILTER_KEY, choice)
+
+
 @requires("department")
-def task_list(request: Request) -> Response:
-    """The department's tasks; the chosen view and order are remembered per user."""
+async def task_list(request: Request) -> Response:
+    """The department's tasks; the chosen view and order are remembered per user.
+
+    The hot page: its reads are in memory, so it runs on the event loop; only the rare
+    change of the remembered filter (a durable write) goes to the thread pool."""
     services = _services(request)
     user = current_user(request)
     saved = services.store.get_setting(user.id, FILTER_KEY) or {}
@@ -59,8 +68,7 @@ def task_list(request: Request) -> Response:
     if sort not in ("due", "ready"):
         sort = "due"
     if {"view": view, "sort": sort} != saved:
-        with services.store.write() as tx:
-            tx.put_setting(user.id, FILTER_KEY, {"view": view, "sort": sort})
+        await run_in_threadpool(_remember, services, user, {"view": view, "sort": sort})
     rows = _rows(request, user, view, sort)
     context = {"views": VIEWS, "view": view, "sort": sort, "rows": rows,
                "step_names": _step_names(services, rows),

@@ -5,7 +5,6 @@ publishing, versions with a readable diff, YAML import/export and BPMN export.""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -62,7 +61,7 @@ def _ensure_draft(request: Request, matter_id: str) -> Any:
 
 
 def _guided(text: str) -> tuple[GuidedMatter | None, str]:
-    src, problems = load_source(text, "draft.yaml")
+    src, _ = load_source(text, "draft.yaml")
     if src is None or not isinstance(src.value, dict):
         return None, "YAML 有语法错误，请先在右侧修正，向导才能显示。"
     try:

@@ -121,7 +121,7 @@ def test_departments_page_and_rules(admin_app) -> None:  # type: ignore[no-untyp
 
 
 def test_non_admins_are_kept_out(admin_app) -> None:  # type: ignore[no-untyped-def]
-    client, services, token = admin_app
+    client, _, token = admin_app
     client.post("/logout", data={"_csrf": token})
     token = csrf_of(client.get("/login").text)
     client.post("/login", data={"name": "amr1", "password": PASSWORD, "_csrf": token})
