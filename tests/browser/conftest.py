@@ -46,10 +46,12 @@ def server(tmp_path: Path) -> Iterator[Server]:
     """`onewindow serve --demo` on the project catalog, fresh data per test."""
     port = _free_port()
     data_dir = tmp_path / "data"
+    catalog = tmp_path / "catalog"  # publishing writes the catalog: never the repository's
+    shutil.copytree(ROOT / "catalog", catalog)
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "runtime.cli", "serve", "--demo", "--port", str(port),
-         "--data-dir", str(data_dir), "--catalog", str(ROOT / "catalog")],
+         "--data-dir", str(data_dir), "--catalog", str(catalog)],
         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
