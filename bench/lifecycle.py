@@ -5,20 +5,36 @@ The process: one step, then four parallel steps (four departments), then a final
 
 * onewindow: the pure engine over the durable `TinyDBStore` (runtime/store). Every
   action is one batch, exactly like the service layer: ``tx.get_case`` → engine →
-  ``tx.put_case(expected_rev=…)``, fsynced before the next action. The actions are
-  submit, accept (numbered from a store sequence), claim + approve per task, deliver.
+  ``tx.put_case(expected_rev=…)``, durable (fsynced) before ``write()`` returns; after
+  each round the case is read again (``store.get_case``) to find the ready tasks.
+  The actions are submit, accept (numbered from a store sequence), claim + approve
+  per task, deliver. Two runs on fresh stores:
+
+  - sequential: one case after the other, one thread (every batch pays its fsync);
+  - concurrent: ``--in-flight`` cases open at once, their requests (actions and
+    reloads) run by a pool of threads as a web server's are (uvicorn runs sync
+    service calls in a threadpool): once with as many threads as cases, once with
+    ``--threads``; the store shares fsyncs between them (group commit).
+
 * SpiffWorkflow: the same shape as BPMN (built below: user tasks and parallel
   gateways), serialised to JSON after each completed user task and deserialised
   before the next one (in memory: Spiff is not charged any disk I/O).
 
-    .venv/bin/python bench/lifecycle.py [--cases N] [--spiff-cases N] [--data-dir DIR]
-                                        [--departments K] [--profile]
+    .venv/bin/python bench/lifecycle.py [--cases N] [--in-flight N] [--threads T]
+                                        [--spiff-cases N]
+                                        [--data-dir DIR] [--departments K]
+                                        [--profile | --breakdown | --copies]
 
+``--profile`` prints cProfile's top functions of the sequential run; ``--breakdown``
+times the phases of a persisted action instead (engine, read copy, diff, encoding,
+indexing, commit) on a fresh store; ``--copies`` times ways of copying a case.
 ``--departments K`` gives each parallel step K departments (会签; the BPMN then
-splits each branch into K user tasks). ``--data-dir`` chooses where the store's
-journal lives (default: a temporary directory in the system temp dir, i.e. a real
-disk with a real fsync). The last line is
-``lifecycle: onewindow X cases/s, SpiffWorkflow Y cases/s, ratio R``.
+splits each branch into K user tasks).
+``--data-dir`` chooses where the store's journal lives (default: a temporary
+directory in the system temp dir, i.e. a real disk with a real fsync). The last line is
+``lifecycle: onewindow X cases/s, SpiffWorkflow Y cases/s, ratio R`` with X the
+concurrent durable figure on ``--threads`` threads (the line before it says so and
+gives the figure on one thread per case too).
 """
 
 from __future__ import annotations
@@ -28,8 +44,10 @@ import cProfile
 import json
 import pstats
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -77,7 +95,12 @@ class OneWindow:
         self.calendar = WorkCalendar()
         self.applicant = Actor("u_app", Role.APPLICANT, None, "申请人")
         self.window = Actor("u_win", Role.WINDOW, None, "综合窗口")
-        self.actions = 0
+        self.actions = 0  # persisted actions, counted by every thread
+        self._counting = threading.Lock()
+
+    def _count(self) -> None:
+        with self._counting:
+            self.actions += 1
 
     def _act(self, case_id: str, action: Callable[[Case, WriteBatch], Case]) -> Case:
         """Read, compute, write in one durable batch, as the services do."""
@@ -86,11 +109,18 @@ class OneWindow:
             assert case is not None
             new = action(case, tx)
             new["rev"] = tx.put_case(new, expected_rev=case["rev"])
-        self.actions += 1
+        self._count()
         return new
 
     def run_case(self, n: int) -> None:
         """One whole lifecycle, every action persisted and reloaded."""
+        for _ in self.requests(n):
+            pass
+
+    def requests(self, n: int) -> Iterator[None]:
+        """One whole lifecycle as web requests: each ``next`` does one (an action, or
+        the reload that shows which tasks are ready), so a driver can interleave
+        cases request by request, as a server's threadpool does."""
         m, cal, window = self.matter, self.calendar, self.window
         case = engine.new_case(m, self.applicant, NOW, materials={"id-card": [f"f{n}"]},
                                data={"company_name": f"成都第{n}科技有限公司",
@@ -98,25 +128,33 @@ class OneWindow:
         case_id = case["id"]
         with self.store.write() as tx:
             tx.put_case(case, expected_rev=0)
-        self.actions += 1
+        self._count()
+        yield
         self._act(case_id, lambda c, _: engine.submit(c, m, self.applicant, NOW))
+        yield
         self._act(case_id, lambda c, tx: engine.accept(
             c, m, window, NOW, number=f"BN{tx.next_sequence('bench'):08d}", calendar=cal))
+        yield
         while True:
             case = self.store.get_case(case_id) or {}
             ready = [t for t in case["tasks"] if t["status"] == "ready"]
             if not ready:
                 break
-            for task in ready:
-                self._decide(case_id, task)
+            for task in ready:  # the task's department claims it, then approves it
+                self._decide(case_id, task, "claim")
+                yield
+                self._decide(case_id, task, "approve")
+                yield
         case = self._act(case_id, lambda c, _: engine.deliver(c, m, window, NOW))
         assert case["status"] == "delivered" and case["certificates"], case["status"]
 
-    def _decide(self, case_id: str, task: Case) -> None:
-        """The task's department claims it, then approves it: two requests."""
+    def _decide(self, case_id: str, task: Case, how: str) -> None:
+        """The task's department claims or approves it (one request)."""
         m, who, tid = self.matter, Actor("u", Role.DEPARTMENT, task["department"]), task["id"]
+        if how == "claim":
+            self._act(case_id, lambda c, _: engine.claim(c, m, who, NOW, tid))
+            return
         data = {"license_no": LICENSE_NO} if task["step"] == "first" else None
-        self._act(case_id, lambda c, _: engine.claim(c, m, who, NOW, tid))
         self._act(case_id, lambda c, _: engine.approve(c, m, who, NOW, tid,
                                                        calendar=self.calendar, data=data))
 
@@ -146,19 +184,172 @@ def engine_only(matter: MatterSpec, cases: int, round_trip: bool = False) -> flo
     return cases / (time.perf_counter() - start)
 
 
-def run_onewindow(cases: int, departments: int, data_dir: Path) -> tuple[float, int, int]:
-    """(cases/s, persisted actions per case, bytes of the final case JSON)."""
+def run_onewindow(
+    cases: int, departments: int, data_dir: Path, in_flight: int = 1, threads: int = 1
+) -> tuple[float, int, int, float]:
+    """(cases/s, persisted actions per case, bytes of the final case JSON, batches per
+    fsync). With ``in_flight`` > 1, that many cases are open at once and their
+    requests are run by a pool of ``threads`` threads."""
     store = TinyDBStore(data_dir)
     try:
         runner = OneWindow(store, bench_matter(departments))
         runner.run_case(-1)  # warm-up: validators, calendar year
         runner.actions = 0
+        before = store.stats()
+        start = time.perf_counter()
+        if in_flight == 1:
+            for n in range(cases):
+                runner.run_case(n)
+        else:
+            _interleave(runner, cases, in_flight, threads)
+        rate = cases / (time.perf_counter() - start)
+        after = store.stats()
+        shared = (after["batches"] - before["batches"]) / max(1, after["fsyncs"] - before["fsyncs"])
+        last = store.list_cases(limit=1)[0]
+        return rate, runner.actions // cases, len(dumps(last).encode()), shared
+    finally:
+        store.close()
+
+
+def _interleave(runner: OneWindow, cases: int, in_flight: int, threads: int) -> None:
+    """Run ``cases`` lifecycles, ``in_flight`` at a time, request by request on a pool
+    of ``threads`` threads (a case's next request is queued when its last is done)."""
+    numbers = iter(range(cases))
+    lock = threading.Lock()
+    finished = threading.Event()
+    state = {"left": cases}
+    failures: list[BaseException] = []
+
+    def step(pool: ThreadPoolExecutor, requests: Iterator[None]) -> None:
+        try:
+            next(requests)
+        except StopIteration:
+            with lock:
+                state["left"] -= 1
+                n = next(numbers, None)
+                if not state["left"]:
+                    finished.set()
+            if n is not None:
+                pool.submit(step, pool, runner.requests(n))
+            return
+        except BaseException as err:
+            failures.append(err)
+            finished.set()
+            raise
+        pool.submit(step, pool, requests)
+
+    with ThreadPoolExecutor(threads) as pool:
+        for n in [next(numbers) for _ in range(min(in_flight, cases))]:
+            pool.submit(step, pool, runner.requests(n))
+        finished.wait()
+    if failures:
+        raise failures[0]
+
+
+def breakdown(cases: int, departments: int, data_dir: Path) -> None:
+    """Print where a persisted action's time goes: wall time per phase, per action.
+
+    Wraps the engine's actions and the store's steps with timers (nested phases are
+    indented and included in their parent); a timer costs ~0.3 µs per call.
+    """
+    from runtime.store import batch, commit, core, tinydb_store
+
+    spent: dict[str, float] = {}
+
+    def timed(owner: Any, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+        setattr(owner, name, wrapper)
+
+    phases = [
+        (engine, "submit", "engine actions"), (engine, "accept", "engine actions"),
+        (engine, "claim", "engine actions"), (engine, "approve", "engine actions"),
+        (engine, "deliver", "engine actions"),
+        (core.IndexedStore, "get_case", "read: a fresh copy (store.get_case, tx.get_case)"),
+        (batch.Batch, "put_case", "put_case"),
+        (batch, "diff", "  diff against the cached version"),
+        (batch, "dumps", "  JSON encoding (delta, or full image)"),
+        (batch.json, "loads", "  JSON parse of the delta (the version as a reopen sees it)"),
+        (batch, "case_facts", "  checks + worklist/summary JSON (changed tasks only)"),
+        (core.IndexedStore, "_append", "append: frame encoding, pending overlay"),
+        (commit.GroupCommit, "wait", "commit: write + fdatasync (leader), publish to indexes"),
+        (tinydb_store.TinyDBStore, "_sync", "  write + fdatasync"),
+        (core.IndexedStore, "_publish", "  publish: indexes, worklists, cache"),
+    ]
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in phases]
+    for owner, name, label in phases:
+        timed(owner, name, label)
+    store = TinyDBStore(data_dir)
+    try:
+        runner = OneWindow(store, bench_matter(departments))
+        runner.run_case(-1)
+        runner.actions = 0
+        spent.clear()
         start = time.perf_counter()
         for n in range(cases):
             runner.run_case(n)
-        rate = cases / (time.perf_counter() - start)
-        last = store.list_cases(limit=1)[0]
-        return rate, runner.actions // cases, len(dumps(last).encode())
+        total = time.perf_counter() - start
+        actions = runner.actions
+    finally:
+        store.close()
+        for owner, name, inner in originals:
+            setattr(owner, name, inner)
+    print(f"breakdown: {cases} cases, {actions} actions, {total / actions * 1e6:.0f} µs per "
+          f"persisted action ({cases / total:.0f} cases/s), store in {data_dir}")
+    print(f"  {'phase':62s} {'µs/action':>9s} {'share':>6s}")
+    seen: set[str] = set()
+    for _, _, label in phases:
+        if label not in seen:
+            seen.add(label)
+            share = spent.get(label, 0.0) / total
+            print(f"  {label:62s} {spent.get(label, 0.0) / actions * 1e6:9.1f} {share:6.1%}")
+    top = sum(v for k, v in spent.items() if not k.startswith(" "))
+    print(f"  {'rest (bench loop, batch bookkeeping, locks, GC)':62s} "
+          f"{(total - top) / actions * 1e6:9.1f} {(total - top) / total:6.1%}")
+
+
+def copies(departments: int, data_dir: Path) -> None:
+    """Time the ways a store can hand out a fresh copy of the final (largest) case."""
+    import copy
+    import marshal
+    import pickle
+    import timeit
+
+    from runtime.engine.events import clone
+
+    store = TinyDBStore(data_dir)
+    try:
+        runner = OneWindow(store, bench_matter(departments))
+        runner.run_case(0)  # then reopen it: an open case at its largest
+        case = store.list_cases(limit=1)[0]
+        case["status"] = "in_progress"
+        with store.write() as tx:
+            tx.put_case(case, expected_rev=case["rev"])
+        text = dumps(store.get_case(case["id"]))
+        kept = json.loads(text)
+        blob = marshal.dumps(kept)
+        ways: list[tuple[str, Callable[[], Any]]] = [
+            ("copy.deepcopy", lambda: copy.deepcopy(kept)),
+            ("structural copy (engine's clone)", lambda: clone(kept)),
+            ("JSON round trip (dumps + loads)", lambda: json.loads(dumps(kept))),
+            ("JSON loads of kept text (the old store's read)", lambda: json.loads(text)),
+            ("pickle round trip", lambda: pickle.loads(pickle.dumps(kept, 5))),
+            ("marshal round trip (dumps + loads)", lambda: marshal.loads(marshal.dumps(kept))),
+            ("marshal loads of kept bytes", lambda: marshal.loads(blob)),
+            ("the store's get_case (cached version)", lambda: store.get_case(case["id"])),
+        ]
+        print(f"copies of a {len(text.encode())}-byte case ({len(kept['events'])} events), "
+              "best of 5:")
+        for label, way in ways:
+            best = min(timeit.repeat(way, number=200, repeat=5)) / 200
+            print(f"  {label:50s} {best * 1e6:7.1f} µs")
     finally:
         store.close()
 
@@ -241,14 +432,30 @@ def run_spiff(cases: int, departments: int) -> tuple[float, int, int]:
 def main(argv: list[str] | None = None) -> None:
     """Run both, print the details and the summary line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=300, help="onewindow cases")
+    parser.add_argument("--cases", type=int, default=300, help="onewindow cases (per run)")
+    parser.add_argument("--in-flight", type=int, default=32,
+                        help="cases open at once in the concurrent run (default 32)")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="threads running their requests (default 8; also timed: as many "
+                             "threads as cases in flight)")
     parser.add_argument("--spiff-cases", type=int, default=100, help="SpiffWorkflow cases")
     parser.add_argument("--departments", type=int, default=1,
                         help="departments per parallel step (default 1)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="where the store lives (default: a temporary directory)")
     parser.add_argument("--profile", action="store_true", help="profile the onewindow run")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="only time the phases of a persisted action, then stop")
+    parser.add_argument("--copies", action="store_true",
+                        help="only time ways of copying the largest case, then stop")
     args = parser.parse_args(argv)
+    if args.breakdown or args.copies:
+        with tempfile.TemporaryDirectory(prefix="onewindow-bench-", dir=args.data_dir) as tmp:
+            if args.breakdown:
+                breakdown(args.cases, args.departments, Path(tmp))
+            else:
+                copies(args.departments, Path(tmp))
+        return
 
     matter = bench_matter(args.departments)
     tasks = 2 + PARALLEL * args.departments
@@ -256,23 +463,33 @@ def main(argv: list[str] | None = None) -> None:
         if args.profile:
             profile = cProfile.Profile()
             profile.enable()
-        ow, ow_actions, ow_bytes = run_onewindow(args.cases, args.departments, Path(tmp))
+        seq, ow_actions, ow_bytes, _ = run_onewindow(
+            args.cases, args.departments, Path(tmp) / "sequential")
         if args.profile:
             profile.disable()
             pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        conc, _, _, shared = run_onewindow(args.cases, args.departments, Path(tmp) / "pool",
+                                           in_flight=args.in_flight, threads=args.threads)
+        wide, _, _, wide_shared = run_onewindow(
+            args.cases, args.departments, Path(tmp) / "wide",
+            in_flight=args.in_flight, threads=args.in_flight)
     alone = engine_only(matter, args.cases)
     in_json = engine_only(matter, args.cases, round_trip=True)
     spiff, spiff_saves, spiff_bytes = run_spiff(args.spiff_cases, args.departments)
     print(f"process: 1 step -> {PARALLEL} parallel steps x {args.departments} department(s)"
-          f" -> 1 step ({tasks} tasks)")
-    print(f"onewindow: {ow:.0f} cases/s, {ow_actions} durable batches/case (fsync each), "
-          f"final case {ow_bytes} bytes of JSON, store in {tmp}")
+          f" -> 1 step ({tasks} tasks); {ow_actions} durable batches/case, final case "
+          f"{ow_bytes} bytes of JSON; store in {tmp}")
+    print(f"onewindow sequential (1 thread, one fsync per batch): {seq:.0f} cases/s")
     print(f"onewindow engine alone (no store): {alone:.0f} cases/s; with a JSON round trip "
           f"per action instead of the store (Spiff's mode): {in_json:.0f} cases/s")
     print(f"SpiffWorkflow {version('SpiffWorkflow')}: {spiff:.1f} cases/s, {spiff_saves} "
-          f"JSON saves/case (in memory), final workflow {spiff_bytes} bytes of JSON")
-    print(f"lifecycle: onewindow {ow:.0f} cases/s, SpiffWorkflow {spiff:.0f} cases/s, "
-          f"ratio {ow / spiff:.1f}")
+          f"JSON saves/case (in memory, no disk I/O), final workflow {spiff_bytes} bytes of JSON")
+    print(f"onewindow concurrent, {args.in_flight} cases in flight: requests on "
+          f"{args.in_flight} threads {wide:.0f} cases/s ({wide_shared:.1f} batches per fsync); "
+          f"on {args.threads} threads {conc:.0f} cases/s ({shared:.1f} batches per fsync) "
+          "-- the figure below")
+    print(f"lifecycle: onewindow {conc:.0f} cases/s, SpiffWorkflow {spiff:.0f} cases/s, "
+          f"ratio {conc / spiff:.1f}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 DEPARTMENTS = [f"dept_{name}" for name in (
     "market", "health", "fire", "planning", "tax", "environment", "housing", "police",
     "transport", "culture")]
-FORMAT = 2  # bump when the generated data changes, to rebuild cached stores
+FORMAT = 3  # bump when the generated data or the store format changes: rebuilds the stores
 
 
 def make_case(i: int, rng: random.Random, status: str) -> dict[str, Any]:
@@ -267,7 +267,8 @@ def main() -> None:
         print(f"      open {o['open_s']:.2f} s, RSS {o['rss_open_mb']:.0f} MB after open,"
               f" {o['rss_end_mb']:.0f} MB after 300 writes + 300 queries,"
               f" peak {o['peak_rss_mb']:.0f} MB; {s['cases']} cases, {s['segments']} segments,"
-              f" {s['bytes'] / 2**20:.0f} MB on disk ({s['live_bytes'] / 2**20:.0f} MB live)")
+              f" {s['bytes'] / 2**20:.0f} MB on disk ({s['live_bytes'] / 2**20:.0f} MB live);"
+              f" {s['hot_cases']} open cases cached ({s['hot_bytes'] / 2**20:.1f} MB of JSON)")
     print(f"store: p50 write at 1k {p50['1k']:.2f} ms, at 100k {p50['100k']:.2f} ms, "
           f"ratio {p50['100k'] / p50['1k']:.2f}")
 

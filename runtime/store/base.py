@@ -12,8 +12,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
-#: Version of the store's own on-disk format (segments and snapshots).
-STORE_FORMAT = 1
+#: Version of the store's own on-disk format (segments and snapshots). Format 2
+#: added case deltas; format 1 data is still read (and rewritten as format 2).
+STORE_FORMAT = 2
 
 #: Case statuses after which nothing more happens to a case (办结). These cases
 #: are kept on disk only; every other status is "open" and its tasks are indexed.

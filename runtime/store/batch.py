@@ -1,5 +1,10 @@
 """The write batch shared by every backend: checks each put against the committed
-state plus the batch's own earlier puts, and serialises it immediately."""
+state plus the batch's own earlier puts, and serialises it immediately.
+
+A put of an open case whose committed version is cached is recorded as a delta
+against it (see `runtime.store.delta`); a new, cold or closing case, or a delta
+chain grown too long, is recorded as a full image.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from runtime.store.base import Conflict, Document, NotFound, StoreError
-from runtime.store.index import CaseFacts, case_facts, dumps
+from runtime.store.base import CLOSED_CASE_STATUSES, Conflict, Document, NotFound, StoreError
+from runtime.store.delta import (
+    CHAIN_FACTOR,
+    CHAIN_MIN_BYTES,
+    DELTA_MIN_BYTES,
+    MAX_DELTAS,
+    Version,
+    apply,
+    diff,
+)
+from runtime.store.index import CaseFacts, Chain, case_facts, dumps
 from runtime.store.tables import setting_key
 
 #: Entry kinds stored at a location (read back from disk) rather than in a table.
@@ -22,15 +36,19 @@ class Entry:
 
     kind: str  # "case", "file" or a MetaTables table name
     key: str
-    text: str
+    text: str  # for a case: its full image, or with ``delta`` the delta
     value: Any = None  # the document for table kinds
     facts: CaseFacts | None = None  # for cases
+    version: Version | None = None  # for open cases: the new version, parsed
+    delta: bool = False
 
 
 class CommittedState(Protocol):
     """What a batch needs to know about the store's committed state."""
 
     def committed_case(self, case_id: str) -> Document | None: ...
+
+    def committed_base(self, case_id: str) -> tuple[Version, Chain] | None: ...
 
     def committed_rev(self, case_id: str) -> int: ...
 
@@ -76,8 +94,7 @@ class Batch:
         """Return the case as this batch would leave it."""
         entry = self._pending("case", case_id)
         if entry is not None:
-            loaded: Document = json.loads(entry.text)
-            return loaded
+            return entry_case(entry)
         return self._state.committed_case(case_id)
 
     def put_case(self, case: Mapping[str, Any], *, expected_rev: int | None = None) -> int:
@@ -94,15 +111,40 @@ class Batch:
             raise Conflict(f"case {case_id} is at rev {current}, not {expected_rev}")
         doc = dict(case)
         doc["rev"] = current + 1
-        text = dumps(doc)
-        facts = case_facts(doc, (-1, 0, 0))
-        number = facts.number
+        entry = self._case_entry(case_id, doc)
+        assert entry.facts is not None
+        number = entry.facts.number
         if number is not None:
             owner = self._number_owner(number)
             if owner is not None and owner != case_id:
                 raise Conflict(f"case number {number} already belongs to case {owner}")
-        self._put(Entry("case", case_id, text, facts=facts))
-        return facts.rev
+        self._put(entry)
+        return entry.facts.rev
+
+    def _case_entry(self, case_id: str, doc: Document) -> Entry:
+        """Encode a case as a delta against its committed version, or as a full image."""
+        status = doc.get("status")
+        closed = isinstance(status, str) and status in CLOSED_CASE_STATUSES
+        base = None if closed else self._state.committed_base(case_id)
+        if base is not None and worth_a_delta(base[1]):
+            version, chain = base
+            found = diff(version, doc)
+            if found is not None:
+                delta, changed = found
+                text = dumps(delta)
+                new_doc = apply(version.doc, json.loads(text))
+                facts = case_facts(new_doc, (), reuse=version.facts, changed=changed)
+                new = Version(new_doc, facts, version.carried(delta))
+                if _chain_is_full(chain, len(text)):
+                    return Entry("case", case_id, dumps(new_doc), facts=facts, version=new)
+                return Entry("case", case_id, text, facts=facts, version=new, delta=True)
+        text = dumps(doc)
+        if closed or len(text) < DELTA_MIN_BYTES:
+            return Entry("case", case_id, text, facts=case_facts(doc, ()))
+        parsed = json.loads(text)  # the version exactly as a reopen will read it
+        facts = case_facts(parsed, ())
+        return Entry("case", case_id, text, facts=facts,
+                     version=None if facts.open is None else Version(parsed, facts))
 
     def _number_owner(self, number: str) -> str | None:
         for (kind, _), entry in self._entries.items():
@@ -164,3 +206,24 @@ class Batch:
         text = dumps(doc)
         # Store a private copy exactly as it will read back after a reopen.
         self._put(Entry(table, key, text, value=json.loads(text)))
+
+
+def entry_case(entry: Entry) -> Document:
+    """A fresh copy of the case a pending entry stores."""
+    if entry.version is not None:
+        return entry.version.copy()
+    loaded: Document = json.loads(entry.text)  # a closed case: its text is a full image
+    return loaded
+
+
+def worth_a_delta(chain: Chain) -> bool:
+    """Whether a case at ``chain`` is big enough to be diffed (and kept parsed)."""
+    return sum(loc[2] for loc in chain) >= DELTA_MIN_BYTES
+
+
+def _chain_is_full(chain: Chain, extra: int) -> bool:
+    """Whether a chain should be closed by a full image instead of one more delta."""
+    if len(chain) > MAX_DELTAS:
+        return True
+    deltas = extra + sum(loc[2] for loc in chain[1:])
+    return deltas > max(CHAIN_FACTOR * chain[0][2], CHAIN_MIN_BYTES)

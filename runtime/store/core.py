@@ -1,39 +1,68 @@
-"""What every backend shares: the indexes, the small tables, reads, and the
-single-writer commit protocol. A backend supplies where document texts live."""
+"""What every backend shares: the indexes, the hot-case cache, the small tables,
+reads, and the commit protocol. A backend supplies where records live and how
+they become durable."""
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from runtime.store.base import Document, StoreError, TaskRow, WriteBatch
-from runtime.store.batch import Batch, Entry
+from runtime.store.base import CLOSED_CASE_STATUSES, Document, StoreError, TaskRow, WriteBatch
+from runtime.store.batch import Batch, Entry, entry_case, worth_a_delta
 from runtime.store.blobs import BlobStore
-from runtime.store.index import LOC, REV, CaseIndex, Loc, status_set
+from runtime.store.cache import HotCases
+from runtime.store.commit import GroupCommit
+from runtime.store.delta import Version, apply
+from runtime.store.index import (
+    CHAIN,
+    REV,
+    STATUS,
+    CaseFacts,
+    CaseIndex,
+    CaseRef,
+    Chain,
+    Loc,
+    status_set,
+)
 from runtime.store.tables import MetaTables, setting_key
+
+#: One appended batch waiting for its fsync: each entry with where it was written.
+Appended = list[tuple[Entry, "Loc | None"]]
+
+#: Default bound of the hot-case cache, in bytes of the JSON it stands for.
+CACHE_BYTES = 16 << 20
 
 
 class IndexedStore:
     """Base of `MemoryStore` and `TinyDBStore`; implements the `Store` protocol.
 
-    Two locks: ``_writer`` serialises whole write batches (held while the batch
-    body runs and while it is made durable); ``_state`` guards the in-memory
-    indexes and open files, and is held only briefly by readers and by commits.
+    Locks: ``_writer`` serialises batch bodies and their appends; ``_state``
+    guards the indexes, the cache, the pending batches and open files, held only
+    briefly. A batch is appended under ``_writer``, which is then released; it
+    becomes durable and visible to readers through `GroupCommit` (one fsync may
+    cover several batches). Later batches already see it (``committed_*``), and
+    are acknowledged only after it, so they can never outlive it.
     """
 
-    def __init__(self, blob_root: Path) -> None:
+    def __init__(self, blob_root: Path, *, cache_bytes: int = CACHE_BYTES) -> None:
         self._index = CaseIndex()
         self._tables = MetaTables()
         self._files: dict[str, Loc] = {}
         self._blobs = BlobStore(blob_root)
+        self._hot = HotCases(cache_bytes)
+        self._pending: dict[tuple[str, str], Entry] = {}  # appended, not yet durable
+        self._commit: GroupCommit[Appended] = GroupCommit(self._sync, self._publish)
         self._state = threading.RLock()
         self._writer = threading.Lock()
         self._writer_thread: int | None = None
+        self._failed: str | None = None
         self._closed = False
+        self.written = {"images": 0, "deltas": 0}  # case records appended, for stats
 
     # -- backend hooks -------------------------------------------------------
 
@@ -42,11 +71,20 @@ class IndexedStore:
         raise NotImplementedError
 
     def _persist(self, entries: list[Entry]) -> list[Loc | None]:
-        """Make a batch durable; return a location for each located entry."""
+        """Append a batch (not yet durable); return a location for each located entry."""
         raise NotImplementedError
 
-    def _release(self, loc: Loc) -> None:
-        """Note that the text at ``loc`` is superseded (called with ``_state`` held)."""
+    def _sync(self) -> None:
+        """Make every appended batch durable (raise `OSError` if that fails)."""
+
+    def _discard_unsynced(self) -> None:
+        """After a failed sync: drop what was appended but never made durable."""
+
+    def _retain(self, locs: Iterable[Loc]) -> None:
+        """Note that records at ``locs`` are now referenced (called with ``_state`` held)."""
+
+    def _release(self, locs: Iterable[Loc]) -> None:
+        """Note that records at ``locs`` are superseded (called with ``_state`` held)."""
 
     # -- writes --------------------------------------------------------------
 
@@ -56,6 +94,7 @@ class IndexedStore:
         self._check_open()
         if self._writer_thread == threading.get_ident():
             raise StoreError("write() is not re-entrant: finish the open batch first")
+        ticket = 0
         with self._writer:
             self._check_open()
             self._writer_thread = threading.get_ident()
@@ -65,73 +104,178 @@ class IndexedStore:
                 batch.finish()
                 entries = batch.entries()
                 if entries:
-                    locs = self._persist(entries)
-                    with self._state:
-                        self._apply(entries, locs)
+                    ticket = self._append(entries)
             finally:
                 batch.finish()
                 self._writer_thread = None
+        if ticket:
+            try:
+                self._commit.wait(ticket)
+            except StoreError:
+                with self._writer:
+                    self._discard_unsynced()
+                raise
 
-    def _apply(self, entries: list[Entry], locs: list[Loc | None]) -> None:
-        for entry, loc in zip(entries, locs, strict=True):
-            if entry.kind == "case":
-                assert entry.facts is not None and loc is not None
-                entry.facts.loc = loc
-                old = self._index.put(entry.facts)
-                if old is not None:
-                    self._release(old)
-            elif entry.kind == "file":
-                assert loc is not None
-                old = self._files.get(entry.key)
-                self._files[entry.key] = loc
-                if old is not None:
-                    self._release(old)
-            else:
-                self._tables.put(entry.kind, entry.key, entry.value)
+    def _append(self, entries: list[Entry]) -> int:
+        if self._failed is not None:
+            raise StoreError(f"the store stopped after an I/O error ({self._failed}); reopen it")
+        locs = self._persist(entries)
+        with self._state:
+            for entry, loc in zip(entries, locs, strict=True):
+                if entry.facts is not None and loc is not None:
+                    before = self._committed_chain(entry.key) if entry.delta else ()
+                    entry.facts.chain = (*before, loc)
+                    self.written["deltas" if entry.delta else "images"] += 1
+                self._pending[(entry.kind, entry.key)] = entry
+        return self._commit.add(list(zip(entries, locs, strict=True)))
+
+    def _drain(self) -> None:
+        """Wait until every appended batch is durable (call with ``_writer`` held)."""
+        self._commit.wait(self._commit.appended)
+
+    def _publish(self, batches: list[Appended]) -> None:
+        """Make durable batches visible, in journal order (`GroupCommit` calls this)."""
+        with self._state:
+            for appended in batches:
+                for entry, loc in appended:
+                    self._apply(entry, loc)
+                    key = (entry.kind, entry.key)
+                    if self._pending.get(key) is entry:
+                        del self._pending[key]
+
+    def _apply(self, entry: Entry, loc: Loc | None) -> None:
+        if entry.kind == "case":
+            assert entry.facts is not None
+            self._put_case_facts(entry.facts.id, entry.facts, entry.version)
+        elif entry.kind == "file":
+            assert loc is not None
+            self._put_file_loc(entry.key, loc)
+        else:
+            self._tables.put(entry.kind, entry.key, entry.value)
+
+    def _put_case_facts(self, case_id: str, facts: CaseFacts, version: Version | None) -> None:
+        """Index a case version (and cache it if open); account for its records."""
+        chain = facts.chain
+        old = self._index.put(facts)
+        if old is not None and chain[:len(old)] == old:
+            self._retain(chain[len(old):])  # a delta: the old records stay live
+        else:
+            if old is not None:
+                self._release(old)
+            self._retain(chain)
+        if version is None or facts.status in CLOSED_CASE_STATUSES or not worth_a_delta(chain):
+            self._hot.discard(case_id)  # small cases are read from disk: as cheap
+        else:
+            self._hot.put(case_id, version, sum(loc[2] for loc in chain))
+
+    def _put_file_loc(self, file_id: str, loc: Loc) -> None:
+        old = self._files.get(file_id)
+        self._files[file_id] = loc
+        if old is not None:
+            self._release((old,))
+        self._retain((loc,))
 
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("the store is closed")
 
     # -- committed state, as seen by a batch (the writer lock is held) -------
+    # "Committed" includes batches appended before this one and not yet durable.
+
+    def _committed_chain(self, case_id: str) -> Chain:
+        entry = self._pending.get(("case", case_id))
+        if entry is not None:
+            assert entry.facts is not None
+            return entry.facts.chain
+        return self._index.refs[case_id][CHAIN]
 
     def committed_case(self, case_id: str) -> Document | None:
         """Return the committed version of a case."""
-        return self.get_case(case_id)
+        with self._state:
+            entry = self._pending.get(("case", case_id))
+        return entry_case(entry) if entry is not None else self.get_case(case_id)
+
+    def committed_base(self, case_id: str) -> tuple[Version, Chain] | None:
+        """Return the committed version of an open case and its chain, if in memory."""
+        with self._state:
+            entry = self._pending.get(("case", case_id))
+            if entry is not None:
+                assert entry.facts is not None
+                return None if entry.version is None else (entry.version, entry.facts.chain)
+            version = self._hot.get(case_id)
+            return None if version is None else (version, self._index.refs[case_id][CHAIN])
 
     def committed_rev(self, case_id: str) -> int:
         """Return a case's committed rev, 0 if it does not exist."""
-        ref = self._index.refs.get(case_id)
-        return 0 if ref is None else ref[REV]
+        with self._state:
+            entry = self._pending.get(("case", case_id))
+            if entry is not None:
+                assert entry.facts is not None
+                return entry.facts.rev
+            ref = self._index.refs.get(case_id)
+            return 0 if ref is None else ref[REV]
 
     def committed_number_owner(self, number: str) -> str | None:
         """Return the id of the committed case with this number."""
-        return self._index.id_for_number(number)
+        with self._state:
+            for (kind, key), entry in self._pending.items():
+                if kind == "case" and entry.facts is not None and entry.facts.number == number:
+                    return key
+            owner = self._index.id_for_number(number)
+            if owner is not None and ("case", owner) in self._pending:
+                return None  # its pending version (checked above) has another number
+            return owner
 
     def committed_row(self, table: str, key: str) -> Document | None:
         """Return a committed small-table row."""
         with self._state:
+            entry = self._pending.get((table, key))
+            if entry is not None:
+                return copy.deepcopy(entry.value)
             return self._tables.get(table, key)
 
     def committed_user_ids_named(self, name: str) -> list[str]:
         """Return the ids of committed users with this name."""
         with self._state:
-            return [user["id"] for user in self._tables.find("users", "name", name)]
+            ids = {user["id"] for user in self._tables.find("users", "name", name)
+                   if ("users", user["id"]) not in self._pending}
+            ids.update(key for (kind, key), entry in self._pending.items()
+                       if kind == "users" and entry.value is not None
+                       and entry.value.get("name") == name)
+        return sorted(ids)
 
     # -- reads ---------------------------------------------------------------
 
     def get_case(self, case_id: str) -> Document | None:
         """Return the case with this id, or None."""
         with self._state:
-            ref = self._index.refs.get(case_id)
-            text = None if ref is None else self._read_text(ref[LOC])
-        return None if text is None else _parse(text)
+            version = self._hot.get(case_id)
+            ref = None if version is not None else self._index.refs.get(case_id)
+            texts = [] if ref is None else [self._read_text(loc) for loc in ref[CHAIN]]
+        if version is not None:
+            return version.copy()
+        return None if ref is None else self._materialize(case_id, ref, texts)
+
+    def _materialize(self, case_id: str, ref: CaseRef, texts: list[str]) -> Document:
+        """Rebuild a case from its records; an open case is cached on the way."""
+        doc: Document = json.loads(texts[0])
+        for text in texts[1:]:
+            doc = apply(doc, json.loads(text))
+        if ref[STATUS] in CLOSED_CASE_STATUSES or not worth_a_delta(ref[CHAIN]):
+            return doc
+        with self._state:
+            facts = self._index.facts(case_id) if self._index.refs.get(case_id) is ref else None
+            if facts is None:
+                return doc  # changed meanwhile: do not cache a stale version
+            version = Version(doc, facts)
+            self._hot.put(case_id, version, sum(loc[2] for loc in ref[CHAIN]))
+        return version.copy()
 
     def get_case_by_number(self, number: str) -> Document | None:
         """Return the case with this public number, or None."""
         with self._state:
             case_id = self._index.id_for_number(number)
-            return None if case_id is None else self.get_case(case_id)
+        return None if case_id is None else self.get_case(case_id)
 
     def list_cases(
         self,
@@ -144,8 +288,11 @@ class IndexedStore:
         """Return cases, newest ``updated_at`` first, optionally filtered."""
         with self._state:
             ids = self._index.list_ids(status_set(status), applicant, limit, offset)
-            texts = [self._read_text(self._index.refs[i][LOC]) for i in ids]
-        return [_parse(text) for text in texts]
+            found = [(i, self._hot.get(i), self._index.refs[i]) for i in ids]
+            texts = [None if version is not None else [self._read_text(loc) for loc in ref[CHAIN]]
+                     for _, version, ref in found]
+        return [version.copy() if version is not None else self._materialize(i, ref, text or [])
+                for (i, version, ref), text in zip(found, texts, strict=True)]
 
     def count_cases(
         self, *, status: Iterable[str] | None = None, applicant: str | None = None
@@ -221,8 +368,12 @@ class IndexedStore:
         return self._blobs.path(sha256)
 
     def close(self) -> None:
-        """Wait for a running batch, then refuse further use."""
+        """Wait for running batches to become durable, then refuse further use."""
         with self._writer:
+            with suppress(StoreError):  # a failed fsync: nothing more to wait for
+                self._drain()
+            if self._failed is not None:
+                self._discard_unsynced()
             self._closed = True
 
 

@@ -21,17 +21,31 @@ from runtime.store.base import CLOSED_CASE_STATUSES, SUMMARY_FIELDS, StoreError
 #: Where a stored document's JSON text is: (segment, byte offset, byte length).
 Loc = tuple[int, int, int]
 
+#: Where a case's records are: its latest full image, then the deltas after it.
+Chain = tuple[Loc, ...]
+
 #: A worklist entry: (due, ready_at, case id, task id, task JSON); sorts most urgent first.
 TaskItem = tuple[str, str, str, str, str]
 
 _LAST = "\uffff"  # sorts after every ISO timestamp: tasks without a due date go last
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+# The C encoder json.dumps builds on every call, built once: the store encodes several
+# small values per write (a delta, a summary, changed tasks), where that setup is a
+# third of the cost. Without the circularity check a cyclic value hits RecursionError.
+_make_c_encoder = getattr(json.encoder, "c_make_encoder", None)  # absent from the stubs
+_C_ENCODER = None if _make_c_encoder is None else _make_c_encoder(
+    None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+
+
 def dumps(value: Any) -> str:
     """Serialise a document the one way the store does (compact, UTF-8, strict)."""
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as err:
+        if _C_ENCODER is None:
+            return _ENCODER.encode(value)
+        return "".join(_C_ENCODER(value, 0))
+    except (TypeError, ValueError, RecursionError) as err:
         raise StoreError(f"document is not JSON-serialisable: {err}") from err
 
 
@@ -44,12 +58,12 @@ def status_set(status: Iterable[str] | str | None) -> frozenset[str] | None:
     return frozenset(status)
 
 
-#: What the index keeps for every case: (loc, rev, status, applicant, updated_at,
+#: What the index keeps for every case: (chain, rev, status, applicant, updated_at,
 #: number). A plain tuple of atoms on purpose: CPython's garbage collector stops
 #: tracking such tuples, so 100k of them do not lengthen full collections (a
 #: slots class did: 25 ms instead of 6 ms per full collection at 100k cases).
-CaseRef = tuple[Loc, int, str, "str | None", str, "str | None"]
-LOC: Final = 0
+CaseRef = tuple[Chain, int, str, "str | None", str, "str | None"]
+CHAIN: Final = 0
 REV: Final = 1
 STATUS: Final = 2
 APPLICANT: Final = 3
@@ -70,7 +84,7 @@ class CaseFacts:
     """The indexed facts of one stored case version."""
 
     id: str
-    loc: Loc
+    chain: Chain
     rev: int
     status: str
     applicant: str | None
@@ -80,7 +94,7 @@ class CaseFacts:
 
     def ref(self) -> CaseRef:
         """Return the tuple the index keeps."""
-        return (self.loc, self.rev, self.status, self.applicant, self.updated_at, self.number)
+        return (self.chain, self.rev, self.status, self.applicant, self.updated_at, self.number)
 
 
 def _opt_str(doc: Mapping[str, Any], field: str) -> str | None:
@@ -97,8 +111,19 @@ def _req_str(doc: Mapping[str, Any], field: str, what: str) -> str:
     return value
 
 
-def case_facts(doc: Mapping[str, Any], loc: Loc) -> CaseFacts:
-    """Check a case document's indexed fields and extract them (`StoreError` if bad)."""
+def case_facts(
+    doc: Mapping[str, Any],
+    chain: Chain,
+    *,
+    reuse: CaseFacts | None = None,
+    changed: set[int] | None = None,
+) -> CaseFacts:
+    """Check a case document's indexed fields and extract them (`StoreError` if bad).
+
+    With ``reuse`` (the facts of the previous version of an open case) and
+    ``changed`` (the indexes of the tasks that differ from it), the other tasks'
+    worklist items are taken over instead of being checked and encoded again.
+    """
     case_id = _req_str(doc, "id", "a case")
     if not isinstance(doc.get("schema"), int):
         raise StoreError(f"case {case_id} needs an integer 'schema'")
@@ -116,7 +141,18 @@ def case_facts(doc: Mapping[str, Any], loc: Loc) -> CaseFacts:
     closed = status in CLOSED_CASE_STATUSES
     open_tasks: list[tuple[str, TaskItem]] = []
     seen: set[str] = set()
-    for task in tasks:
+    kept: list[tuple[str, TaskItem]] = []
+    redo: set[int] = set()
+    if not closed and changed is not None and reuse is not None and reuse.open is not None:
+        kept, redo = reuse.open.tasks, changed
+    for position, task in enumerate(tasks):
+        if position < len(kept) and position not in redo:
+            entry = kept[position]
+            if entry[1][3] in seen:
+                raise StoreError(f"case {case_id}: duplicate task id {entry[1][3]}")
+            seen.add(entry[1][3])
+            open_tasks.append(entry)
+            continue
         if not isinstance(task, Mapping):
             raise StoreError(f"case {case_id}: every task must be an object")
         task_id = _req_str(task, "id", f"a task of case {case_id}")
@@ -131,11 +167,11 @@ def case_facts(doc: Mapping[str, Any], loc: Loc) -> CaseFacts:
             item = (due, ready, case_id, task_id, dumps(task))
             open_tasks.append((f"{department}\x00{task_status}", item))
     if closed:
-        return CaseFacts(case_id, loc, rev, status, applicant, updated_at, number, None)
+        return CaseFacts(case_id, chain, rev, status, applicant, updated_at, number, None)
     summary = {field: doc.get(field) for field in SUMMARY_FIELDS}
     if "summary" in doc:
         summary["summary"] = doc["summary"]
-    return CaseFacts(case_id, loc, rev, status, applicant, updated_at, number,
+    return CaseFacts(case_id, chain, rev, status, applicant, updated_at, number,
                      OpenCase(dumps(summary), open_tasks))
 
 
@@ -164,12 +200,19 @@ class CaseIndex:
         """Tell whether an unfinished case's tasks are indexed."""
         return case_id in self._open
 
+    def facts(self, case_id: str) -> CaseFacts | None:
+        """Return the indexed facts of a case (``open`` is None until its tasks are indexed)."""
+        ref = self.refs.get(case_id)
+        if ref is None:
+            return None
+        return CaseFacts(case_id, *ref, self._open.get(case_id))
+
     def id_for_number(self, number: str) -> str | None:
         """Return the id of the case with this number, or None."""
         return self._by_number.get(number)
 
-    def put(self, facts: CaseFacts) -> Loc | None:
-        """Index a new case version; return the location of the version it replaces."""
+    def put(self, facts: CaseFacts) -> Chain | None:
+        """Index a new case version; return the chain of the version it replaces."""
         old = self._remove(facts.id)
         self.refs[facts.id] = facts.ref()
         if facts.number is not None:
@@ -181,13 +224,13 @@ class CaseIndex:
             self._open[facts.id] = facts.open
             for list_key, item in facts.open.tasks:
                 insort(self._tasks.setdefault(list_key, []), item)
-        return old[LOC] if old is not None else None
+        return old[CHAIN] if old is not None else None
 
-    def move(self, case_id: str, loc: Loc) -> Loc:
-        """Record that an unchanged case version now lives at ``loc``; return the old one."""
+    def move(self, case_id: str, chain: Chain) -> Chain:
+        """Record that an unchanged case version now lives at ``chain``; return the old one."""
         ref = self.refs[case_id]
-        self.refs[case_id] = (loc, *ref[1:])
-        return ref[LOC]
+        self.refs[case_id] = (chain, *ref[1:])
+        return ref[CHAIN]
 
     def _remove(self, case_id: str) -> CaseRef | None:
         ref = self.refs.pop(case_id, None)

@@ -2,12 +2,22 @@
 
 A segment starts with `SEGMENT_HEADER`; then each committed batch is one frame::
 
-    b"OWB1" | payload length (u32 LE) | crc32 of payload (u32 LE) | payload
+    b"OWB2" | payload length (u32 LE) | crc32 (u32 LE) | payload | durable (u64 LE)
 
 The payload is one line per record, ``[kind, key, value]\\n`` in compact JSON, so a
 document's JSON text can later be read back with one ``pread`` at a known
-(offset, length). A crash can only tear the last frame of the last segment: it is
-detected by length and checksum and cut off when the store opens.
+(offset, length). Kinds: ``case`` (a full image), ``delta`` (a case delta, since
+format 2), ``file``, and the small tables' names.
+
+``durable`` is where the segment was known to be on disk (fsynced) when the frame
+was written; the crc covers the payload, then ``durable``. Several frames may be
+written before one fsync (group commit, merges), and after a power loss their
+pages may have reached the disk in any order, so a crash can tear any frame
+written after the last fsync, not only the last one. On open, an invalid frame is
+a torn write, cut off with everything after it, when no valid frame after it
+says it was durable; otherwise it is corruption and the store refuses to open.
+Format-1 segments (``b"OWB1"`` frames without ``durable``, one fsync per frame)
+are still read.
 """
 
 from __future__ import annotations
@@ -19,16 +29,27 @@ import struct
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from runtime.store.base import STORE_FORMAT, StoreError
 from runtime.store.blobs import fsync_dir
 from runtime.store.index import Loc
 
 SEGMENT_HEADER = f"onewindow store segment v{STORE_FORMAT}\n".encode()
-FRAME_MAGIC = b"OWB1"
-_FRAME = struct.Struct("<4sII")
+#: Headers of the formats this version reads (format 1 has no deltas).
+READABLE_HEADERS = {f"onewindow store segment v{n}\n".encode(): n for n in (1, STORE_FORMAT)}
+FRAME_MAGIC = b"OWB2"
+_V1_MAGIC = b"OWB1"
+_HEAD = struct.Struct("<4sII")  # magic, payload length, crc
+_DURABLE = struct.Struct("<Q")
 _sync = getattr(os, "fdatasync", os.fsync)
+
+
+class Frame(NamedTuple):
+    """An encoded frame whose ``durable`` mark (and so its crc) is set by `seal`."""
+
+    data: bytearray
+    payload_crc: int
 
 
 def _prefix(kind: str, key: str) -> bytes:
@@ -37,28 +58,43 @@ def _prefix(kind: str, key: str) -> bytes:
 
 def encode_frame(
     records: list[tuple[str, str, str]], segment: int, start: int
-) -> tuple[bytes, list[Loc]]:
+) -> tuple[Frame, list[Loc]]:
     """Encode (kind, key, JSON text) records as one frame written at byte ``start``.
 
-    Returns the frame and, per record, where its JSON text will be.
+    Returns the frame (to `seal` before writing) and, per record, where its JSON
+    text will be.
     """
-    parts: list[bytes] = []
+    parts: list[bytes] = [bytes(_HEAD.size)]
     locs: list[Loc] = []
-    pos = start + _FRAME.size
+    pos = start + _HEAD.size
     for kind, key, text in records:
         prefix, body = _prefix(kind, key), text.encode()
         parts += (prefix, body, b"]\n")
         locs.append((segment, pos + len(prefix), len(body)))
         pos += len(prefix) + len(body) + 2
-    payload = b"".join(parts)
-    return _FRAME.pack(FRAME_MAGIC, len(payload), zlib.crc32(payload)) + payload, locs
+    parts.append(bytes(_DURABLE.size))
+    data = bytearray(b"".join(parts))
+    payload = memoryview(data)[_HEAD.size:-_DURABLE.size]
+    crc = zlib.crc32(payload)
+    _HEAD.pack_into(data, 0, FRAME_MAGIC, len(payload), 0)
+    return Frame(data, crc), locs
+
+
+def seal(frame: Frame, durable: int) -> bytearray:
+    """Set a frame's ``durable`` mark (bytes of its segment already fsynced) and crc."""
+    data = frame.data
+    mark = _DURABLE.pack(durable)
+    data[-_DURABLE.size:] = mark
+    struct.pack_into("<I", data, 8, zlib.crc32(mark, frame.payload_crc))
+    return data
 
 
 def decode_frame(
     payload: bytes, segment: int, start: int
 ) -> Iterator[tuple[str, str, Any, Loc]]:
-    """Yield (kind, key, value, location of the value's text) for each record."""
-    pos = start + _FRAME.size
+    """Yield (kind, key, value, location of the value's text) for each record of a
+    payload that starts at byte ``start``."""
+    pos = start
     for line in payload.split(b"\n")[:-1]:
         kind, key, value = json.loads(line)
         skip = len(_prefix(kind, key))
@@ -69,10 +105,11 @@ def decode_frame(
 class Segment:
     """One segment file: appended to while it is the newest, read-only afterwards."""
 
-    def __init__(self, path: Path, number: int, fd: int, size: int) -> None:
+    def __init__(self, path: Path, number: int, fd: int, size: int, fmt: int) -> None:
         self.path = path
         self.number = number
         self.size = size
+        self.format = fmt
         self._fd = fd
 
     @classmethod
@@ -83,7 +120,7 @@ class Segment:
         os.write(fd, SEGMENT_HEADER)
         os.fsync(fd)
         fsync_dir(directory)
-        return cls(path, number, fd, len(SEGMENT_HEADER))
+        return cls(path, number, fd, len(SEGMENT_HEADER), STORE_FORMAT)
 
     @classmethod
     def open(cls, path: Path, number: int) -> Segment:
@@ -91,7 +128,7 @@ class Segment:
         fd = os.open(path, os.O_RDWR | os.O_APPEND)
         size = os.fstat(fd).st_size
         head = os.pread(fd, len(SEGMENT_HEADER), 0)
-        if head != SEGMENT_HEADER:
+        if head not in READABLE_HEADERS:
             if size >= len(SEGMENT_HEADER) or not SEGMENT_HEADER.startswith(head):
                 os.close(fd)
                 raise StoreError(f"{path}: not a onewindow store segment of format {STORE_FORMAT}")
@@ -99,9 +136,14 @@ class Segment:
             os.write(fd, SEGMENT_HEADER)
             os.fsync(fd)
             size = len(SEGMENT_HEADER)
-        return cls(path, number, fd, size)
+            head = SEGMENT_HEADER
+        return cls(path, number, fd, size, READABLE_HEADERS[head])
 
-    def append(self, frame: bytes, *, sync: bool = True) -> None:
+    def write(self, data: bytes | bytearray) -> None:
+        """Append bytes (sealed frames encoded for this position); on failure cut them off."""
+        self.append(data, sync=False)
+
+    def append(self, frame: bytes | bytearray, *, sync: bool = True) -> None:
         """Append a frame (durably unless ``sync=False``); on failure cut it off again."""
         end = self.size
         try:
@@ -120,6 +162,12 @@ class Segment:
         """Make frames appended with ``sync=False`` durable."""
         _sync(self._fd)
 
+    def truncate(self, size: int) -> None:
+        """Cut the segment back to ``size`` bytes (frames never made durable)."""
+        if size < self.size:
+            os.ftruncate(self._fd, size)
+            self.size = size
+
     def read(self, offset: int, length: int) -> bytes:
         """Read ``length`` bytes at ``offset``."""
         data = os.pread(self._fd, length, offset)
@@ -128,43 +176,57 @@ class Segment:
         return data
 
     def frames(self, *, last: bool) -> Iterator[tuple[int, bytes]]:
-        """Yield (offset, payload) of every valid frame.
+        """Yield (offset of the payload, payload) of every valid frame.
 
-        In the last segment an invalid tail with no valid frame after it is a torn
-        write and is cut off; anywhere else an invalid frame is corruption.
+        In the last segment an invalid frame is a torn write, cut off with all
+        after it, unless a valid frame after it shows it had been made durable;
+        anywhere else an invalid frame is corruption.
         """
         pos = len(SEGMENT_HEADER)
         while pos < self.size:
-            payload = self._frame_at(pos)
-            if payload is None:
+            found = self._frame_at(pos)
+            if found is None:
                 break
-            yield pos, payload
-            pos += _FRAME.size + len(payload)
+            payload, _, end = found
+            yield pos + _HEAD.size, payload
+            pos = end
         if pos == self.size:
             return
-        if not last or self._valid_frame_after(pos):
+        if not last or self._durable_after(pos):
             raise StoreError(f"{self.path}: corrupt frame at byte {pos}; refusing to guess")
         os.ftruncate(self._fd, pos)
         os.fsync(self._fd)
         self.size = pos
 
-    def _frame_at(self, pos: int) -> bytes | None:
-        head = os.pread(self._fd, _FRAME.size, pos)
-        if len(head) < _FRAME.size:
+    def _frame_at(self, pos: int) -> tuple[bytes, int, int] | None:
+        """(payload, durable mark, end) of a valid frame at ``pos``, else None."""
+        head = os.pread(self._fd, _HEAD.size, pos)
+        if len(head) < _HEAD.size:
             return None
-        magic, length, crc = _FRAME.unpack(head)
-        if magic != FRAME_MAGIC or pos + _FRAME.size + length > self.size:
+        magic, length, crc = _HEAD.unpack(head)
+        trailer = _DURABLE.size if self.format > 1 else 0
+        end = pos + _HEAD.size + length + trailer
+        if magic != (FRAME_MAGIC if self.format > 1 else _V1_MAGIC) or end > self.size:
             return None
-        payload = os.pread(self._fd, length, pos + _FRAME.size)
-        return payload if zlib.crc32(payload) == crc else None
+        body = os.pread(self._fd, length + trailer, pos + _HEAD.size)
+        if self.format == 1:
+            return (body, pos, end) if zlib.crc32(body) == crc else None
+        payload, mark = body[:length], body[length:]
+        if zlib.crc32(mark, zlib.crc32(payload)) != crc:
+            return None
+        return payload, _DURABLE.unpack(mark)[0], end
 
-    def _valid_frame_after(self, pos: int) -> bool:
+    def _durable_after(self, pos: int) -> bool:
+        """Whether a valid frame after ``pos`` shows that ``pos`` had been fsynced (in
+        format 1, one fsync per frame: any valid frame after it)."""
         rest = os.pread(self._fd, self.size - pos, pos)
-        found = rest.find(FRAME_MAGIC, 1)
+        magic = FRAME_MAGIC if self.format > 1 else _V1_MAGIC
+        found = rest.find(magic, 1)
         while found != -1:
-            if self._frame_at(pos + found) is not None:
+            frame = self._frame_at(pos + found)
+            if frame is not None and (self.format == 1 or frame[1] > pos):
                 return True
-            found = rest.find(FRAME_MAGIC, found + 1)
+            found = rest.find(magic, found + 1)
         return False
 
     def close(self) -> None:

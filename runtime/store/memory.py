@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from runtime.store.batch import LOCATED_KINDS, Entry
@@ -13,9 +14,9 @@ from runtime.store.index import Loc
 class MemoryStore(IndexedStore):
     """A store for unit tests of services: nothing survives `close()`.
 
-    Documents are kept as JSON text, so reads return fresh copies exactly as a
-    durable backend would. Blobs go to ``blob_dir`` or to a temporary directory
-    removed on `close()`.
+    Records are kept as JSON text (full images and deltas, exactly as the durable
+    backend journals them), so reads return fresh copies exactly as it would.
+    Blobs go to ``blob_dir`` or to a temporary directory removed on `close()`.
     """
 
     def __init__(self, blob_dir: Path | None = None) -> None:
@@ -41,8 +42,9 @@ class MemoryStore(IndexedStore):
                 locs.append(None)
         return locs
 
-    def _release(self, loc: Loc) -> None:
-        del self._texts[loc[1]]
+    def _release(self, locs: Iterable[Loc]) -> None:
+        for loc in locs:
+            del self._texts[loc[1]]
 
     def close(self) -> None:
         """Drop everything, including temporary blobs."""

@@ -2,8 +2,9 @@
 
 Snapshot N is two files, written when segment N is closed:
 
-* ``index-N.jsonl``: where every case and file lives plus the indexed case
-  fields, in chunks of rows (one JSON object per line);
+* ``index-N.jsonl``: where every case and file lives (a case: the chain of its
+  full image and deltas) plus the indexed case fields, in chunks of rows (one
+  JSON object per line);
 * ``meta-N.json``: a TinyDB JSON database (written by TinyDB's ``JSONStorage``)
   with the users, tokens, settings and sequences tables and a ``_store`` table
   describing the snapshot. It is written last, so it marks the snapshot complete.
@@ -24,14 +25,16 @@ from tinydb.storages import JSONStorage
 
 from runtime.store.base import STORE_FORMAT, StoreError
 from runtime.store.blobs import fsync_dir
-from runtime.store.index import CaseIndex, Loc
+from runtime.store.index import CaseIndex, Chain, Loc
 from runtime.store.tables import MetaTables
 
 _CHUNK = 2000
 _META = re.compile(r"meta-(\d{6})\.json")
+_FORMATS = (1, STORE_FORMAT)
 
-#: An index row of a case: id, segment, offset, length, rev, status, applicant,
-#: updated_at, number.
+#: An index row of a case (format 2): id, chain [[segment, offset, length], ...],
+#: rev, status, applicant, updated_at, number. Format 1 had one location instead
+#: of the chain: id, segment, offset, length, rev, ...
 CaseRow = list[Any]
 
 
@@ -64,7 +67,7 @@ def write_snapshot(
         out.write(json.dumps({"format": STORE_FORMAT, "segment": number}) + "\n")
         chunk: list[list[Any]] = []
         for case_id, ref in index.rows():
-            chunk.append([case_id, *ref[0], *ref[1:]])
+            chunk.append([case_id, ref[0], *ref[1:]])
             if len(chunk) == _CHUNK:
                 rows += _write_chunk(out, "cases", chunk)
         rows += _write_chunk(out, "cases", chunk)
@@ -109,23 +112,32 @@ def read_meta(directory: Path, number: int) -> tuple[dict[str, dict[str, Any]], 
     finally:
         storage.close()
     info = data.pop("_store", {}).get("1", {})
-    if info.get("format") != STORE_FORMAT or info.get("segment") != number:
+    if info.get("format") not in _FORMATS or info.get("segment") != number:
         raise StoreError(f"{path}: not a snapshot of format {STORE_FORMAT} for segment {number}")
     return data, int(info["rows"])
 
 
 def read_index(directory: Path, number: int, rows: int) -> Iterator[tuple[str, list[Any]]]:
-    """Yield ("cases" | "files", row) for every row of snapshot ``number``'s index."""
+    """Yield ("cases" | "files", row) for every row of snapshot ``number``'s index.
+
+    A case row comes as (format 2) id, chain (a tuple of locations), rev, ...; a
+    file row as id, segment, offset, length.
+    """
     path = index_path(directory, number)
     seen = 0
     with path.open(encoding="utf-8") as lines:
         header = json.loads(next(lines))
-        if header != {"format": STORE_FORMAT, "segment": number}:
+        if header not in ({"format": n, "segment": number} for n in _FORMATS):
             raise StoreError(f"{path}: unexpected header {header}")
+        old = header["format"] == 1
         for line in lines:
             ((kind, chunk),) = json.loads(line).items()
             seen += len(chunk)
             for row in chunk:
+                if kind == "cases":
+                    chain: Chain = ((row[1], row[2], row[3]),) if old else tuple(
+                        (seg, off, length) for seg, off, length in row[1])
+                    row = [row[0], chain, *row[4 if old else 2:]]
                 yield kind, row
     if seen != rows:
         raise StoreError(f"{path}: {seen} rows, the snapshot says {rows}")

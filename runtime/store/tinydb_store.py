@@ -1,30 +1,37 @@
 """`TinyDBStore`: the embedded, durable store.
 
-Every batch is one checksummed frame appended to the newest segment and fsynced
-before `write()` returns. In memory: indexes of all cases (no documents), the
-worklists of unfinished cases, and the small TinyDB tables. Documents are read
-back with one ``pread``. When the newest segment is full it is closed, a snapshot
-is written, and segments that are mostly superseded are merged away. See
-``docs/store.md`` for the reasoning and the measurements.
+Every batch is one checksummed frame appended to the newest segment; concurrent
+batches share fsyncs (group commit), and `write()` returns only after one covered
+its batch. A write of an open case is journalled as a delta against the cached
+previous version; full images start each chain (new, cold or closing cases, long
+chains, merges). In memory: indexes of all cases, the worklists and the parsed
+versions of open cases (bounded), and the small TinyDB tables. When the newest
+segment is full it is closed, a snapshot is written, and segments that are mostly
+superseded are merged away. See ``docs/store.md`` for the reasoning and the
+measurements.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import re
 import sys
+import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from runtime.store.base import CLOSED_CASE_STATUSES, StoreError
+from runtime.store.base import CLOSED_CASE_STATUSES, STORE_FORMAT, Document, StoreError
 from runtime.store.batch import LOCATED_KINDS, Entry
 from runtime.store.blobs import fsync_dir
-from runtime.store.core import IndexedStore
-from runtime.store.index import LOC, STATUS, CaseFacts, Loc, case_facts
-from runtime.store.journal import Segment, decode_frame, encode_frame, segment_path
+from runtime.store.core import CACHE_BYTES, IndexedStore
+from runtime.store.delta import Version, apply
+from runtime.store.index import CHAIN, STATUS, CaseFacts, Chain, Loc, case_facts, dumps
+from runtime.store.journal import Frame, Segment, decode_frame, encode_frame, seal, segment_path
 from runtime.store.snapshot import (
     read_index,
     read_meta,
@@ -35,32 +42,45 @@ from runtime.store.snapshot import (
 from runtime.store.tables import MetaTables
 
 _SEGMENT = re.compile(r"seg-(\d{6})\.log")
-_MERGE_FRAME_BYTES = 1 << 20
 
 
 class TinyDBStore(IndexedStore):
     """The durable store in ``<data_dir>/db`` (blobs in ``<data_dir>/files``).
 
     One process may open a data directory at a time (an ``flock`` enforces it);
-    within it, any number of threads may read while one writes.
-    ``segment_bytes`` bounds the newest segment, hence the work replayed on open.
+    within it, any number of threads may read and write (batch bodies take turns;
+    their fsyncs are shared). ``segment_bytes`` bounds the newest segment, hence
+    the work replayed on open; ``cache_bytes`` bounds the hot-case cache (in bytes
+    of the JSON the cached open cases stand for).
     """
 
-    def __init__(self, data_dir: str | Path, *, segment_bytes: int = 32 << 20) -> None:
+    def __init__(
+        self,
+        data_dir: str | Path,
+        *,
+        segment_bytes: int = 32 << 20,
+        cache_bytes: int = CACHE_BYTES,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self._dir = self.data_dir / "db"
         if not self._dir.is_dir():
             self._dir.mkdir(parents=True)
             fsync_dir(self._dir.parent)
-        super().__init__(self.data_dir / "files")
+        super().__init__(self.data_dir / "files", cache_bytes=cache_bytes)
         self._segment_bytes = segment_bytes
         self._segments: dict[int, Segment] = {}
         self._live: dict[int, int] = defaultdict(int)  # segment -> bytes still referenced
         self._snapshot = 0  # the latest durable snapshot covers segments <= this
-        self._failed: str | None = None
+        self._synced = 0  # bytes of the newest segment known to be durable
+        # Frames of appended batches not yet written: the next fsync leader writes
+        # them all at once, so a batch makes no system call under the writer lock.
+        self._frames: list[Frame] = []
+        self._frames_lock = threading.Lock()
+        self._end = 0  # where the next frame goes: the newest segment's size + _frames
         self._lock_fd = _lock(self._dir / "LOCK")
         try:
             self._active = self._open()
+            self._synced = self._end = self._active.size
         except BaseException:
             self._release_files()
             raise
@@ -82,9 +102,11 @@ class TinyDBStore(IndexedStore):
             for start, payload in segment.frames(last=number == numbers[-1]):
                 for kind, key, value, loc in decode_frame(payload, number, start):
                     if kind == "case":
-                        self._index_case(case_facts(value, loc))
+                        self._replay_case(key, value, (loc,))
+                    elif kind == "delta":
+                        self._replay_delta(key, value, loc)
                     elif kind == "file":
-                        self._index_file(key, loc)
+                        self._put_file_loc(key, loc)
                     else:
                         rows[(kind, key)] = value
         self._tables.put_many(rows)
@@ -96,12 +118,13 @@ class TinyDBStore(IndexedStore):
         for case_id in deferred:  # unfinished in the snapshot: index their tasks now
             ref = self._index.refs[case_id]
             if ref[STATUS] not in CLOSED_CASE_STATUSES and not self._index.has_worklist(case_id):
-                self._index.put(case_facts(json.loads(self._read_text(ref[LOC])), ref[LOC]))
+                self._replay_case(case_id, self._read_doc(ref[CHAIN]), ref[CHAIN])
         remove_other_snapshots(self._dir, self._snapshot)
         for number in [n for n in numbers if n <= self._snapshot and not self._live[n]]:
             self._drop_segment(number)  # left over from an interrupted merge
-        if numbers and numbers[-1] > self._snapshot:
-            return self._segments[numbers[-1]]
+        newest = self._segments.get(numbers[-1]) if numbers else None
+        if newest is not None and newest.number > self._snapshot and newest.format == STORE_FORMAT:
+            return newest
         return self._new_segment(max([self._snapshot, *numbers]) + 1)
 
     def _load_snapshot(self) -> list[str]:
@@ -111,32 +134,38 @@ class TinyDBStore(IndexedStore):
         for kind, row in read_index(self._dir, self._snapshot, count):
             # A row may point into a segment merged away after this snapshot; the
             # replay then moves it to its copy (checked after the replay).
-            loc: Loc = (row[1], row[2], row[3])
             if kind == "files":
-                self._index_file(row[0], loc)
+                self._put_file_loc(row[0], (row[1], row[2], row[3]))
                 continue
-            case_id, rev, status, applicant, updated_at, number = row[0], *row[4:]
+            case_id, chain, rev, status, applicant, updated_at, number = row
             status = sys.intern(status)
             applicant = None if applicant is None else sys.intern(applicant)
-            self._index_case(
-                CaseFacts(case_id, loc, rev, status, applicant, updated_at, number, None)
-            )
+            self._put_case_facts(case_id, CaseFacts(
+                case_id, chain, rev, status, applicant, updated_at, number, None), None)
             if status not in CLOSED_CASE_STATUSES:
                 deferred.append(case_id)
         return deferred
 
-    def _index_case(self, facts: CaseFacts) -> None:
-        old = self._index.put(facts)
-        if old is not None:
-            self._release(old)
-        self._live[facts.loc[0]] += facts.loc[2]
+    def _replay_case(self, case_id: str, doc: Document, chain: Chain) -> None:
+        """Index a replayed version; an open one is cached (the next delta's base)."""
+        facts = case_facts(doc, chain)
+        version = None if facts.open is None else Version(doc, facts)
+        self._put_case_facts(case_id, facts, version)
 
-    def _index_file(self, file_id: str, loc: Loc) -> None:
-        old = self._files.get(file_id)
-        if old is not None:
-            self._release(old)
-        self._files[file_id] = loc
-        self._live[loc[0]] += loc[2]
+    def _replay_delta(self, case_id: str, delta: dict[str, Any], loc: Loc) -> None:
+        ref = self._index.refs.get(case_id)
+        if ref is None:
+            raise StoreError(f"{self._dir}: a delta of case {case_id} precedes its image")
+        cached = self._hot.get(case_id)
+        base = cached.doc if cached is not None else self._read_doc(ref[CHAIN])
+        self._replay_case(case_id, apply(base, delta), (*ref[CHAIN], loc))
+
+    def _read_doc(self, chain: Chain) -> Document:
+        """Rebuild a document from its full image and deltas on disk."""
+        doc: Document = json.loads(self._read_text(chain[0]))
+        for loc in chain[1:]:
+            doc = apply(doc, json.loads(self._read_text(loc)))
+        return doc
 
     # -- backend hooks -------------------------------------------------------
 
@@ -147,29 +176,47 @@ class TinyDBStore(IndexedStore):
         return segment.read(loc[1], loc[2]).decode()
 
     def _persist(self, entries: list[Entry]) -> list[Loc | None]:
-        if self._failed is not None:
-            raise StoreError(f"the store stopped after an I/O error ({self._failed}); reopen it")
-        if self._active.size >= self._segment_bytes:
+        if self._end >= self._segment_bytes:
+            self._drain()
             self._roll()
         frame, locs = encode_frame(
-            [(e.kind, e.key, e.text) for e in entries], self._active.number, self._active.size
+            [("delta" if e.delta else e.kind, e.key, e.text) for e in entries],
+            self._active.number, self._end,
         )
-        try:
-            self._active.append(frame)
-        except OSError as err:
-            self._failed = str(err)
-            raise StoreError(f"could not make the batch durable: {err}") from err
-        out: list[Loc | None] = []
-        for entry, loc in zip(entries, locs, strict=True):
-            if entry.kind in LOCATED_KINDS:
-                self._live[loc[0]] += loc[2]
-                out.append(loc)
-            else:
-                out.append(None)
-        return out
+        with self._frames_lock:
+            self._frames.append(frame)
+            self._end += len(frame.data)
+        return [loc if e.kind in LOCATED_KINDS else None
+                for e, loc in zip(entries, locs, strict=True)]
 
-    def _release(self, loc: Loc) -> None:
-        self._live[loc[0]] -= loc[2]
+    def _sync(self) -> None:
+        """Write the queued frames (one system call) and fsync (the commit leader)."""
+        with self._frames_lock:
+            frames, self._frames = self._frames, []
+        segment = self._active  # a roll drains first: every queued frame belongs here
+        durable = segment.size  # each write is fsynced before the next one starts
+        try:
+            if frames:
+                segment.write(b"".join([seal(frame, durable) for frame in frames]))
+            segment.sync()
+        except OSError as err:
+            self._failed = self._failed or str(err)
+            raise
+        self._synced = segment.size
+
+    def _discard_unsynced(self) -> None:
+        with self._frames_lock:
+            self._frames.clear()
+        with contextlib.suppress(OSError):  # best effort: the store is failed already
+            self._active.truncate(self._synced)
+
+    def _retain(self, locs: Iterable[Loc]) -> None:
+        for loc in locs:
+            self._live[loc[0]] += loc[2]
+
+    def _release(self, locs: Iterable[Loc]) -> None:
+        for loc in locs:
+            self._live[loc[0]] -= loc[2]
 
     # -- checkpoints: roll, snapshot, merge ----------------------------------
 
@@ -177,9 +224,11 @@ class TinyDBStore(IndexedStore):
         """Close the newest segment now: snapshot, then merge mostly-dead segments."""
         self._check_open()
         with self._writer:
+            self._drain()
             self._roll()
 
     def _roll(self) -> None:
+        """Start a new segment (every appended batch must be durable: `_drain`)."""
         closing = self._active
         self._active = self._new_segment(closing.number + 1)
         try:
@@ -194,10 +243,12 @@ class TinyDBStore(IndexedStore):
         segment = Segment.create(self._dir, number)
         with self._state:
             self._segments[number] = segment
+            self._synced = self._end = segment.size
         return segment
 
     def _merge(self) -> None:
-        """Copy the live records of mostly-dead snapshotted segments forward, then delete them."""
+        """Copy the live records of mostly-dead snapshotted segments forward, then delete
+        them; a case whose chain touches one is rewritten as one full image."""
         ratio = {n: self._live[n] / s.size for n, s in self._segments.items()
                  if n <= self._snapshot and self._live[n] * 2 < s.size}
         chosen: set[int] = set()
@@ -209,34 +260,45 @@ class TinyDBStore(IndexedStore):
             budget -= self._live[number]
         if not chosen:
             return
-        moving: list[tuple[str, str, Loc]] = [
-            ("case", case_id, ref[LOC]) for case_id, ref in self._index.rows()
-            if ref[LOC][0] in chosen
+        moving: list[tuple[str, str, Chain]] = [
+            ("case", case_id, ref[CHAIN]) for case_id, ref in self._index.rows()
+            if any(loc[0] in chosen for loc in ref[CHAIN])
         ]
-        moving += [("file", fid, loc) for fid, loc in self._files.items() if loc[0] in chosen]
-        moved: list[tuple[str, str, Loc]] = []
+        moving += [("file", fid, (loc,)) for fid, loc in self._files.items() if loc[0] in chosen]
+        moved: list[tuple[str, str, Chain, Loc]] = []
+        durable = self._active.size  # every batch is durable (drained): one fsync below
         try:
             for start in range(0, len(moving), 256):
                 part = moving[start:start + 256]
-                records = [(kind, key, self._read_text(loc)) for kind, key, loc in part]
+                records = [(kind, key, self._image(key, chain)) for kind, key, chain in part]
                 frame, locs = encode_frame(records, self._active.number, self._active.size)
-                self._active.append(frame, sync=False)
-                moved += [(kind, key, loc) for (kind, key, _), loc in zip(part, locs, strict=True)]
+                self._active.append(seal(frame, durable), sync=False)
+                moved += [(kind, key, chain, loc)
+                          for (kind, key, chain), loc in zip(part, locs, strict=True)]
             self._active.sync()
+            self._synced = self._end = self._active.size
         except OSError as err:
             self._failed = str(err)
             raise StoreError(f"could not merge segments: {err}") from err
         with self._state:
-            for kind, key, loc in moved:
+            for kind, key, chain, loc in moved:
                 if kind == "case":
-                    self._release(self._index.move(key, loc))
+                    self._index.move(key, (loc,))
                 else:
-                    self._release(self._files[key])
                     self._files[key] = loc
-                self._live[loc[0]] += loc[2]
+                self._release(chain)
+                self._retain((loc,))
             for number in chosen:
                 self._drop_segment(number)
         fsync_dir(self._dir)
+
+    def _image(self, case_id: str, chain: Chain) -> str:
+        """The JSON text of a full image of the record(s) at ``chain``."""
+        if len(chain) == 1:
+            return self._read_text(chain[0])
+        with self._state:
+            cached = self._hot.get(case_id)
+        return dumps(cached.doc if cached is not None else self._read_doc(chain))
 
     def _drop_segment(self, number: int) -> None:
         segment = self._segments.pop(number)
@@ -256,15 +318,22 @@ class TinyDBStore(IndexedStore):
                 "bytes": sum(s.size for s in self._segments.values()),
                 "live_bytes": sum(self._live.values()),
                 "snapshot": self._snapshot,
+                "hot_cases": len(self._hot),
+                "hot_bytes": self._hot.bytes,
+                "fsyncs": self._commit.syncs,
+                "batches": self._commit.appended,
+                "case_images": self.written["images"],
+                "case_deltas": self.written["deltas"],
             }
 
     def close(self) -> None:
-        """Wait for a running batch, then close every file and the directory lock."""
+        """Wait for running batches, then close every file and the directory lock."""
         if self._closed:
             return
         super().close()
         with self._state:
             self._release_files()
+            self._hot.clear()
 
     def _release_files(self) -> None:
         for segment in self._segments.values():

@@ -76,3 +76,71 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
             acked = [f"c_{i}" for i in range(1, stored + 1)]
         finally:
             store.close()
+
+
+# Four threads advance twelve open cases (three each, ~5 KB: big enough for deltas)
+# by deltas: version r of a case
+# has events [1..r] and data.last = r, so any broken chain shows. Small segments:
+# rolls, snapshots and merges (which rewrite chains as images) happen mid-chain.
+# Prints "case rev" only after write() has returned.
+DELTA_WRITER = """
+import sys, threading
+from runtime.store import TinyDBStore
+
+store = TinyDBStore(sys.argv[1], segment_bytes=64 * 1024)
+out = threading.Lock()
+
+def work(t):
+    while True:
+        for k in range(3):
+            case_id = f"c_{t}_{k}"
+            with store.write() as tx:
+                case = tx.get_case(case_id)
+                if case is None:
+                    case = {"schema": 1, "id": case_id, "status": "in_progress",
+                            "updated_at": "2026", "data": {"text": "申请" * 800},
+                            "tasks": [{"id": "t", "department": "d", "status": "ready"}],
+                            "events": [], "rev": 0}
+                case["events"].append({"n": case["rev"] + 1, "note": "审批意见" * 5})
+                case["data"]["last"] = case["rev"] + 1
+                case["tasks"][0]["status"] = ("ready", "claimed")[case["rev"] % 2]
+                rev = tx.put_case(case, expected_rev=case["rev"])
+            with out:
+                print(case_id, rev, flush=True)
+
+for t in range(4):
+    threading.Thread(target=work, args=(t,), daemon=True).start()
+threading.Event().wait()
+"""
+
+
+def test_acknowledged_deltas_survive_sigkill(tmp_path: Path) -> None:
+    acked: dict[str, int] = {}
+    for round_writes in (600, 300):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", DELTA_WRITER, str(tmp_path)],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert writer.stdout is not None
+        lines = [writer.stdout.readline() for _ in range(round_writes)]
+        writer.send_signal(signal.SIGKILL)
+        lines += list(writer.stdout)
+        writer.wait()
+        for line in lines:
+            if line.strip():
+                case_id, rev = line.split()
+                acked[case_id] = max(acked.get(case_id, 0), int(rev))
+        store = TinyDBStore(tmp_path, segment_bytes=64 * 1024)
+        try:
+            assert store.stats()["snapshot"] > 0
+            for case_id, rev in acked.items():
+                case = store.get_case(case_id)
+                assert case is not None, case_id
+                assert case["rev"] in (rev, rev + 1)  # +1: written, killed before the ack
+                assert [e["n"] for e in case["events"]] == list(range(1, case["rev"] + 1))
+                assert case["data"]["last"] == case["rev"]
+                assert case["tasks"][0]["status"] == ("ready", "claimed")[(case["rev"] - 1) % 2]
+                acked[case_id] = case["rev"]
+        finally:
+            store.close()

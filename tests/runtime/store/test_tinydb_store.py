@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import marshal
 import os
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from runtime.store import StoreError, TinyDBStore
 from runtime.store import journal as journal_module
+from runtime.store.delta import DELTA_MIN_BYTES, MAX_DELTAS
 from tests.runtime.store.conftest import make_case
 
 Opener = Callable[..., TinyDBStore]
@@ -225,3 +231,203 @@ def test_reads_after_close_raise_store_error(open_store: Opener) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.get_case("c_00000")
+
+
+# -- deltas: open cases are journalled as changes against their previous version ----
+
+
+def records(data_dir: Path) -> list[tuple[str, str]]:
+    """(kind, key) of every record in the journal, oldest first (store closed)."""
+    out = []
+    for path in sorted((data_dir / "db").glob("seg-*.log")):
+        segment = journal_module.Segment.open(path, int(path.stem[4:]))
+        try:
+            for start, payload in segment.frames(last=True):
+                out += [(kind, key) for kind, key, _, _ in
+                        journal_module.decode_frame(payload, segment.number, start)]
+        finally:
+            segment.close()
+    return out
+
+
+#: A field big enough for the store to keep a case parsed and write deltas (it
+#: writes cases under `DELTA_MIN_BYTES` whole); `advance` never changes it.
+PAD = {"attachment_text": "申请材料" * (DELTA_MIN_BYTES // 12 + 1)}
+
+
+def advance(store: TinyDBStore, case_id: str, step: int) -> dict[str, Any]:
+    """One engine-like action: append an event, touch a task, change the data."""
+    with store.write() as tx:
+        case = tx.get_case(case_id)
+        assert case is not None
+        case["events"].append({"at": f"2026-11-28T10:{step % 60:02d}", "kind": f"step{step}",
+                               "changes": [[["tasks", 0, "status"], "ready", "claimed"]]})
+        case["tasks"][step % len(case["tasks"])]["claimed_by"] = f"u_{step}"
+        case["data"]["counter"] = step if step % 3 else float(step)  # types change too
+        case["data"]["flag"] = bool(step % 2) if step % 5 else step % 2
+        case["updated_at"] = f"2026-11-28T10:{step:06d}"
+        case["rev"] = tx.put_case(case, expected_rev=case["rev"])
+    return case
+
+
+def exactly(case: dict[str, Any] | None) -> bytes:
+    """A case's bytes with exact types (1, 1.0 and true differ) and key order."""
+    return marshal.dumps(case, 2)
+
+
+def test_open_cases_are_written_as_deltas_and_reopen_identical(
+    open_store: Opener, tmp_path: Path
+) -> None:
+    store = open_store(segment_bytes=64 * 1024)  # rolls, snapshots, merges mid-chain
+    with store.write() as tx:
+        for i in range(4):
+            tx.put_case(make_case(i, departments=("dept_0", "dept_1", "dept_2"), **PAD))
+    for step in range(300):
+        advance(store, f"c_{step % 4:05d}", step)
+    stats = store.stats()
+    assert stats["snapshot"] > 0 and stats["case_deltas"] == 300 - 4  # 4: chains closed
+    before = everything(store)
+    cases = [exactly(store.get_case(f"c_{i:05d}")) for i in range(4)]
+    store.close()
+    assert "delta" in {kind for kind, _ in records(tmp_path)}
+    store = open_store(segment_bytes=64 * 1024)
+    assert everything(store) == before
+    assert [exactly(store.get_case(f"c_{i:05d}")) for i in range(4)] == cases
+    advance(store, "c_00001", 300)  # the chain goes on after a reopen
+    expected = exactly(store.get_case("c_00001"))
+    store.close()
+    assert exactly(open_store(segment_bytes=64 * 1024).get_case("c_00001")) == expected
+
+
+def test_long_chains_are_closed_by_full_images(open_store: Opener, tmp_path: Path) -> None:
+    store = open_store()
+    with store.write() as tx:
+        tx.put_case(make_case(1, **PAD))
+    for step in range(2 * MAX_DELTAS + 5):
+        advance(store, "c_00001", step)
+    store.close()
+    kinds = [kind for kind, key in records(tmp_path) if key == "c_00001"]
+    run = longest = 0
+    for kind in kinds:
+        run = run + 1 if kind == "delta" else 0
+        longest = max(longest, run)
+    assert longest <= MAX_DELTAS and kinds.count("case") >= 3
+
+
+def test_a_closing_case_is_written_whole_and_leaves_the_cache(
+    open_store: Opener, tmp_path: Path
+) -> None:
+    store = open_store()
+    with store.write() as tx:
+        tx.put_case(make_case(1, **PAD))
+    advance(store, "c_00001", 1)
+    assert store.stats()["hot_cases"] == 1
+    case = store.get_case("c_00001")
+    assert case is not None
+    with store.write() as tx:
+        tx.put_case({**case, "status": "delivered"}, expected_rev=case["rev"])
+    assert store.stats()["hot_cases"] == 0
+    store.close()
+    assert [kind for kind, _ in records(tmp_path)][-1] == "case"
+
+
+def test_a_torn_delta_at_the_tail_leaves_the_previous_version(
+    open_store: Opener, tmp_path: Path
+) -> None:
+    store = open_store()
+    with store.write() as tx:
+        tx.put_case(make_case(1, **PAD))
+    for step in range(5):
+        advance(store, "c_00001", step)
+    previous = exactly(store.get_case("c_00001"))
+    advance(store, "c_00001", 5)
+    store.close()
+    seg = last_segment(tmp_path)
+    seg.write_bytes(seg.read_bytes()[:-9])
+    store = open_store()
+    assert exactly(store.get_case("c_00001")) == previous
+    advance(store, "c_00001", 5)  # the chain continues from the surviving version
+    assert store.get_case("c_00001")["rev"] == 7  # type: ignore[index]
+
+
+def test_small_cases_are_written_whole_and_not_kept_parsed(
+    open_store: Opener, tmp_path: Path
+) -> None:
+    store = open_store()
+    with store.write() as tx:
+        tx.put_case(make_case(1))
+    for step in range(3):
+        advance(store, "c_00001", step)
+    assert store.stats()["hot_cases"] == 0
+    expected = exactly(store.get_case("c_00001"))
+    store.close()
+    assert {kind for kind, _ in records(tmp_path)} == {"case"}
+    assert exactly(open_store().get_case("c_00001")) == expected
+
+
+def test_cold_chains_are_read_from_disk_and_rewritten_whole(
+    open_store: Opener, tmp_path: Path
+) -> None:
+    store = open_store()
+    with store.write() as tx:
+        tx.put_case(make_case(1, departments=("dept_0", "dept_1"), **PAD))
+    for step in range(20):
+        advance(store, "c_00001", step)
+    expected = exactly(store.get_case("c_00001"))
+    before = everything(store)
+    store.close()
+    cold = open_store(cache_bytes=1)  # nothing fits: every read rebuilds from the journal
+    assert exactly(cold.get_case("c_00001")) == expected
+    assert everything(cold) == before
+    advance(cold, "c_00001", 20)  # no cached base: a full image
+    expected = exactly(cold.get_case("c_00001"))
+    cold.close()
+    assert records(tmp_path)[-1] == ("case", "c_00001")
+    assert exactly(open_store().get_case("c_00001")) == expected
+
+
+def _v1_segment(path: Path, cases: list[dict[str, Any]]) -> list[list[Any]]:
+    """Write a format-1 segment (one frame per case); return its index rows."""
+    data, rows = bytearray(b"onewindow store segment v1\n"), []
+    for case in cases:
+        prefix = f'["case",{json.dumps(case["id"])},'.encode()
+        text = json.dumps(case, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = prefix + text + b"]\n"
+        offset = len(data) + 12 + len(prefix)
+        data += struct.pack("<4sII", b"OWB1", len(payload), zlib.crc32(payload)) + payload
+        rows.append([case["id"], int(path.stem[4:]), offset, len(text), case["rev"],
+                     case["status"], case["applicant"], case["updated_at"], case["number"]])
+    path.write_bytes(bytes(data))
+    return rows
+
+
+def test_format_1_data_is_still_read(open_store: Opener, tmp_path: Path) -> None:
+    db = tmp_path / "db"
+    db.mkdir()
+    cases = [{**make_case(i, number=f"N{i}"), "rev": 1} for i in range(4)]
+    rows = _v1_segment(db / "seg-000001.log", cases[:3])
+    (db / "index-000001.jsonl").write_text(
+        json.dumps({"format": 1, "segment": 1}) + "\n" + json.dumps({"cases": rows}) + "\n")
+    (db / "meta-000001.json").write_text(json.dumps({
+        "users": {"u_1": {"id": "u_1", "name": "李四"}}, "tokens": {}, "settings": {},
+        "sequences": {"K": {"key": "K", "value": 3}},
+        "_store": {"1": {"format": 1, "segment": 1, "rows": 3}},
+    }, ensure_ascii=False), encoding="utf-8")
+    changed = {**cases[0], "status": "delivered", "rev": 2}
+    _v1_segment(db / "seg-000002.log", [cases[3], changed])  # after the snapshot
+    store = open_store()
+    assert store.get_case("c_00000") == changed
+    assert [store.get_case(f"c_{i:05d}") for i in (1, 2, 3)] == cases[1:]
+    assert store.get_case_by_number("N3") == cases[3]
+    assert store.get_user_by_name("李四") == {"id": "u_1", "name": "李四"}
+    assert [row.task["id"] for row in store.list_tasks(department="dept_a")] == [
+        "t_00001_0", "t_00002_0", "t_00003_0"]
+    with store.write() as tx:
+        assert tx.next_sequence("K") == 4
+    size = (db / "seg-000002.log").stat().st_size
+    advance(store, "c_00001", 1)  # written on in format 2, in a new segment
+    assert (db / "seg-000002.log").stat().st_size == size
+    store.checkpoint()
+    expected = everything(store)
+    store.close()
+    assert everything(open_store()) == expected
