@@ -51,15 +51,27 @@ def apply(request: Request) -> Response:
     return _after_save(request, matter, case, posted)
 
 
-@requires("applicant", "window")
-def edit(request: Request) -> Response:
-    """Continue a draft."""
+def _open_draft(request: Request) -> tuple[Any, Any, dict[str, Any], MatterSpec]:
+    """(services, user, case, matter) of the draft in the path."""
     services = _services(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
-    matter = services.cases.spec(case)
-    if case["status"] not in EDITABLE:
-        return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
+    return services, user, case, services.cases.spec(case)
+
+
+def _not_editable(case: dict[str, Any]) -> Response | None:
+    """A submitted case is no longer edited here: show its progress instead."""
+    if case["status"] in EDITABLE:
+        return None
+    return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
+
+
+@requires("applicant", "window")
+def edit(request: Request) -> Response:
+    """Continue a draft."""
+    services, user, case, matter = _open_draft(request)
+    if (gone := _not_editable(case)) is not None:
+        return gone
     if request.method == "GET":
         return _edit_page(request, matter, case, case["data"], case["materials"], [])
     form = checked_form(request)
@@ -85,41 +97,35 @@ def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any],
     return RedirectResponse(f"/my/cases/{case['id']}/edit", status_code=303)
 
 
-@requires("applicant", "window")
-def review(request: Request) -> Response:
-    """Check your answers (核对信息), declare, submit."""
-    services = _services(request)
-    user = current_user(request)
-    case = services.cases.get(user, request.path_params["case_id"])
-    matter = services.cases.spec(case)
-    if case["status"] not in EDITABLE:
-        return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
-    errors = check(request, matter, case["data"], case["materials"])
-    if errors:
-        return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
+def _review_page(request: Request, case: dict[str, Any], matter: MatterSpec,
+                 declare_error: str = "", status: int = 200) -> Response:
     return page(request, "apply_review.html", {
         "case": case, "matter": matter,
         "fields": forms.build_fields(matter.form, matter.ui, case["data"]),
         "uploads": forms.build_uploads(matter.materials, case["data"],
                                        uploaded_meta(request, case["materials"])),
-        "declare_error": ""})
+        "declare_error": declare_error}, status=status)
+
+
+@requires("applicant", "window")
+def review(request: Request) -> Response:
+    """Check your answers (核对信息), declare, submit."""
+    _, _, case, matter = _open_draft(request)
+    if (gone := _not_editable(case)) is not None:
+        return gone
+    errors = check(request, matter, case["data"], case["materials"])
+    if errors:
+        return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
+    return _review_page(request, case, matter)
 
 
 @requires("applicant", "window")
 def submit(request: Request) -> Response:
     """Submit after the declaration is ticked."""
-    services = _services(request)
-    user = current_user(request)
+    services, user, case, matter = _open_draft(request)
     form = checked_form(request)
-    case = services.cases.get(user, request.path_params["case_id"])
-    matter = services.cases.spec(case)
     if form.get("declare") != "yes":
-        return page(request, "apply_review.html", {
-            "case": case, "matter": matter,
-            "fields": forms.build_fields(matter.form, matter.ui, case["data"]),
-            "uploads": forms.build_uploads(matter.materials, case["data"],
-                                           uploaded_meta(request, case["materials"])),
-            "declare_error": "请确认承诺声明后再提交"}, status=400)
+        return _review_page(request, case, matter, "请确认承诺声明后再提交", 400)
     try:
         services.cases.submit(user, case["id"])
     except ValidationFailed as exc:
