@@ -17,13 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 ROOT = Path(__file__).parents[2]
 CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("ONEWINDOW_TEST_OUTPUT", ROOT / "test-output")) / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+# The suite runs on every core next to real servers and browsers: an assertion that
+# waits for the page may need longer than Playwright's 5 s default on a busy machine.
+expect.set_options(timeout=20_000)
 
 
 @dataclass
