@@ -17,6 +17,9 @@ pytestmark = pytest.mark.browser
 
 
 def _guided_submit(page: Page, scope: str, button: str) -> None:
+    # The previous edit's message is still on the page: drop it, so the wait below ends
+    # only once this edit's response has been swapped in.
+    page.evaluate("document.getElementById('editor-message')?.remove()")
     page.locator(scope).get_by_role("button", name=button).click()
     expect(page.locator("#editor-message")).to_contain_text("已保存草稿")
 
