@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from runtime.engine.errors import EngineError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from runtime.services.errors import ServiceError
+from runtime.web.engine_text import detail_zh, transition_zh
 from runtime.web.render import page
 
 log = logging.getLogger("onewindow.web")
@@ -39,13 +40,21 @@ def _details(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def describe(exc: Exception) -> tuple[int, str, str, list[dict[str, Any]]]:
-    """(status, code, Chinese message, details) for any exception."""
+def describe(exc: Exception, *, people: bool = False
+             ) -> tuple[int, str, str, list[dict[str, Any]]]:
+    """(status, code, Chinese message, details) for any exception; for ``people`` (HTML)
+    the engine's details are in Chinese too (API clients keep the engine's words)."""
     if isinstance(exc, ServiceError):
         return exc.status, exc.code, exc.message, _details(exc.details)
     if isinstance(exc, ValidationFailed):
-        return 400, "invalid", "提交的内容有误，请按提示修改", _details(exc.details)
+        details = _details(exc.details)
+        if people:
+            details = [{**d, "message": detail_zh(raw)} for d, raw in zip(
+                details, exc.details, strict=True)]
+        return 400, "invalid", "提交的内容有误，请按提示修改", details
     if isinstance(exc, TransitionNotAllowed):
+        if people:
+            return 409, "conflict", transition_zh(exc), []
         return 409, "conflict", f"当前状态不允许此操作（{exc.reason or exc.action}）", []
     if isinstance(exc, NotPermitted):
         return 403, "forbidden", f"无权进行此操作（{exc.reason}）", []
@@ -60,7 +69,7 @@ def describe(exc: Exception) -> tuple[int, str, str, list[dict[str, Any]]]:
 
 async def handle(request: Request, exc: Exception) -> Response:
     """Render ``exc`` for whoever asked: API client, htmx, or a browser."""
-    status, code, message, details = describe(exc)
+    status, code, message, details = describe(exc, people=not _is_api(request))
     if status >= 500:
         incident = secrets.token_hex(4)
         log.exception("unexpected error %s on %s %s", incident, request.method,

@@ -13,6 +13,7 @@ from runtime import forms
 from runtime.engine.errors import ValidationFailed
 from runtime.services.errors import Forbidden, Invalid
 from runtime.web.auth import current_user, requires
+from runtime.web.engine_text import detail_zh
 from runtime.web.formpage import check, form_context, read_post, uploaded_meta
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
@@ -130,7 +131,7 @@ def submit(request: Request) -> Response:
         services.cases.submit(user, case["id"])
     except ValidationFailed as exc:
         errors = [forms.FieldError(d.get("pointer") or f"/materials/{d.get('material')}", "",
-                                   d["message"]) for d in exc.details]
+                                   detail_zh(d)) for d in exc.details]
         return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
     if user.role == "window":
         flash(request, "已代为提交，请核对材料后受理。")

@@ -18,6 +18,7 @@ from runtime.engine.errors import ValidationFailed
 from runtime.services.accounts import User
 from runtime.services.errors import NotFound, ServiceError
 from runtime.web.auth import current_user, requires
+from runtime.web.engine_text import detail_zh, details_zh
 from runtime.web.formpage import uploaded_meta
 from runtime.web.progress import progress, titled_outputs
 from runtime.web.render import flash, page
@@ -206,9 +207,9 @@ def act(request: Request) -> Response:
         else:
             getattr(tasks, action)(user, task_id)
     except ValidationFailed as exc:
-        errors = [forms.FieldError(_step_pointer(d), "", d["message"]) for d in exc.details]
+        errors = [forms.FieldError(_step_pointer(d), "", detail_zh(d)) for d in exc.details]
         return _task_page(request, user, task_id, posted, errors,
-                          "请修改后重新提交：" + "；".join(d["message"] for d in exc.details), 400)
+                          "请修改后重新提交：" + details_zh(exc.details), 400)
     except ServiceError as exc:
         if exc.status != 400:
             raise

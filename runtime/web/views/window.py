@@ -15,6 +15,7 @@ from runtime.engine.errors import ValidationFailed
 from runtime.services.accounts import User
 from runtime.services.errors import Invalid, NotFound, ServiceError
 from runtime.web.auth import current_user, requires
+from runtime.web.engine_text import details_zh
 from runtime.web.formpage import read_post, uploaded_meta
 from runtime.web.progress import progress
 from runtime.web.render import flash, page
@@ -111,7 +112,7 @@ def _act(request: Request, what: str) -> Response:
         errors = {what: exc.message + "".join(f"；{d['message']}" for d in exc.details)}
         return _case_page(request, user, case_id, errors, status=400)
     except ValidationFailed as exc:  # show it on the page, next to the action
-        errors = {what: "；".join(d["message"] for d in exc.details)}
+        errors = {what: details_zh(exc.details)}
         return _case_page(request, user, case_id, errors, status=400)
     flash(request, message)
     return RedirectResponse(f"/window/cases/{case_id}", status_code=303)
