@@ -103,7 +103,8 @@ def parse_folder(folder: Path) -> Loaded:
 def _parse_folder(folder: Path) -> Loaded:
     loaded = Loaded()
     if not folder.is_dir():
-        loaded.problems.append(Problem(str(folder), 1, 1, "no such catalog folder"))
+        loaded.problems.append(Problem(str(folder), 1, 1, "no such catalog folder",
+                                       code="no_catalog_folder"))
         return loaded
     for name in SPECIAL:
         path = folder / name
@@ -111,12 +112,13 @@ def _parse_folder(folder: Path) -> Loaded:
             _read(loaded, path)
         elif name != "calendar.yaml":
             loaded.problems.append(Problem(str(path), 1, 1, f"missing {name}: every catalog "
-                                                            "needs one"))
+                                                            "needs one",
+                                           code="missing_catalog_file", params={"name": name}))
     for path in _matter_files(folder):
         _read(loaded, path)
     if not (folder / "matters").is_dir():
         loaded.problems.append(Problem(str(folder / "matters"), 1, 1,
-                                       "missing the matters/ folder"))
+                                       "missing the matters/ folder", code="no_matters_folder"))
     return loaded
 
 
@@ -157,7 +159,8 @@ def _read_files(paths: Iterable[Path]) -> tuple[Loaded, dict[str, Any] | None]:
     departments: dict[str, Any] | None = None
     for path in paths:
         if not path.is_file():
-            loaded.problems.append(Problem(str(path), 1, 1, "no such file or folder"))
+            loaded.problems.append(Problem(str(path), 1, 1, "no such file or folder",
+                                           code="no_such_file"))
             continue
         _read(loaded, path)
         root = _catalog_root(path)
@@ -212,8 +215,10 @@ def _check_matters(loaded: Loaded, departments: Mapping[str, Any] | None) -> Non
         matter_id = src.value.get("id") if isinstance(src.value, dict) else None
         if isinstance(matter_id, str):
             if matter_id in seen:
-                loaded.problems.append(src.problem(("id",), f"duplicate matter id '{matter_id}' "
-                                                            f"(also in {seen[matter_id].file})"))
+                other = seen[matter_id].file
+                loaded.problems.append(src.problem(
+                    ("id",), f"duplicate matter id '{matter_id}' (also in {other})",
+                    code="duplicate_matter_id", params={"id": matter_id, "other": other}))
             seen.setdefault(matter_id, src)
     if loaded.departments is not None:
         loaded.problems.extend(_duplicate_departments(loaded.departments))
@@ -238,7 +243,10 @@ def _duplicate_departments(src: Source) -> list[Problem]:
                 first = src.where(("departments", seen[dep["id"]]))[0]
                 problems.append(src.problem(("departments", i, "id"),
                                             f"duplicate department id '{dep['id']}' "
-                                            f"(first defined on line {first})"))
+                                            f"(first defined on line {first})",
+                                            code="duplicate_id", params={
+                                                "kind": "department", "id": dep["id"],
+                                                "first": first}))
             seen.setdefault(dep["id"], i)
     return problems
 

@@ -12,8 +12,9 @@ from typing import Any, TypeGuard
 
 from builder.compile import compile_step, need_of
 from builder.errors import Problem
-from builder.metaschema import check_json_schema, describe
-from builder.names import did_you_mean
+from builder.fields import condition_properties, form_fields, schema_has_path
+from builder.metaschema import Place, check_json_schema, english, place
+from builder.names import closest, hint_text
 from builder.needs import Needs
 from builder.plan import Plan, days, number, plan_steps
 from builder.source import Path_, Source
@@ -45,23 +46,28 @@ class MatterCheck:
         self.compiled: tuple[Step, ...] | None = None  # set by ``limits``
         self.plan: Plan | None = None
 
-    def error(self, path: Path_, message: str, *, key: bool = False) -> None:
-        self.problems.append(self.src.problem(path, message, key=key))
+    def error(self, path: Path_, message: str, code: str, params: Mapping[str, Any], *,
+              key: bool = False, severity: str = "error") -> None:
+        self.problems.append(self.src.problem(path, message, key=key, severity=severity,
+                                              code=code, params=params))
 
-    def warning(self, path: Path_, message: str, *, key: bool = False) -> None:
-        self.problems.append(self.src.problem(path, message, key=key, severity="warning"))
+    def warning(self, path: Path_, message: str, code: str, params: Mapping[str, Any], *,
+                key: bool = False) -> None:
+        self.error(path, message, code, params, key=key, severity="warning")
 
     def run(self, expected_id: str | None) -> list[Problem]:
         doc = self.doc
         if expected_id and isinstance(doc.get("id"), str) and doc["id"] != expected_id:
             self.error(("id",), f"matter id '{doc['id']}' must equal its file name "
-                                f"'{expected_id}'")
-        self.department_ref(("lead",), doc.get("lead"), "lead")
+                                f"'{expected_id}'", "id_not_file_name",
+                       {"id": doc["id"], "expected": expected_id})
+        self.department_ref(("lead",), doc.get("lead"), ("", "", "lead"))
         limit, statutory = doc.get("time_limit"), doc.get("statutory_limit")
         if _is_number(limit) and _is_number(statutory) and limit > statutory:
             self.error(("time_limit",), f"time_limit (promised, {limit} working days) is longer "
                                         f"than statutory_limit ({statutory}); the promise must "
-                                        "not exceed the law")
+                                        "not exceed the law", "promise_over_statutory",
+                       {"limit": limit, "statutory": statutory})
         self.schemas()
         self.ui()
         materials = self.unique("materials", "material")
@@ -76,12 +82,13 @@ class MatterCheck:
 
     # -- references -------------------------------------------------------------
 
-    def department_ref(self, path: Path_, dept: Any, what: str) -> None:
+    def department_ref(self, path: Path_, dept: Any, where: Place) -> None:
         if self.departments is None or not isinstance(dept, str):
             return
         if dept not in self.departments:
-            self.error(path, f"{what}: unknown department '{dept}'"
-                             f"{did_you_mean(dept, self.departments)}")
+            hint = closest(dept, self.departments)
+            self.error(path, f"{english(where)}: unknown department '{dept}'{hint_text(hint)}",
+                       "unknown_department", {"where": where, "department": dept, "hint": hint})
 
     def unique(self, key: str, kind: str) -> dict[str, tuple[int, dict[str, Any]]]:
         seen: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -89,14 +96,15 @@ class MatterCheck:
             if item["id"] in seen:
                 first = self.src.where((key, seen[item["id"]][0]))[0]
                 self.error((key, i, "id"), f"duplicate {kind} id '{item['id']}' "
-                                           f"(first defined on line {first})")
+                                           f"(first defined on line {first})", "duplicate_id",
+                           {"kind": kind, "id": item["id"], "first": first})
             else:
                 seen[item["id"]] = (i, item)
         return seen
 
     def schemas(self) -> None:
         if isinstance(self.doc.get("form"), dict):
-            self.problems.extend(check_json_schema(self.src, ("form",), "the form"))
+            self.problems.extend(check_json_schema(self.src, ("form",), "form"))
             self.condition_fields(("form",), self.doc["form"], top=True)
         for i, item in _items(self.doc, "materials"):
             if isinstance(item.get("when"), dict):
@@ -106,10 +114,10 @@ class MatterCheck:
                 self.condition(("steps", i, "when"))
             if isinstance(item.get("form"), dict):
                 self.problems.extend(check_json_schema(self.src, ("steps", i, "form"),
-                                                       "the step form"))
+                                                       "step_form"))
 
     def condition(self, path: Path_) -> None:
-        self.problems.extend(check_json_schema(self.src, path, "the condition"))
+        self.problems.extend(check_json_schema(self.src, path, "condition"))
         node: Any = self.src.value
         for part in path:
             node = node[part]
@@ -117,7 +125,7 @@ class MatterCheck:
 
     def condition_fields(self, path: Path_, schema: Any, *, top: bool) -> None:
         """A condition naming a field the form does not have is a typo, not a rule."""
-        fields = _form_fields(self.doc)
+        fields = form_fields(self.doc)
         if fields is None or not isinstance(schema, dict):
             return
         blocks: list[tuple[Path_, Any]] = []
@@ -131,99 +139,119 @@ class MatterCheck:
         else:
             blocks.append((path, schema))
         for block_path, block in blocks:
-            for prop_path, name in _condition_properties(block, block_path):
+            for prop_path, name in condition_properties(block, block_path):
                 if name not in fields:
-                    self.error(prop_path, f"{_owner(path, self.doc)}: the condition "
-                                          f"refers to '{name}', which is not a form field"
-                                          f"{did_you_mean(name, fields)}", key=True)
+                    owner, hint = _owner(path, self.doc), closest(name, fields)
+                    self.error(prop_path, f"{english(owner)}: the condition refers to '{name}', "
+                                          f"which is not a form field{hint_text(hint)}",
+                               "condition_not_a_field",
+                               {"where": owner, "field": name, "hint": hint}, key=True)
 
     def ui(self) -> None:
         ui = self.doc.get("ui")
-        fields = _form_fields(self.doc)
+        fields = form_fields(self.doc)
         if not isinstance(ui, dict) or fields is None:
             return
         for i, name in enumerate(_strings(ui.get("order"))):
             if name not in fields:
+                hint = closest(name, fields)
                 self.error(("ui", "order", i), f"ui.order: '{name}' is not a form field"
-                                               f"{did_you_mean(name, fields)}")
+                                               f"{hint_text(hint)}", "ui_not_a_field",
+                           {"section": "ui.order", "field": name, "hint": hint})
         if isinstance(ui.get("fields"), dict):
             for name, hints in ui["fields"].items():
-                if not _schema_has_path(self.doc["form"], name.split(".")):
+                if not schema_has_path(self.doc["form"], name.split(".")):
+                    hint = closest(name, fields)
                     self.error(("ui", "fields", name), f"ui.fields: '{name}' is not a form field"
-                                                       f"{did_you_mean(name, fields)}", key=True)
+                                                       f"{hint_text(hint)}", "ui_not_a_field",
+                               {"section": "ui.fields", "field": name, "hint": hint}, key=True)
                 elif isinstance(hints, dict) and isinstance(hints.get("visible_when"), dict):
                     self.condition(("ui", "fields", name, "visible_when"))
 
     def steps(self, steps: Mapping[str, tuple[int, dict[str, Any]]],
               materials: Mapping[str, Any]) -> None:
         for step_id, (i, step) in steps.items():
-            where = ("steps", i)
-            name = f"step '{step_id}'"
+            where: Path_ = ("steps", i)
+            at: Place = ("step", step_id, "")
+            name = english(at)
             if "department" in step and "departments" in step:
                 self.error((*where, "departments"), f"{name}: give either 'department' or "
-                                                    "'departments', not both", key=True)
+                                                    "'departments', not both",
+                           "department_twice", {"where": at}, key=True)
             elif "department" not in step and "departments" not in step:
                 self.error(where, f"{name}: missing 'department' (or 'departments' for a "
-                                  "step approved by several departments)")
+                                  "step approved by several departments)",
+                           "department_missing", {"where": at})
             if isinstance(step.get("department"), str):
-                self.department_ref((*where, "department"), step["department"], name)
+                self.department_ref((*where, "department"), step["department"], at)
             for j, dept in enumerate(_strings(step.get("departments"))):
-                self.department_ref((*where, "departments", j), dept, name)
+                self.department_ref((*where, "departments", j), dept, at)
             if "join" in step and len(_strings(step.get("departments"))) < 2:
                 self.warning((*where, "join"), f"{name}: 'join' only matters when several "
-                                               "departments approve the step", key=True)
+                                               "departments approve the step",
+                             "join_needs_departments", {"where": at}, key=True)
             for j, mat in enumerate(_strings(step.get("materials"))):
                 if mat not in materials:
+                    hint = closest(mat, materials)
                     self.error((*where, "materials", j), f"{name}: unknown material '{mat}'"
-                                                         f"{did_you_mean(mat, materials)}")
-            self.preliminary(where, name, step)
-            self.needs(where, name, step, steps)
-            self.outputs(where, name, step)
+                                                         f"{hint_text(hint)}", "unknown_material",
+                               {"where": at, "material": mat, "hint": hint})
+            self.preliminary(where, at, step)
+            self.needs(where, at, step, steps)
+            self.outputs(where, at, step)
 
-    def preliminary(self, where: Path_, name: str, step: dict[str, Any]) -> None:
+    def preliminary(self, where: Path_, at: Place, step: dict[str, Any]) -> None:
         p, d = step.get("preliminary_days"), step.get("days")
         if _is_number(p) and _is_number(d) and p >= d:
-            self.error((*where, "preliminary_days"), f"{name}: preliminary_days ({p}) must be "
-                                                     f"less than days ({d})")
+            self.error((*where, "preliminary_days"), f"{english(at)}: preliminary_days ({p}) "
+                                                     f"must be less than days ({d})",
+                       "preliminary_not_shorter", {"where": at, "preliminary": p, "days": d})
 
-    def needs(self, where: Path_, name: str, step: dict[str, Any],
+    def needs(self, where: Path_, at: Place, step: dict[str, Any],
               steps: Mapping[str, tuple[int, dict[str, Any]]]) -> None:
-        raw = step.get("needs")
+        raw, name = step.get("needs"), english(at)
         for j, entry in enumerate(raw if isinstance(raw, list) else []):
             target = entry if isinstance(entry, str) else (
                 entry.get("step") if isinstance(entry, dict) else None)
             if not isinstance(target, str):
                 continue
             path = (*where, "needs", j)
+            params = {"where": at, "step": target}
             if target == step["id"]:
-                self.error(path, f"{name} cannot need itself")
+                self.error(path, f"{name} cannot need itself", "needs_itself", params)
             elif target not in steps:
-                self.error(path, f"{name}: needs unknown step '{target}'"
-                                 f"{did_you_mean(target, steps)}")
+                hint = closest(target, steps)
+                self.error(path, f"{name}: needs unknown step '{target}'{hint_text(hint)}",
+                           "unknown_step", {**params, "hint": hint})
             elif isinstance(entry, dict) and entry.get("at") == "preliminary":
                 upstream = steps[target][1]
                 if not _is_number(upstream.get("preliminary_days")):
                     self.error(path, f"{name}: starts at the preliminary opinion of "
-                                     f"'{target}', but '{target}' has no preliminary_days")
+                                     f"'{target}', but '{target}' has no preliminary_days",
+                               "no_preliminary_opinion", params)
 
-    def outputs(self, where: Path_, name: str, step: dict[str, Any]) -> None:
+    def outputs(self, where: Path_, at: Place, step: dict[str, Any]) -> None:
         outputs = _strings(step.get("outputs"))
         form = step.get("form")
         props = form.get("properties") if isinstance(form, dict) else None
         fields = list(props) if isinstance(props, dict) else []
         for j, out in enumerate(outputs):
             if out not in fields:
+                hint = closest(out, fields)
                 self.error((*where, "outputs", j),
-                           f"{name}: output '{out}' is not a field of the step's form"
-                           f"{did_you_mean(out, fields)}"
+                           f"{english(at)}: output '{out}' is not a field of the step's form"
+                           f"{hint_text(hint)}"
                            + (f"; its fields are: {', '.join(fields)}" if fields else
-                              "; add a 'form' with that field"))
+                              "; add a 'form' with that field"), "output_not_in_form",
+                           {"where": at, "output": out, "hint": hint, "fields": tuple(fields)})
         cert = step.get("certificate")
         if isinstance(cert, dict) and isinstance(cert.get("number"), str) \
                 and cert["number"] not in outputs:
+            hint = closest(cert["number"], outputs)
             self.error((*where, "certificate", "number"),
-                       f"{name}: the certificate number '{cert['number']}' must be one of the "
-                       f"step's outputs{did_you_mean(cert['number'], outputs)}")
+                       f"{english(at)}: the certificate number '{cert['number']}' must be one "
+                       f"of the step's outputs{hint_text(hint)}", "certificate_not_an_output",
+                       {"where": at, "number": cert["number"], "hint": hint})
 
     # -- the graph --------------------------------------------------------------
 
@@ -248,7 +276,8 @@ class MatterCheck:
         first = min(names, key=lambda s: steps[s][0])
         self.error(("steps", steps[first][0], "needs"),
                    f"a cycle in needs: {' -> '.join(names)} (each of these steps waits for "
-                   "the next; remove one of the needs)", key=True)
+                   "the next; remove one of the needs)", "cycle", {"steps": tuple(names)},
+                   key=True)
         return None
 
     def reads(self, steps: Mapping[str, tuple[int, dict[str, Any]]], needs: Needs) -> None:
@@ -258,28 +287,37 @@ class MatterCheck:
                 if not dot or not out:
                     continue  # the meta-schema reports the form of the reference
                 path = ("steps", i, "reads", j)
-                name = f"step '{step_id}'"
+                at: Place = ("step", step_id, "")
+                name, params = english(at), {"where": at, "ref": ref, "step": up}
                 if up not in steps:
+                    hint = closest(up, steps)
                     self.error(path, f"{name}: reads '{ref}' from unknown step '{up}'"
-                                     f"{did_you_mean(up, steps)}")
+                                     f"{hint_text(hint)}", "read_unknown_step",
+                               {**params, "hint": hint})
                     continue
                 published = _strings(steps[up][1].get("outputs"))
                 if out not in published:
+                    hint = closest(out, published)
                     what = f"it publishes: {', '.join(published)}" if published else \
                         "it publishes no outputs"
                     self.error(path, f"{name}: reads '{ref}' but step '{up}' does not publish "
-                                     f"'{out}'{did_you_mean(out, published)}; {what}")
+                                     f"'{out}'{hint_text(hint)}; {what}", "read_not_published",
+                               {**params, "output": out, "hint": hint,
+                                "published": tuple(published)})
                     continue
                 if up == step_id or not needs.finished_before(up, step_id):
+                    staged = needs.waits_for(step_id, up)
                     reason = ("it only waits for the preliminary opinion of an upstream step, "
-                              "before the value exists" if needs.waits_for(step_id, up) else
+                              "before the value exists" if staged else
                               "the two run in parallel or in the other order")
                     self.error(path, f"{name}: reads '{ref}' but '{up}' is not guaranteed to "
                                      f"have approved before '{step_id}' starts ({reason}); add "
-                                     f"'{up}' to the needs of '{step_id}'")
+                                     f"'{up}' to the needs of '{step_id}'", "read_not_upstream",
+                               {**params, "reader": step_id, "staged": staged})
                 elif "when" in steps[up][1]:
                     self.warning(path, f"{name}: reads '{ref}' from a conditional step; the "
-                                       f"value is empty for cases where '{up}' does not apply")
+                                       f"value is empty for cases where '{up}' does not apply",
+                                 "read_conditional", params)
 
     def limits(self, steps: Mapping[str, tuple[int, dict[str, Any]]]) -> None:
         """The promised time_limit must cover the plan. When every need is valid, the
@@ -308,7 +346,9 @@ class MatterCheck:
         if _is_number(limit) and days(limit) < plan.parallel_days:
             self.error(("time_limit",), f"time_limit {limit} is shorter than the plan's "
                                         f"parallel_days {number(plan.parallel_days)} (critical "
-                                        f"path: {' -> '.join(plan.critical_path)})")
+                                        f"path: {' -> '.join(plan.critical_path)})",
+                       "time_limit_too_short", {"limit": limit, "parallel_days": number(
+                           plan.parallel_days), "critical_path": tuple(plan.critical_path)})
 
     def unused_materials(self, steps: Mapping[str, tuple[int, dict[str, Any]]],
                          materials: Mapping[str, tuple[int, dict[str, Any]]]) -> None:
@@ -316,7 +356,8 @@ class MatterCheck:
         for mat_id, (i, _) in materials.items():
             if mat_id not in used:
                 self.warning(("materials", i, "id"), f"material '{mat_id}' is not used by any "
-                                                     "step's reviewers")
+                                                     "step's reviewers", "unused_material",
+                             {"material": mat_id})
 
 
 def _valid_need(entry: Any, step_id: str, steps: Mapping[str, Any]) -> bool:
@@ -329,49 +370,11 @@ def _valid_need(entry: Any, step_id: str, steps: Mapping[str, Any]) -> bool:
     return not isinstance(entry, dict) or entry.get("at", "finish") in ("finish", "preliminary")
 
 
-def _owner(path: Path_, doc: Any) -> str:
+def _owner(path: Path_, doc: Any) -> Place:
     if path and path[0] in ("steps", "materials"):
-        return describe(path[:2], doc)
-    return describe(path[:3] if path and path[0] == "ui" else path[:1], doc)
+        return place(path[:2], doc)
+    return place(path[:3] if path and path[0] == "ui" else path[:1], doc)
 
 
 def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _form_fields(doc: Mapping[str, Any]) -> list[str] | None:
-    form = doc.get("form")
-    props = form.get("properties") if isinstance(form, dict) else None
-    return list(props) if isinstance(props, dict) else None
-
-
-def _schema_has_path(schema: Any, parts: list[str]) -> bool:
-    node = schema
-    for part in parts:
-        while isinstance(node, dict) and node.get("type") == "array":
-            node = node.get("items")
-        props = node.get("properties") if isinstance(node, dict) else None
-        if not isinstance(props, dict) or part not in props:
-            return False
-        node = props[part]
-    return True
-
-
-def _condition_properties(block: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
-    """Top-level property names a condition fragment tests, with their paths."""
-    if not isinstance(block, dict):
-        return
-    props = block.get("properties")
-    if isinstance(props, dict):
-        for name in props:
-            yield (*path, "properties", name), name
-    for i, name in enumerate(_strings(block.get("required"))):
-        yield (*path, "required", i), name
-    for key in ("allOf", "anyOf", "oneOf"):
-        subs = block.get(key)
-        for i, sub in enumerate(subs if isinstance(subs, list) else []):
-            yield from _condition_properties(sub, (*path, key, i))
-    if isinstance(block.get("not"), dict):
-        yield from _condition_properties(block["not"], (*path, "not"))
-
-

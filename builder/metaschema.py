@@ -7,17 +7,18 @@ jsonschema's own messages speak of instances and schemas; centre staff need "ste
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 
 from builder.errors import Problem
 from builder.fastcheck import Check, compile_schema
-from builder.names import did_you_mean
+from builder.names import closest, hint_text
 from builder.source import Path_, Source
 
 KINDS = ("matter", "departments", "centre", "calendar")
@@ -51,20 +52,37 @@ def check_document(src: Source, kind: str) -> list[Problem]:
     return sorted(set(problems))
 
 
-def describe(path: Path_, doc: Any) -> str:
-    """A readable name for a place in a matter: ``step 'seal'``, ``material 'id-card'``."""
-    if len(path) >= 2 and path[0] in ("steps", "materials", "departments") and isinstance(
-            path[1], int):
-        kind = {"steps": "step", "materials": "material", "departments": "department"}[
-            str(path[0])]
+Place = tuple[str, str | int, str]
+"""Where something is in a matter, as data: ``("step", "seal", "when")`` (kind, id or
+1-based number, the rest of the path) or ``("", "", "ui.order")``; see ``describe``."""
+
+_ITEMS = {"steps": "step", "materials": "material", "departments": "department"}
+
+
+def place(path: Path_, doc: Any) -> Place:
+    """The ``Place`` of ``path`` in ``doc``, for messages in any language."""
+    if len(path) >= 2 and path[0] in _ITEMS and isinstance(path[1], int):
         try:
             item_id = doc[path[0]][path[1]].get("id")
         except (AttributeError, IndexError, KeyError, TypeError):
             item_id = None
-        head = f"{kind} '{item_id}'" if isinstance(item_id, str) else f"{kind} #{path[1] + 1}"
-        rest = _dotted(path[2:])
-        return f"{head} {rest}".rstrip() if rest else head
-    return _dotted(path) or "the document"
+        item = item_id if isinstance(item_id, str) else path[1] + 1
+        return (_ITEMS[str(path[0])], item, _dotted(path[2:]))
+    return ("", "", _dotted(path))
+
+
+def english(where: Place) -> str:
+    """A place in English: ``step 'seal' when``, ``material #2``, ``the document``."""
+    kind, item, rest = where
+    if not kind:
+        return rest or "the document"
+    head = f"{kind} '{item}'" if isinstance(item, str) else f"{kind} #{item}"
+    return f"{head} {rest}".rstrip() if rest else head
+
+
+def describe(path: Path_, doc: Any) -> str:
+    """A readable name for a place in a matter: ``step 'seal'``, ``material 'id-card'``."""
+    return english(place(path, doc))
 
 
 def _dotted(path: Path_) -> str:
@@ -74,9 +92,17 @@ def _dotted(path: Path_) -> str:
     return out
 
 
+class Said(NamedTuple):
+    """What one meta-schema rule says of a value: a code, its params, the English text."""
+
+    code: str
+    text: str
+    params: Mapping[str, Any]
+
+
 def _translate(src: Source, error: ValidationError) -> Iterator[Problem]:
     path: Path_ = tuple(error.absolute_path)
-    where = describe(path, src.value)
+    where = place(path, src.value)
     value = error.instance
     keyword = error.validator
     if keyword == "additionalProperties" and isinstance(value, dict):
@@ -85,28 +111,38 @@ def _translate(src: Source, error: ValidationError) -> Iterator[Problem]:
             if key in allowed or (not allowed and isinstance(
                     error.schema.get("additionalProperties"), dict)):
                 continue
-            hint = did_you_mean(key, allowed)
+            hint = closest(key, allowed)
             valid = f"; valid keys: {', '.join(allowed)}" if allowed else ""
-            owner = "" if where == "the document" else f"{where}: "
-            yield src.problem((*path, key), f"{owner}unknown key '{key}'{hint}{valid}",
-                              key=True)
+            owner = "" if english(where) == "the document" else f"{english(where)}: "
+            yield src.problem((*path, key), f"{owner}unknown key '{key}'{hint_text(hint)}{valid}",
+                              key=True, code="unknown_key", params={
+                                  "where": where, "key": key, "hint": hint,
+                                  "valid": tuple(allowed)})
         return
     if keyword == "required" and isinstance(value, dict):
         for key in error.validator_value:
             if key not in value:
-                yield src.problem(path, f"{where}: missing required key '{key}'", key=True)
+                yield src.problem(path, f"{english(where)}: missing required key '{key}'",
+                                  key=True, code="missing_key", params={"where": where, "key": key})
         return
+    said = _message(error)
     if path and isinstance(path[-1], str):
-        owner = describe(path[:-1], src.value)
-        subject = f"'{path[-1]}'" if owner == "the document" else f"{owner}: '{path[-1]}'"
-        yield src.problem(path, f"{subject} {_message(error)}", key=True)
+        parent = place(path[:-1], src.value)
+        subject = f"'{path[-1]}'" if english(parent) == "the document" else \
+            f"{english(parent)}: '{path[-1]}'"
+        yield src.problem(path, f"{subject} {said.text}", key=True, code=said.code,
+                          params={**said.params, "where": parent, "field": path[-1]})
         return
-    yield src.problem(path, f"{where}: {_message(error)}", key=bool(path))
+    yield src.problem(path, f"{english(where)}: {said.text}", key=bool(path), code=said.code,
+                      params={**said.params, "where": where, "field": None})
 
 
 _TYPE_NAMES = {"string": "text", "number": "a number", "integer": "a whole number",
                "boolean": "true or false", "object": "a mapping", "array": "a list",
                "null": "empty"}
+
+_BOUNDS = {"minimum": "at least", "maximum": "at most",
+           "exclusiveMinimum": "greater than", "exclusiveMaximum": "less than"}
 
 
 def _got(value: Any) -> str:
@@ -114,82 +150,100 @@ def _got(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(error: ValidationError) -> str:
+def _message(error: ValidationError) -> Said:
     keyword, expected, value = error.validator, error.validator_value, error.instance
     if keyword == "type":
-        names = [expected] if isinstance(expected, str) else list(expected)
-        return (f"must be {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}, "
-                f"got {_got(value)}")
+        names = (expected,) if isinstance(expected, str) else tuple(expected)
+        return Said("wrong_type", f"must be {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}, "
+                                  f"got {_got(value)}", {"types": names, "got": _got(value)})
     if keyword == "enum":
-        return f"must be one of: {', '.join(map(str, expected))}; got {_got(value)}"
+        options = tuple(map(str, expected))
+        return Said("not_one_of", f"must be one of: {', '.join(options)}; got {_got(value)}",
+                    {"options": options, "got": _got(value)})
     if keyword == "const":
-        return f"must be {_got(expected)}, got {_got(value)}"
+        return Said("not_const", f"must be {_got(expected)}, got {_got(value)}",
+                    {"expected": _got(expected), "got": _got(value)})
     if keyword == "pattern":
         if expected == "^[a-z][a-z0-9-]*$":
-            return (f"{_got(value)} is not a valid id: use lowercase letters, digits and '-', "
-                    "starting with a letter")
+            return Said("invalid_id", f"{_got(value)} is not a valid id: use lowercase letters, "
+                                      "digits and '-', starting with a letter",
+                        {"got": _got(value)})
         if "\\." in str(expected):
-            return f"{_got(value)} must be STEP.OUTPUT, e.g. license.license_no"
-        return f"{_got(value)} does not match the pattern {expected}"
-    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        words = {"minimum": "at least", "maximum": "at most",
-                 "exclusiveMinimum": "greater than", "exclusiveMaximum": "less than"}
-        return f"must be {words[keyword]} {expected}, got {_got(value)}"
+            return Said("invalid_output_ref", f"{_got(value)} must be STEP.OUTPUT, e.g. "
+                                              "license.license_no", {"got": _got(value)})
+        return Said("pattern_mismatch", f"{_got(value)} does not match the pattern {expected}",
+                    {"got": _got(value), "pattern": expected})
+    if keyword in _BOUNDS:
+        return Said("out_of_bounds", f"must be {_BOUNDS[keyword]} {expected}, got {_got(value)}",
+                    {"bound": keyword, "limit": expected, "got": _got(value)})
     if keyword in ("minItems", "maxItems"):
         word = "at least" if keyword == "minItems" else "at most"
-        return f"must list {word} {expected} item(s)"
+        return Said("item_count", f"must list {word} {expected} item(s)",
+                    {"bound": keyword, "limit": expected})
     if keyword == "minLength":
-        return "must not be empty" if expected == 1 else f"must have at least {expected} characters"
+        return Said("empty", "must not be empty", {}) if expected == 1 else Said(
+            "too_short", f"must have at least {expected} characters", {"limit": expected})
     if keyword == "maxLength":
-        return f"must have at most {expected} characters"
+        return Said("too_long", f"must have at most {expected} characters", {"limit": expected})
     if keyword == "uniqueItems":
-        return f"lists the same item twice: {_got(value)}"
+        return Said("repeated_item", f"lists the same item twice: {_got(value)}",
+                    {"got": _got(value)})
     if keyword == "format" and expected == "regex":
-        reason = f" ({error.cause})" if error.cause else ""
-        return f"must be a valid regular expression, got {_got(value)}{reason}"
+        reason = str(error.cause) if error.cause else ""
+        return Said("invalid_regex", f"must be a valid regular expression, got {_got(value)}"
+                                     + (f" ({reason})" if reason else ""),
+                    {"got": _got(value), "reason": reason})
     if keyword == "oneOf":
         return _one_of_message(error)
     if keyword == "propertyNames":
-        return f"has an invalid key: {error.message}"
-    return error.message
+        return Said("invalid_key_name", f"has an invalid key: {error.message}",
+                    {"detail": error.message})
+    return Said("schema_rule", error.message, {"keyword": keyword, "detail": error.message})
 
 
-def _one_of_message(error: ValidationError) -> str:
+def _one_of_message(error: ValidationError) -> Said:
     schema_path = "/".join(str(p) for p in error.schema_path)
-    value = error.instance
+    got = _got(error.instance)
     if "need" in schema_path or (error.absolute_path and "needs" in error.absolute_path):
-        return (f"a need must be a step id or {{step: ID, at: finish|preliminary}}, "
-                f"got {_got(value)}")
+        return Said("need_form", f"a need must be a step id or {{step: ID, at: finish|preliminary}}"
+                                 f", got {got}", {"got": got})
     if "certificate" in error.absolute_path:
-        return f"must be a name or {{name: ..., number: OUTPUT}}, got {_got(value)}"
+        return Said("certificate_form", f"must be a name or {{name: ..., number: OUTPUT}}, got "
+                                        f"{got}", {"got": got})
     if "holidays" in error.absolute_path:
-        return f"a holiday must be {{date: D, name: ...}} or {{from: D, to: D, name: ...}}, " \
-               f"got {_got(value)}"
-    return f"is not valid: {_got(value)}"
+        return Said("holiday_form", f"a holiday must be {{date: D, name: ...}} or {{from: D, to: "
+                                    f"D, name: ...}}, got {got}", {"got": got})
+    return Said("not_valid", f"is not valid: {got}", {"got": got})
+
+
+_WHAT = {"form": "the form", "step_form": "the step form", "condition": "the condition"}
 
 
 def check_json_schema(src: Source, path: Path_, what: str) -> list[Problem]:
-    """Problems with a user-written JSON Schema (a form or a condition) at ``path``."""
+    """Problems with a user-written JSON Schema at ``path``; ``what`` it is: ``form``,
+    ``step_form`` or ``condition``."""
     schema = src.value
     for part in path:
         schema = schema[part]
     problems: list[Problem] = []
     errors = () if _simple_schema(schema) else _schema_errors(json.dumps(schema, sort_keys=True))
-    for inner, message in errors:
+    where, name = place(path, src.value), _WHAT[what]
+    for inner, said in errors:
         problems.append(src.problem(
-            (*path, *inner), f"{describe(path, src.value)}: {what} is not a valid JSON "
-                             f"Schema: {message}"))
+            (*path, *inner), f"{english(where)}: {name} is not a valid JSON Schema: {said.text}",
+            code="invalid_json_schema", params={"where": where, "what": what, "inner": said}))
     for ref_path, ref in _refs(schema, path):
         if not ref.startswith("#"):
             problems.append(src.problem(
-                ref_path, f"{describe(path, src.value)}: {what} may only use local '$ref' "
-                          f"(starting with '#'), not {ref!r}: remote schemas are never fetched"))
+                ref_path, f"{english(where)}: {name} may only use local '$ref' "
+                          f"(starting with '#'), not {ref!r}: remote schemas are never fetched",
+                code="remote_ref", params={"where": where, "what": what, "ref": ref}))
     return problems
 
 
 @lru_cache(maxsize=4096)
-def _schema_errors(text: str) -> tuple[tuple[Path_, str], ...]:
-    """(relative path, message) of every meta-schema error; catalogs repeat the same
+def _schema_errors(text: str) -> tuple[tuple[Path_, Said], ...]:
+    """(relative path, finding) of every meta-schema error; catalogs repeat the same
     conditions and small forms many times, so each distinct schema is judged once."""
     errors = sorted(_META.iter_errors(json.loads(text)),
                     key=lambda e: list(map(str, e.absolute_path)))
@@ -218,14 +272,19 @@ def _simple_schema(schema: Any) -> bool:
     return _URIS_UNCHECKED and _simple()(schema)
 
 
-def _schema_message(error: ValidationError) -> str:
+def _schema_message(error: ValidationError) -> Said:
     if error.absolute_path and error.absolute_path[-1] == "type" and isinstance(
             error.instance, str):
-        return (f"'{error.instance}' is not a type; use one of {', '.join(_JSON_TYPES)}"
-                f"{did_you_mean(error.instance, _JSON_TYPES)}")
+        hint = closest(error.instance, _JSON_TYPES)
+        return Said("not_a_type", f"'{error.instance}' is not a type; use one of "
+                                  f"{', '.join(_JSON_TYPES)}{hint_text(hint)}",
+                    MappingProxyType({"got": error.instance, "types": _JSON_TYPES, "hint": hint}))
     best = best_match(error.context) if error.context else error
     where = "/".join(str(p) for p in error.absolute_path)
-    return f"'{where}' {_message(best)}" if where else _message(best)
+    said = _message(best)
+    # cached and shared by every problem it is put in: read-only
+    return Said(said.code, f"'{where}' {said.text}" if where else said.text,
+                MappingProxyType({**said.params, "at": where}))
 
 
 def _refs(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:

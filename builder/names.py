@@ -60,5 +60,9 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for a close candidate, else an empty string."""
-    close = closest(name, candidates)
+    return hint_text(closest(name, candidates))
+
+
+def hint_text(close: str | None) -> str:
+    """`` (did you mean 'x'?)`` for what ``closest`` found, else an empty string."""
     return f" (did you mean '{close}'?)" if close else ""

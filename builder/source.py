@@ -8,6 +8,7 @@ a map from each value's path (a tuple of keys/indexes) to its (line, column).
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,11 +50,11 @@ class Source:
                 return (1, 1)
             probe = probe[:-1]
 
-    def problem(self, path: Path_, message: str, *, key: bool = False,
-                severity: str = "error") -> Problem:
-        """A problem located at ``path`` in this file."""
+    def problem(self, path: Path_, message: str, *, key: bool = False, severity: str = "error",
+                code: str = "", params: Mapping[str, Any] | None = None) -> Problem:
+        """A problem located at ``path`` in this file (``code``/``params``: see Problem)."""
         line, col = self.where(path, key=key)
-        return Problem(self.file, line, col, message, severity)
+        return Problem(self.file, line, col, message, severity, code, params or {})
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -79,15 +80,17 @@ class _Builder:
             for t in ("int", "float", "bool", "null", "timestamp")}
         constructor.dispose()
 
-    def problem(self, node: yaml.Node, message: str) -> None:
+    def problem(self, node: yaml.Node, message: str, code: str, **params: Any) -> None:
         line, col = _mark(node)
-        self.problems.append(Problem(self.src.file, line, col, message))
+        self.problems.append(Problem(self.src.file, line, col, message, code=code,
+                                     params=params))
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.src.positions[path] = _mark(node)
         if node.tag not in _SAFE_TAGS:
             self.problem(node, f"invalid YAML: the tag '{node.tag}' is not allowed "
-                               "(only plain text, numbers, lists and mappings)")
+                               "(only plain text, numbers, lists and mappings)",
+                         "yaml_tag", tag=node.tag)
             return None
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
@@ -97,7 +100,7 @@ class _Builder:
                 if key in out:
                     first = self.src.key_positions.get(child, (0, 0))[0]
                     self.problem(key_node, f"duplicate key '{key}' (first defined on line "
-                                           f"{first})")
+                                           f"{first})", "duplicate_key", key=key, first=first)
                     continue
                 self.src.key_positions[child] = _mark(key_node)
                 out[key] = self.build(value_node, child)
@@ -113,7 +116,8 @@ class _Builder:
     def build_key(self, node: yaml.Node) -> str:
         if not isinstance(node, yaml.ScalarNode):
             line, col = _mark(node)
-            self.problem(node, "a key must be a plain name, not a list or mapping")
+            self.problem(node, "a key must be a plain name, not a list or mapping",
+                         "yaml_key_not_plain")
             return f"<invalid key at {line}:{col}>"
         value = self.scalar(node)
         if isinstance(value, _dt.date):
@@ -130,7 +134,8 @@ class _Builder:
             except (ValueError, KeyError, OverflowError):  # e.g. '!!int x', '!!bool maybe'
                 pass
         tag = f"!!{node.tag.removeprefix(_TAG)}" if node.tag.startswith(_TAG) else node.tag
-        self.problem(node, f"invalid YAML: {node.value!r} cannot be read as {tag}")
+        self.problem(node, f"invalid YAML: {node.value!r} cannot be read as {tag}",
+                     "yaml_unreadable_value", value=repr(node.value), tag=tag)
         return None
 
 
@@ -144,14 +149,17 @@ def load_source(text: str, file: str) -> tuple[Source | None, list[Problem]]:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
-        problems.append(Problem(file, line, col, f"invalid YAML: {what}{context}"))
+        problems.append(Problem(file, line, col, f"invalid YAML: {what}{context}",
+                                code="yaml_syntax",
+                                params={"problem": what, "context": exc.context or ""}))
         return None, problems
     except yaml.YAMLError as exc:
-        problems.append(Problem(file, 1, 1, f"invalid YAML: {exc}"))
+        problems.append(Problem(file, 1, 1, f"invalid YAML: {exc}", code="yaml_error",
+                                params={"detail": str(exc)}))
         return None, problems
     src = Source(file, None)
     if node is None:
-        problems.append(Problem(file, 1, 1, "the file is empty"))
+        problems.append(Problem(file, 1, 1, "the file is empty", code="empty_file"))
         return None, problems
     src.value = _Builder(src, problems).build(node, ())
     return src, problems
@@ -162,7 +170,9 @@ def read_source(path: Path) -> tuple[Source | None, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return None, [Problem(str(path), 1, 1, f"not UTF-8 text: {exc.reason}")]
+        return None, [Problem(str(path), 1, 1, f"not UTF-8 text: {exc.reason}",
+                              code="not_utf8", params={"reason": exc.reason})]
     except OSError as exc:
-        return None, [Problem(str(path), 1, 1, f"cannot read the file: {exc.strerror}")]
+        return None, [Problem(str(path), 1, 1, f"cannot read the file: {exc.strerror}",
+                              code="unreadable_file", params={"reason": exc.strerror})]
     return load_source(text, str(path))

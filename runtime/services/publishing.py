@@ -18,6 +18,7 @@ import yaml
 from builder.check import MatterCheck
 from builder.compile import compile_matter
 from builder.errors import Problem
+from builder.messages_zh import render
 from builder.metaschema import check_document
 from builder.plan import remember_plan
 from builder.source import load_source
@@ -59,10 +60,13 @@ def check_matter(text: str, matter_id: str, departments: Mapping[str, Any],
 
 
 def details(problems: Iterable[Problem], *, severity: bool = False) -> list[dict[str, Any]]:
-    """Problems as the ``details`` of a service error: ``{line, column, message}``."""
+    """Problems as the ``details`` of a service error: ``{line, column, message, message_zh}``
+    (``message`` in English as ``onewindow check`` says it; the admin's pages show
+    ``message_zh``; the API's error body carries neither detail line nor Chinese)."""
     out: list[dict[str, Any]] = []
     for p in problems:
-        item: dict[str, Any] = {"line": p.line, "column": p.column, "message": p.message}
+        item: dict[str, Any] = {"line": p.line, "column": p.column, "message": p.message,
+                                "message_zh": render(p)}
         if severity:
             item["severity"] = p.severity
         out.append(item)

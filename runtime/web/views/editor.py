@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from builder import messages_zh
 from builder.bpmn import to_bpmn
 from builder.diff import diff
 from builder.errors import BuilderError
@@ -79,7 +80,7 @@ def _context(request: Request, matter_id: str, message: str = "") -> dict[str, A
     context: dict[str, Any] = {
         "matter_id": matter_id, "draft": draft, "text": draft.yaml,
         "line_count": draft.yaml.count("\n") + 1, "problems": checked.problems,
-        "errors": [p for p in checked.problems if p.is_error],
+        "errors": [p for p in checked.problems if p.is_error], "in_chinese": messages_zh.render,
         "guided": guided, "guided_error": guided_error, "message": message,
         "departments": departments, "field_types": ef.FIELD_TYPES, "ops": ef.OPS,
         "accepts": ("pdf", "jpg", "jpeg", "png", "ofd", "doc", "docx", "xls", "xlsx"),
@@ -178,6 +179,12 @@ def save_yaml(request: Request) -> Response:
     return _render(request, matter_id, "已保存草稿。")
 
 
+def _lines(exc: Invalid) -> str:
+    """The located problems of a refused publish or import, in Chinese."""
+    return "；".join(f"第 {d.get('line')} 行：{d.get('message_zh', d['message'])}"
+                    for d in exc.details)
+
+
 @requires("admin")
 def publish(request: Request) -> Response:
     """Publish the draft as the next immutable version, or show every located error."""
@@ -186,8 +193,7 @@ def publish(request: Request) -> Response:
     try:
         version = _services(request).admin.publish(current_user(request), matter_id)
     except Invalid as exc:
-        lines = "；".join(f"第 {d.get('line')} 行：{d['message']}" for d in exc.details)
-        return _render(request, matter_id, f"{exc.message}。{lines}", 400)
+        return _render(request, matter_id, f"{exc.message}。{_lines(exc)}", 400)
     flash(request, f"已发布第 {version.version} 版：新的申请按此版本办理，在办件仍按原版本办结。")
     return RedirectResponse(f"/admin/matters/{matter_id}/versions", status_code=303)
 
@@ -270,8 +276,7 @@ def import_yaml(request: Request) -> Response:
     try:
         _services(request).admin.import_draft(current_user(request), matter_id, text)
     except Invalid as exc:
-        lines = "；".join(f"第 {d.get('line')} 行：{d['message']}" for d in exc.details)
-        return _render(request, matter_id, f"{exc.message}：{lines}", 400)
+        return _render(request, matter_id, f"{exc.message}：{_lines(exc)}", 400)
     return _render(request, matter_id, "已导入为草稿。")
 
 

@@ -107,6 +107,18 @@ def test_broken_draft_can_be_saved_not_published(admin_app) -> None:  # type: ig
                       files={"file": ("x.yaml", "id: enterprise-establishment\nfoo: 1\n")},
                       data={"_csrf": token})
     assert bad.status_code == 400 and "未导入" in bad.text
+    # the administrator reads every check message in Chinese, located by line and column
+    assert re.search(r"第 \d+ 行第 \d+ 列</a> 错误：YAML 语法错误", saved.text), saved.text[-3000:]
+    assert "第 " in refused.text and "行：YAML 语法错误" in refused.text
+    assert "未知的键 “foo”" in bad.text and "unknown key" not in bad.text
+    original = services.admin.export_version(services.accounts.get(
+        services.store.get_user_by_name("admin1")["id"]), "rural-construction-planning-permit")
+    typo = client.post("/admin/matters/rural-construction-planning-permit/yaml", data={
+        "yaml": original.replace("  - id: permit\n", "  - id: permit\n    depends_on: []\n", 1),
+        "_csrf": token})
+    assert "「环节 permit」：未知的键 “depends_on”（是否应为 “needs”？）；可用的键：" in typo.text
+    assert re.search(r"第 222 行第 5 列</a> 错误：「环节 permit」", typo.text), typo.text[-3000:]
+    assert "unknown key" not in typo.text
 
 
 def test_departments_page_and_rules(admin_app) -> None:  # type: ignore[no-untyped-def]
