@@ -65,6 +65,17 @@ class Tasks:
         """How many tasks ``worklist`` would list without a limit."""
         return self.store.count_tasks(department=self._department(user), status=status)
 
+    def decided(self, user: User, *, limit: int = 50, offset: int = 0) -> list[TaskView]:
+        """The user's department's decided tasks (已办结), finished cases included, newest first."""
+        rows = self.store.list_decided(department=self._department(user), limit=limit,
+                                       offset=offset)
+        now = self.cases.clock()
+        return [TaskView(row.task, row.case, self.light(row.task, now)) for row in rows]
+
+    def count_decided(self, user: User) -> int:
+        """How many tasks ``decided`` would list without a limit."""
+        return self.store.count_decided(self._department(user))
+
     @staticmethod
     def _department(user: User) -> str:
         if user.role != "department" or not user.department:

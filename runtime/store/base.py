@@ -23,6 +23,10 @@ CLOSED_CASE_STATUSES = frozenset({"delivered", "refused", "withdrawn"})
 #: Task statuses a department can work on (the default worklist filter).
 OPEN_TASK_STATUSES = frozenset({"ready", "claimed", "preliminary", "suspended"})
 
+#: Task statuses that mean a department has decided (已办结); indexed in every case,
+#: finished ones included, for `Store.list_decided`.
+DECIDED_TASK_STATUSES = frozenset({"approved", "rejected"})
+
 #: Case fields copied into the summary returned with each worklist row. A case may
 #: also carry a small engine-defined ``"summary"`` dict, which is copied as well.
 SUMMARY_FIELDS = (
@@ -112,6 +116,8 @@ class Store(Protocol):
         *,
         status: Iterable[str] | None = None,
         applicant: str | None = None,
+        matter: str | None = None,
+        matter_version: int | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Document]:
@@ -119,7 +125,12 @@ class Store(Protocol):
         ...
 
     def count_cases(
-        self, *, status: Iterable[str] | None = None, applicant: str | None = None
+        self,
+        *,
+        status: Iterable[str] | None = None,
+        applicant: str | None = None,
+        matter: str | None = None,
+        matter_version: int | None = None,
     ) -> int:
         """Count the cases `list_cases` would return without a limit."""
         ...
@@ -140,6 +151,17 @@ class Store(Protocol):
 
     def count_tasks(self, *, department: str, status: Iterable[str] | None = None) -> int:
         """Count the tasks `list_tasks` would return without a limit."""
+        ...
+
+    def list_decided(self, *, department: str, limit: int = 50, offset: int = 0) -> list[TaskRow]:
+        """Return a department's decided tasks in every case, finished ones too, newest first.
+
+        A task's decision time is ``task["decision"]["at"]``, else its case's ``updated_at``.
+        """
+        ...
+
+    def count_decided(self, department: str) -> int:
+        """Count the tasks `list_decided` would return without a limit."""
         ...
 
     def write(self) -> AbstractContextManager[WriteBatch]:

@@ -27,6 +27,7 @@ from runtime.store.index import (
     CaseRef,
     Chain,
     Loc,
+    case_summary,
     status_set,
 )
 from runtime.store.tables import MetaTables, setting_key
@@ -282,24 +283,44 @@ class IndexedStore:
         *,
         status: Iterable[str] | None = None,
         applicant: str | None = None,
+        matter: str | None = None,
+        matter_version: int | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> list[Document]:
         """Return cases, newest ``updated_at`` first, optionally filtered."""
         with self._state:
-            ids = self._index.list_ids(status_set(status), applicant, limit, offset)
-            found = [(i, self._hot.get(i), self._index.refs[i]) for i in ids]
-            texts = [None if version is not None else [self._read_text(loc) for loc in ref[CHAIN]]
-                     for _, version, ref in found]
-        return [version.copy() if version is not None else self._materialize(i, ref, text or [])
-                for (i, version, ref), text in zip(found, texts, strict=True)]
+            ids = self._index.list_ids(status_set(status), applicant, matter, matter_version,
+                                       limit, offset)
+            found = self._locate(ids)
+        return self._read_found(found)
+
+    def _locate(self, ids: Iterable[str]) -> list[tuple[str, Version | None, CaseRef, list[str]]]:
+        """Each case's cached version, or its records' texts (call with ``_state`` held)."""
+        found = []
+        for case_id in ids:
+            version, ref = self._hot.get(case_id), self._index.refs[case_id]
+            texts = [] if version is not None else [self._read_text(loc) for loc in ref[CHAIN]]
+            found.append((case_id, version, ref, texts))
+        return found
+
+    def _read_found(
+        self, found: list[tuple[str, Version | None, CaseRef, list[str]]]
+    ) -> list[Document]:
+        return [version.copy() if version is not None else self._materialize(i, ref, texts)
+                for i, version, ref, texts in found]
 
     def count_cases(
-        self, *, status: Iterable[str] | None = None, applicant: str | None = None
+        self,
+        *,
+        status: Iterable[str] | None = None,
+        applicant: str | None = None,
+        matter: str | None = None,
+        matter_version: int | None = None,
     ) -> int:
-        """Count the cases `list_cases` would return without a limit."""
+        """Count the cases `list_cases` would return without a limit (from the index)."""
         with self._state:
-            return self._index.count(status_set(status), applicant)
+            return self._index.count(status_set(status), applicant, matter, matter_version)
 
     def list_tasks(
         self,
@@ -318,6 +339,27 @@ class IndexedStore:
         """Count a department's tasks in unfinished cases."""
         with self._state:
             return self._index.count_tasks(department, status_set(status))
+
+    def list_decided(self, *, department: str, limit: int = 50, offset: int = 0) -> list[TaskRow]:
+        """Return a department's decided tasks in every case, newest decision first.
+
+        Only (decided at, case, position) is in memory: each row's case is read (one
+        per case on the page), as `list_cases` does, in the version the index saw.
+        """
+        with self._state:
+            items = self._index.list_decided(department, limit, offset)
+            found = self._locate(dict.fromkeys(item[1] for item in items))
+        cases = {doc["id"]: doc for doc in self._read_found(found)}
+        rows = []
+        for _, case_id, position, _ in items:
+            case = cases[case_id]
+            rows.append(TaskRow(case["tasks"][position], copy.deepcopy(case_summary(case))))
+        return rows
+
+    def count_decided(self, department: str) -> int:
+        """Count a department's decided tasks in every case."""
+        with self._state:
+            return self._index.count_decided(department)
 
     def get_user(self, user_id: str) -> Document | None:
         """Return a user by id, or None."""

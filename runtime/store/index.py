@@ -1,8 +1,10 @@
 """In-memory indexes over cases: where each case lives, by status/applicant/number,
-and the task worklists of unfinished cases.
+counts by (status, matter, version), each department's decided tasks, and the task
+worklists of unfinished cases.
 
-Every case costs one small `CaseRef` tuple (no document); only unfinished cases
-keep their tasks and a summary, so memory follows the open workload, not history.
+Every case costs one small `CaseRef` tuple (no document) and one small tuple per
+decided task; only unfinished cases keep their tasks and a summary, so memory
+follows the open workload, not history.
 """
 
 from __future__ import annotations
@@ -12,11 +14,18 @@ import json
 import sys
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Final
 
-from runtime.store.base import CLOSED_CASE_STATUSES, SUMMARY_FIELDS, StoreError
+from runtime.store.base import (
+    CLOSED_CASE_STATUSES,
+    DECIDED_TASK_STATUSES,
+    SUMMARY_FIELDS,
+    Document,
+    StoreError,
+)
 
 #: Where a stored document's JSON text is: (segment, byte offset, byte length).
 Loc = tuple[int, int, int]
@@ -26,6 +35,10 @@ Chain = tuple[Loc, ...]
 
 #: A worklist entry: (due, ready_at, case id, task id, task JSON); sorts most urgent first.
 TaskItem = tuple[str, str, str, str, str]
+
+#: A decided task: (decided at, case id, position in the case's tasks, department).
+#: Sorts oldest first; the task itself is read from its case on demand.
+Decided = tuple[str, str, int, str]
 
 _LAST = "\uffff"  # sorts after every ISO timestamp: tasks without a due date go last
 
@@ -59,16 +72,24 @@ def status_set(status: Iterable[str] | str | None) -> frozenset[str] | None:
 
 
 #: What the index keeps for every case: (chain, rev, status, applicant, updated_at,
-#: number). A plain tuple of atoms on purpose: CPython's garbage collector stops
-#: tracking such tuples, so 100k of them do not lengthen full collections (a
-#: slots class did: 25 ms instead of 6 ms per full collection at 100k cases).
-CaseRef = tuple[Chain, int, str, "str | None", str, "str | None"]
+#: number, matter, matter_version, decided tasks). A plain tuple of atoms (and
+#: tuples of atoms) on purpose: CPython's garbage collector stops tracking such
+#: tuples, so 100k of them do not lengthen full collections (a slots class did:
+#: 25 ms instead of 6 ms per full collection at 100k cases).
+CaseRef = tuple[Chain, int, str, "str | None", str, "str | None", "str | None", "int | None",
+                tuple[Decided, ...]]
 CHAIN: Final = 0
 REV: Final = 1
 STATUS: Final = 2
 APPLICANT: Final = 3
 UPDATED_AT: Final = 4
 NUMBER: Final = 5
+MATTER: Final = 6
+MATTER_VERSION: Final = 7
+DECIDED: Final = 8
+
+#: A key of the case counts: (status, matter, matter_version).
+CountKey = tuple[str, "str | None", "int | None"]
 
 
 @dataclass(slots=True)
@@ -90,11 +111,15 @@ class CaseFacts:
     applicant: str | None
     updated_at: str
     number: str | None
+    matter: str | None
+    matter_version: int | None
+    decided: tuple[Decided, ...]
     open: OpenCase | None
 
     def ref(self) -> CaseRef:
         """Return the tuple the index keeps."""
-        return (self.chain, self.rev, self.status, self.applicant, self.updated_at, self.number)
+        return (self.chain, self.rev, self.status, self.applicant, self.updated_at, self.number,
+                self.matter, self.matter_version, self.decided)
 
 
 def _opt_str(doc: Mapping[str, Any], field: str) -> str | None:
@@ -102,6 +127,28 @@ def _opt_str(doc: Mapping[str, Any], field: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise StoreError(f"case field {field!r} must be a string or null, got {value!r}")
     return value
+
+
+def _opt_int(doc: Mapping[str, Any], field: str) -> int | None:
+    value = doc.get(field)
+    if value is not None and (type(value) is not int):
+        raise StoreError(f"case field {field!r} must be an integer or null, got {value!r}")
+    return value
+
+
+def _decided_at(task: Mapping[str, Any], updated_at: str) -> str:
+    """When a decided task was decided: its decision's ``at``, else the case's update."""
+    decision = task.get("decision")
+    at = decision.get("at") if isinstance(decision, Mapping) else None
+    return at if isinstance(at, str) else updated_at
+
+
+def case_summary(doc: Mapping[str, Any]) -> Document:
+    """The small summary of a case returned with each task row."""
+    summary = {field: doc.get(field) for field in SUMMARY_FIELDS}
+    if "summary" in doc:
+        summary["summary"] = doc["summary"]
+    return summary
 
 
 def _req_str(doc: Mapping[str, Any], field: str, what: str) -> str:
@@ -135,11 +182,15 @@ def case_facts(
     applicant = None if applicant is None else sys.intern(applicant)  # shared by many cases
     updated_at = _req_str(doc, "updated_at", f"case {case_id}")
     number = _opt_str(doc, "number")
+    matter = _opt_str(doc, "matter")
+    matter = None if matter is None else sys.intern(matter)
+    matter_version = _opt_int(doc, "matter_version")
     tasks = doc.get("tasks", [])
     if not isinstance(tasks, list):
         raise StoreError(f"case {case_id}: 'tasks' must be a list")
     closed = status in CLOSED_CASE_STATUSES
     open_tasks: list[tuple[str, TaskItem]] = []
+    decided: list[Decided] = []
     seen: set[str] = set()
     kept: list[tuple[str, TaskItem]] = []
     redo: set[int] = set()
@@ -152,6 +203,9 @@ def case_facts(
                 raise StoreError(f"case {case_id}: duplicate task id {entry[1][3]}")
             seen.add(entry[1][3])
             open_tasks.append(entry)
+            if task["status"] in DECIDED_TASK_STATUSES:  # checked with the version it is from
+                decided.append((_decided_at(task, updated_at), case_id, position,
+                                sys.intern(task["department"])))
             continue
         if not isinstance(task, Mapping):
             raise StoreError(f"case {case_id}: every task must be an object")
@@ -163,16 +217,15 @@ def case_facts(
         task_status = _req_str(task, "status", f"task {task_id}")
         due = _opt_str(task, "due") or _LAST
         ready = _opt_str(task, "ready_at") or _LAST
+        if task_status in DECIDED_TASK_STATUSES:
+            decided.append((_decided_at(task, updated_at), case_id, position,
+                            sys.intern(department)))
         if not closed:
             item = (due, ready, case_id, task_id, dumps(task))
             open_tasks.append((f"{department}\x00{task_status}", item))
-    if closed:
-        return CaseFacts(case_id, chain, rev, status, applicant, updated_at, number, None)
-    summary = {field: doc.get(field) for field in SUMMARY_FIELDS}
-    if "summary" in doc:
-        summary["summary"] = doc["summary"]
-    return CaseFacts(case_id, chain, rev, status, applicant, updated_at, number,
-                     OpenCase(dumps(summary), open_tasks))
+    open_case = None if closed else OpenCase(dumps(case_summary(doc)), open_tasks)
+    return CaseFacts(case_id, chain, rev, status, applicant, updated_at, number, matter,
+                     matter_version, tuple(decided), open_case)
 
 
 class CaseIndex:
@@ -183,6 +236,9 @@ class CaseIndex:
         self._by_number: dict[str, str] = {}
         self._by_status: dict[str, list[tuple[str, str]]] = {}
         self._by_applicant: dict[str, set[str]] = {}
+        self._counts: dict[CountKey, int] = {}
+        self._decided: dict[str, list[Decided]] = {}  # department -> oldest first
+        self._bulk = False  # loading: decided lists are appended to, sorted at the end
         self._open: dict[str, OpenCase] = {}
         # "department\x00status" -> sorted worklist items
         self._tasks: dict[str, list[TaskItem]] = {}
@@ -195,6 +251,18 @@ class CaseIndex:
         for keys in self._by_status.values():
             for _, case_id in keys:
                 yield case_id, self.refs[case_id]
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Load many cases: sort the decided lists once at the end, not on every put
+        (at 100k cases, inserting in order cost a third of the open time)."""
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
+            for items in self._decided.values():
+                items.sort()
 
     def has_worklist(self, case_id: str) -> bool:
         """Tell whether an unfinished case's tasks are indexed."""
@@ -213,13 +281,23 @@ class CaseIndex:
 
     def put(self, facts: CaseFacts) -> Chain | None:
         """Index a new case version; return the chain of the version it replaces."""
-        old = self._remove(facts.id)
+        current, same = self.refs.get(facts.id), False
+        if current is not None and current[DECIDED] == facts.decided:
+            facts.decided, same = current[DECIDED], True  # most writes decide nothing
+        old = self._remove(facts.id, keep_decided=same)
         self.refs[facts.id] = facts.ref()
         if facts.number is not None:
             self._by_number[facts.number] = facts.id
         insort(self._by_status.setdefault(facts.status, []), (facts.updated_at, facts.id))
         if facts.applicant is not None:
             self._by_applicant.setdefault(facts.applicant, set()).add(facts.id)
+        key = (facts.status, facts.matter, facts.matter_version)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        for decided in () if same else facts.decided:
+            if self._bulk:
+                self._decided.setdefault(decided[3], []).append(decided)
+            else:
+                insort(self._decided.setdefault(decided[3], []), decided)
         if facts.open is not None:
             self._open[facts.id] = facts.open
             for list_key, item in facts.open.tasks:
@@ -232,7 +310,7 @@ class CaseIndex:
         self.refs[case_id] = (chain, *ref[1:])
         return ref[CHAIN]
 
-    def _remove(self, case_id: str) -> CaseRef | None:
+    def _remove(self, case_id: str, *, keep_decided: bool = False) -> CaseRef | None:
         ref = self.refs.pop(case_id, None)
         if ref is None:
             return None
@@ -245,21 +323,34 @@ class CaseIndex:
             same_applicant.discard(case_id)
             if not same_applicant:
                 del self._by_applicant[applicant]
+        key = (ref[STATUS], ref[MATTER], ref[MATTER_VERSION])
+        self._counts[key] -= 1
+        if not self._counts[key]:
+            del self._counts[key]
+        for decided in () if keep_decided else ref[DECIDED]:
+            if self._bulk:
+                self._decided[decided[3]].remove(decided)
+            else:
+                _discard_sorted(self._decided[decided[3]], decided)
         open_case = self._open.pop(case_id, None)
         if open_case is not None:
             for list_key, item in open_case.tasks:
                 _discard_sorted(self._tasks[list_key], item)
         return ref
 
-    def list_ids(
-        self, status: frozenset[str] | None, applicant: str | None, limit: int, offset: int
-    ) -> list[str]:
-        """Return case ids, newest first, after filtering and paging."""
+    def list_ids(self, status: frozenset[str] | None, applicant: str | None,
+                 matter: str | None, matter_version: int | None,
+                 limit: int, offset: int) -> list[str]:
+        """Return case ids, newest first, after filtering and paging.
+
+        A matter filter scans the status lists (no index by matter: counts suffice
+        for the admin pages; listing one matter's cases is rare).
+        """
         if applicant is not None:
             ids = self._by_applicant.get(applicant, set())
             keys = sorted(
                 ((self.refs[i][UPDATED_AT], i) for i in ids
-                 if status is None or self.refs[i][STATUS] in status),
+                 if self._matches(self.refs[i], status, matter, matter_version)),
                 reverse=True,
             )
             return [case_id for _, case_id in keys[offset:offset + limit]]
@@ -267,16 +358,32 @@ class CaseIndex:
         merged: Iterator[tuple[str, str]] = heapq.merge(
             *(reversed(lst) for lst in lists), reverse=True
         )
+        if matter is not None or matter_version is not None:
+            merged = (key for key in merged
+                      if self._matches(self.refs[key[1]], None, matter, matter_version))
         return [case_id for _, case_id in islice(merged, offset, offset + limit)]
 
-    def count(self, status: frozenset[str] | None, applicant: str | None) -> int:
-        """Count cases matching the filters."""
+    @staticmethod
+    def _matches(ref: CaseRef, status: frozenset[str] | None, matter: str | None,
+                 matter_version: int | None) -> bool:
+        return ((status is None or ref[STATUS] in status)
+                and (matter is None or ref[MATTER] == matter)
+                and (matter_version is None or ref[MATTER_VERSION] == matter_version))
+
+    def count(self, status: frozenset[str] | None, applicant: str | None,
+              matter: str | None = None, matter_version: int | None = None) -> int:
+        """Count cases matching the filters (no scan unless by applicant)."""
         if applicant is not None:
             ids = self._by_applicant.get(applicant, set())
-            return sum(1 for i in ids if status is None or self.refs[i][STATUS] in status)
-        if status is None:
-            return len(self.refs)
-        return sum(len(self._by_status.get(s, ())) for s in status)
+            return sum(1 for i in ids
+                       if self._matches(self.refs[i], status, matter, matter_version))
+        if matter is None and matter_version is None:
+            if status is None:
+                return len(self.refs)
+            return sum(len(self._by_status.get(s, ())) for s in status)
+        return sum(n for (s, m, v), n in self._counts.items()
+                   if (status is None or s in status) and (matter is None or m == matter)
+                   and (matter_version is None or v == matter_version))
 
     def _task_lists(self, department: str, status: frozenset[str] | None) -> list[list[TaskItem]]:
         prefix = department + "\x00"
@@ -296,6 +403,16 @@ class CaseIndex:
     def count_tasks(self, department: str, status: frozenset[str] | None) -> int:
         """Count a department's tasks in unfinished cases."""
         return sum(len(lst) for lst in self._task_lists(department, status))
+
+    def list_decided(self, department: str, limit: int, offset: int) -> list[Decided]:
+        """Return a department's decided tasks in every case, newest decision first."""
+        items = self._decided.get(department, [])
+        end = max(len(items) - offset, 0)
+        return items[max(end - limit, 0):end][::-1]
+
+    def count_decided(self, department: str) -> int:
+        """Count a department's decided tasks in every case."""
+        return len(self._decided.get(department, ()))
 
 
 def _discard_sorted(items: list[Any], item: Any) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from tinydb.storages import JSONStorage
 
 from runtime.store.base import STORE_FORMAT, StoreError
 from runtime.store.blobs import fsync_dir
-from runtime.store.index import CaseIndex, Chain, Loc
+from runtime.store.index import DECIDED, UPDATED_AT, CaseIndex, CaseRef, Chain, Decided, Loc
 from runtime.store.tables import MetaTables
 
 _CHUNK = 2000
@@ -33,8 +34,10 @@ _META = re.compile(r"meta-(\d{6})\.json")
 _FORMATS = (1, STORE_FORMAT)
 
 #: An index row of a case (format 2): id, chain [[segment, offset, length], ...],
-#: rev, status, applicant, updated_at, number. Format 1 had one location instead
-#: of the chain: id, segment, offset, length, rev, ...
+#: rev, status, applicant, updated_at, number, matter, matter_version, decided
+#: [[at (null: updated_at), task position, department], ...]. Rows written before
+#: the last three fields existed end after number. Format 1 had one location
+#: instead of the chain: id, segment, offset, length, rev, ...
 CaseRow = list[Any]
 
 
@@ -67,7 +70,7 @@ def write_snapshot(
         out.write(json.dumps({"format": STORE_FORMAT, "segment": number}) + "\n")
         chunk: list[list[Any]] = []
         for case_id, ref in index.rows():
-            chunk.append([case_id, ref[0], *ref[1:]])
+            chunk.append(_case_row(case_id, ref))
             if len(chunk) == _CHUNK:
                 rows += _write_chunk(out, "cases", chunk)
         rows += _write_chunk(out, "cases", chunk)
@@ -92,6 +95,19 @@ def write_snapshot(
         storage.close()
     os.replace(tmp, meta_path(directory, number))
     fsync_dir(directory)
+
+
+def _case_row(case_id: str, ref: CaseRef) -> CaseRow:
+    updated_at = ref[UPDATED_AT]
+    decided = [[None if at == updated_at else at, position, department]
+               for at, _, position, department in ref[DECIDED]]
+    return [case_id, *ref[:DECIDED], decided]
+
+
+def _decided(case_id: str, updated_at: str, rows: list[list[Any]]) -> tuple[Decided, ...]:
+    # The case id and updated_at are shared with the case's row, not repeated.
+    return tuple((updated_at if at is None else at, case_id, position, sys.intern(department))
+                 for at, position, department in rows)
 
 
 def _write_chunk(out: Any, kind: str, chunk: list[list[Any]]) -> int:
@@ -120,8 +136,9 @@ def read_meta(directory: Path, number: int) -> tuple[dict[str, dict[str, Any]], 
 def read_index(directory: Path, number: int, rows: int) -> Iterator[tuple[str, list[Any]]]:
     """Yield ("cases" | "files", row) for every row of snapshot ``number``'s index.
 
-    A case row comes as (format 2) id, chain (a tuple of locations), rev, ...; a
-    file row as id, segment, offset, length.
+    A case row comes as id, chain (a tuple of locations), rev, status, applicant,
+    updated_at, number, then (unless written before they existed) matter,
+    matter_version and the decided tasks; a file row as id, segment, offset, length.
     """
     path = index_path(directory, number)
     seen = 0
@@ -138,6 +155,8 @@ def read_index(directory: Path, number: int, rows: int) -> Iterator[tuple[str, l
                     chain: Chain = ((row[1], row[2], row[3]),) if old else tuple(
                         (seg, off, length) for seg, off, length in row[1])
                     row = [row[0], chain, *row[4 if old else 2:]]
+                    if len(row) > DECIDED + 1:
+                        row[DECIDED + 1] = _decided(row[0], row[UPDATED_AT + 1], row[DECIDED + 1])
                 yield kind, row
     if seen != rows:
         raise StoreError(f"{path}: {seen} rows, the snapshot says {rows}")

@@ -30,7 +30,7 @@ from runtime.store.batch import LOCATED_KINDS, Entry
 from runtime.store.blobs import fsync_dir
 from runtime.store.core import CACHE_BYTES, IndexedStore
 from runtime.store.delta import Version, apply
-from runtime.store.index import CHAIN, STATUS, CaseFacts, Chain, Loc, case_facts, dumps
+from runtime.store.index import CHAIN, CaseFacts, CaseRef, Chain, Loc, case_facts, dumps
 from runtime.store.journal import Frame, Segment, decode_frame, encode_frame, seal, segment_path
 from runtime.store.snapshot import (
     read_index,
@@ -78,9 +78,12 @@ class TinyDBStore(IndexedStore):
         self._frames_lock = threading.Lock()
         self._end = 0  # where the next frame goes: the newest segment's size + _frames
         self._lock_fd = _lock(self._dir / "LOCK")
+        self._incomplete_rows = False  # the snapshot predates some indexed facts
         try:
             self._active = self._open()
             self._synced = self._end = self._active.size
+            if self._incomplete_rows:  # completed from the documents: pay that only once
+                self.checkpoint()
         except BaseException:
             self._release_files()
             raise
@@ -115,9 +118,8 @@ class TinyDBStore(IndexedStore):
             raise StoreError(f"{self._dir}: segment {lost[0]} is missing")
         for number in [n for n in self._live if n not in self._segments]:
             del self._live[number]
-        for case_id in deferred:  # unfinished in the snapshot: index their tasks now
-            ref = self._index.refs[case_id]
-            if ref[STATUS] not in CLOSED_CASE_STATUSES and not self._index.has_worklist(case_id):
+        for case_id, ref in deferred:  # index their tasks now, unless replayed since
+            if self._index.refs[case_id] is ref:
                 self._replay_case(case_id, self._read_doc(ref[CHAIN]), ref[CHAIN])
         remove_other_snapshots(self._dir, self._snapshot)
         for number in [n for n in numbers if n <= self._snapshot and not self._live[n]]:
@@ -127,23 +129,31 @@ class TinyDBStore(IndexedStore):
             return newest
         return self._new_segment(max([self._snapshot, *numbers]) + 1)
 
-    def _load_snapshot(self) -> list[str]:
+    def _load_snapshot(self) -> list[tuple[str, CaseRef]]:
+        """Load the latest snapshot; return the cases whose facts are incomplete:
+        unfinished ones (their tasks) and rows written before matter, matter_version
+        and the decided tasks were kept (read once from their documents)."""
         tables, count = read_meta(self._dir, self._snapshot)
         self._tables = MetaTables(tables)
         deferred = []
-        for kind, row in read_index(self._dir, self._snapshot, count):
-            # A row may point into a segment merged away after this snapshot; the
-            # replay then moves it to its copy (checked after the replay).
-            if kind == "files":
-                self._put_file_loc(row[0], (row[1], row[2], row[3]))
-                continue
-            case_id, chain, rev, status, applicant, updated_at, number = row
-            status = sys.intern(status)
-            applicant = None if applicant is None else sys.intern(applicant)
-            self._put_case_facts(case_id, CaseFacts(
-                case_id, chain, rev, status, applicant, updated_at, number, None), None)
-            if status not in CLOSED_CASE_STATUSES:
-                deferred.append(case_id)
+        with self._index.bulk():  # sorted once at the end
+            for kind, row in read_index(self._dir, self._snapshot, count):
+                # A row may point into a segment merged away after this snapshot; the
+                # replay then moves it to its copy (checked after the replay).
+                if kind == "files":
+                    self._put_file_loc(row[0], (row[1], row[2], row[3]))
+                    continue
+                case_id, chain, rev, status, applicant, updated_at, number, *more = row
+                status = sys.intern(status)
+                applicant = None if applicant is None else sys.intern(applicant)
+                matter, matter_version, decided = more or (None, None, ())
+                matter = None if matter is None else sys.intern(matter)
+                self._put_case_facts(case_id, CaseFacts(
+                    case_id, chain, rev, status, applicant, updated_at, number, matter,
+                    matter_version, decided, None), None)
+                if status not in CLOSED_CASE_STATUSES or not more:
+                    deferred.append((case_id, self._index.refs[case_id]))
+                self._incomplete_rows = self._incomplete_rows or not more
         return deferred
 
     def _replay_case(self, case_id: str, doc: Document, chain: Chain) -> None:

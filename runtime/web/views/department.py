@@ -40,7 +40,10 @@ def _services(request: Request) -> Any:
 
 def _rows(request: Request, user: User, view: str, sort: str) -> list[Any]:
     services = _services(request)
-    rows = services.tasks.worklist(user, status=VIEWS[view][1], limit=200)
+    if view == "done":  # every decided task, finished cases too: newest decision first
+        rows = services.tasks.decided(user, limit=200)
+    else:
+        rows = services.tasks.worklist(user, status=VIEWS[view][1], limit=200)
     if view == "mine":
         rows = [r for r in rows if r.task.get("claimed_by") == user.id]
     if sort == "ready":
@@ -74,8 +77,8 @@ async def task_list(request: Request) -> Response:
     context = {"views": VIEWS, "view": view, "sort": sort, "rows": rows,
                "step_names": _step_names(services, rows),
                "names": {m.id: m.name for m in services.matters.published()},
-               "counts": {k: services.tasks.count(user, status=s) for k, (_, s) in
-                          VIEWS.items()},
+               "counts": {k: services.tasks.count_decided(user) if k == "done" else
+                          services.tasks.count(user, status=s) for k, (_, s) in VIEWS.items()},
                "department": services.catalog.departments[user.department].name}
     if request.headers.get("hx-request") == "true":
         return page(request, "partials/task_rows.html", context)

@@ -78,3 +78,26 @@ def open_store(tmp_path: Path) -> Iterator[Callable[..., TinyDBStore]]:
     yield _open
     for each in opened:
         each.close()
+
+
+@pytest.fixture
+def reopen(tmp_path: Path) -> Iterator[Callable[[IndexedStore], Iterator[IndexedStore]]]:
+    """Reopen a store as restarts would, yielding it after a replay of the journal, then
+    after a load of a fresh snapshot (a `MemoryStore` is yielded once, as is)."""
+    opened: list[TinyDBStore] = []
+
+    def _reopen(store: IndexedStore) -> Iterator[IndexedStore]:
+        if not isinstance(store, TinyDBStore):
+            yield store
+            return
+        store.close()
+        opened.append(TinyDBStore(tmp_path))
+        yield opened[-1]
+        opened[-1].checkpoint()
+        opened[-1].close()
+        opened.append(TinyDBStore(tmp_path))
+        yield opened[-1]
+
+    yield _reopen
+    for each in opened:
+        each.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
 
 from runtime.store import OPEN_TASK_STATUSES, Conflict, NotFound, StoreError
@@ -242,3 +244,101 @@ def test_closed_store_refuses_writes(store: IndexedStore) -> None:
     store.close()
     with pytest.raises(StoreError), store.write():
         pass
+
+
+def test_count_and_list_cases_by_matter_and_version(
+    store: IndexedStore, reopen: Callable[[IndexedStore], Iterator[IndexedStore]]
+) -> None:
+    put(
+        store,
+        make_case(1, updated_at="2026-11-01T00:00:00"),  # food-licence v3
+        make_case(2, status="delivered", applicant="u_b", updated_at="2026-11-02T00:00:00"),
+        make_case(3, matter_version=4, updated_at="2026-11-03T00:00:00"),
+        make_case(4, matter="tax", matter_version=1, updated_at="2026-11-04T00:00:00"),
+        make_case(5, status="refused", matter_version=4, applicant="u_b",
+                  updated_at="2026-11-05T00:00:00"),
+    )
+    put(store, make_case(4, matter="tax", matter_version=2, updated_at="2026-11-06T00:00:00"))
+    with pytest.raises(StoreError), store.write() as tx:
+        tx.put_case(make_case(6, matter_version="3"))
+    ids = lambda cases: [c["id"][-1] for c in cases]  # noqa: E731
+    for again in reopen(store):
+        assert again.count_cases(matter="food-licence") == 4
+        assert again.count_cases(matter="food-licence", matter_version=3) == 2
+        assert again.count_cases(matter="food-licence", matter_version=4) == 2
+        assert again.count_cases(matter_version=4) == 2
+        assert again.count_cases(matter="tax", matter_version=1) == 0  # moved to v2
+        assert again.count_cases(matter="tax", matter_version=2) == 1
+        assert again.count_cases(matter="nothing") == 0
+        assert again.count_cases(matter="food-licence", status=["delivered", "refused"]) == 2
+        assert again.count_cases(matter="food-licence", matter_version=4,
+                                 status=["in_progress"]) == 1
+        assert again.count_cases(matter="food-licence", applicant="u_b") == 2
+        assert again.count_cases(matter_version=4, applicant="u_b") == 1
+        assert again.count_cases() == 5
+        assert ids(again.list_cases(matter="food-licence")) == ["5", "3", "2", "1"]
+        assert ids(again.list_cases(matter="food-licence", limit=2, offset=1)) == ["3", "2"]
+        assert ids(again.list_cases(matter_version=4, status=["in_progress"])) == ["3"]
+        assert ids(again.list_cases(matter="food-licence", applicant="u_b")) == ["5", "2"]
+        assert ids(again.list_cases(matter="tax")) == ["4"]
+
+
+def _decided(n: int, status: str, *decisions: tuple[str, str, str | None],
+             updated_at: str) -> dict[str, object]:
+    """A case whose tasks are (department, task status, decision time or None)."""
+    case = make_case(n, status=status, departments=tuple(d for d, _, _ in decisions),
+                     updated_at=updated_at)
+    for task, (_, task_status, at) in zip(case["tasks"], decisions, strict=True):
+        task["status"] = task_status
+        task["decision"] = None if at is None else {"result": task_status, "at": at}
+    return case
+
+
+def test_decided_tasks_of_every_case_newest_first(
+    store: IndexedStore, reopen: Callable[[IndexedStore], Iterator[IndexedStore]]
+) -> None:
+    put(
+        store,
+        _decided(1, "delivered", ("dept_a", "approved", "2026-11-02T10:00:00"),
+                 ("dept_b", "approved", "2026-11-02T11:00:00"), updated_at="2026-11-09T00:00:00"),
+        _decided(2, "in_progress", ("dept_a", "rejected", "2026-11-05T10:00:00"),
+                 ("dept_a", "ready", None), updated_at="2026-11-06T00:00:00"),
+        # no decision document: decided when the case was last updated
+        _decided(3, "refused", ("dept_a", "approved", None), updated_at="2026-11-04T00:00:00"),
+        _decided(4, "in_progress", ("dept_a", "claimed", None), updated_at="2026-11-07T00:00:00"),
+    )
+    # a decided task taken back (a correction) leaves; a case that closes keeps its own
+    put(store, _decided(2, "in_progress", ("dept_a", "ready", None), ("dept_a", "ready", None),
+                        updated_at="2026-11-08T00:00:00"),
+        _decided(4, "delivered", ("dept_a", "approved", "2026-11-07T12:00:00"),
+                 updated_at="2026-11-08T00:00:00"))
+    for again in reopen(store):
+        rows = again.list_decided(department="dept_a")
+        assert [(r.task["id"], r.case["id"]) for r in rows] == [
+            ("t_00004_0", "c_00004"), ("t_00003_0", "c_00003"), ("t_00001_0", "c_00001")]
+        assert rows[0].task == again.get_case("c_00004")["tasks"][0]  # type: ignore[index]
+        assert rows[0].case == {
+            "id": "c_00004", "number": None, "matter": "food-licence", "matter_version": 3,
+            "status": "delivered", "applicant": "u_app", "holder": None,
+            "updated_at": "2026-11-08T00:00:00", "rev": 2,
+        }
+        assert again.count_decided("dept_a") == 3
+        page = again.list_decided(department="dept_a", limit=2, offset=1)
+        assert [r.task["id"] for r in page] == ["t_00003_0", "t_00001_0"]
+        assert again.list_decided(department="dept_a", offset=3) == []
+        assert [r.task["id"] for r in again.list_decided(department="dept_b")] == ["t_00001_1"]
+        assert again.count_decided("dept_z") == 0
+        assert again.list_decided(department="dept_z") == []
+        assert again.count_tasks(department="dept_a") == 2  # the worklist is unchanged
+
+
+def test_decided_rows_are_fresh_copies(store: IndexedStore) -> None:
+    put(store, _decided(1, "delivered", ("dept_a", "approved", None), ("dept_a", "rejected", None),
+                        updated_at="2026-11-09T00:00:00", ) | {"summary": {"title": "店"}})
+    rows = store.list_decided(department="dept_a")
+    assert [r.task["id"] for r in rows] == ["t_00001_1", "t_00001_0"]  # tie: later task first
+    rows[0].task["status"] = "changed"
+    rows[0].case["summary"]["title"] = "changed"
+    assert rows[1].case["summary"] == {"title": "店"}
+    again = store.list_decided(department="dept_a")
+    assert again[0].task["status"] == "rejected" and again[0].case["summary"] == {"title": "店"}

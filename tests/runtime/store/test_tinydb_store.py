@@ -38,6 +38,8 @@ def everything(store: TinyDBStore) -> dict[str, object]:
         "cases": store.list_cases(limit=10**6),
         "counts": [store.count_cases(status=[s]) for s in ("delivered", "in_progress")],
         "tasks": [store.list_tasks(department=f"dept_{d}", limit=10**6) for d in range(4)],
+        "decided": [store.list_decided(department=f"dept_{d}", limit=10**6) for d in range(4)],
+        "by_matter": store.count_cases(matter="food-licence", matter_version=3),
         "users": store.list_users(),
         "token": store.user_for_token("h1"),
         "file": store.get_file("f_1"),
@@ -430,4 +432,34 @@ def test_format_1_data_is_still_read(open_store: Opener, tmp_path: Path) -> None
     store.checkpoint()
     expected = everything(store)
     store.close()
+    assert everything(open_store()) == expected
+
+
+def test_snapshot_rows_without_matter_and_decided_tasks_are_completed_on_open(
+    open_store: Opener, tmp_path: Path
+) -> None:
+    store = open_store()
+    for i in range(6):  # a snapshot from before matter and decided tasks were indexed
+        case = make_case(i, status="delivered" if i % 2 else "in_progress",
+                         task_status="approved" if i % 3 else "ready",
+                         departments=("dept_0",), matter_version=i % 2)
+        case["tasks"][0]["decision"] = {"at": f"2026-11-0{i + 1}T10:00:00"}
+        with store.write() as tx:
+            tx.put_case(case)
+    store.checkpoint()
+    expected = everything(store)
+    assert [row.case["id"] for row in expected["decided"][0]] == [  # type: ignore[index]
+        "c_00005", "c_00004", "c_00002", "c_00001"]
+    store.close()
+    index = tmp_path / "db" / "index-000001.jsonl"
+    lines = index.read_text(encoding="utf-8").splitlines()
+    chunk = json.loads(lines[1])
+    assert all(len(row) == 10 for row in chunk["cases"])
+    chunk["cases"] = [row[:7] for row in chunk["cases"]]
+    index.write_text("\n".join([lines[0], json.dumps(chunk), *lines[2:]]) + "\n")
+    reopened = open_store()
+    assert everything(reopened) == expected
+    assert [reopened.count_cases(matter_version=v) for v in (0, 1)] == [3, 3]
+    assert reopened.stats()["snapshot"] == 2  # rewritten at once: completed only once
+    reopened.close()
     assert everything(open_store()) == expected

@@ -147,6 +147,8 @@ def test_joint_case_through_every_workspace(people: Callable[[str], Person],
     assert window.post(f"/window/cases/{case_id}/deliver").status_code == 303
     assert services.store.get_case(case_id)["status"] == "delivered"
     assert "已办结" in applicant.get(f"/my/cases/{case_id}").text
+    # the delivered case's licence task is still on amr's "已办结" list
+    assert f'href="/tasks/{task_id}"' in amr.get("/tasks?view=done").text
 
 
 def test_supplement_notice_and_answer(people: Callable[[str], Person],
