@@ -75,7 +75,11 @@ async def handle(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error %s on %s %s", incident, request.method,
                       request.url.path, exc_info=exc)
         message = f"系统内部错误（事件编号 {incident}），请稍后重试或联系中心管理员"
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 and _is_api(request) else None
+    headers: dict[str, str] = {}
+    if isinstance(exc, HTTPException) and exc.headers:
+        headers.update(exc.headers)  # e.g. Allow on 405
+    if status == 401 and _is_api(request):
+        headers["WWW-Authenticate"] = "Bearer"
     if _is_api(request):
         return JSONResponse({"error": code, "message": message, "details": details},
                             status_code=status, headers=headers)
@@ -88,8 +92,8 @@ async def handle(request: Request, exc: Exception) -> Response:
                "details": details}
     if request.headers.get("hx-request") == "true":
         return page(request, "partials/error.html", context, status=status,
-                    headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
-    return page(request, "error.html", context, status=status)
+                    headers={**headers, "HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+    return page(request, "error.html", context, status=status, headers=headers)
 
 
 def _is_api(request: Request) -> bool:

@@ -152,3 +152,12 @@ def test_notice_page_lists_materials_steps_limits_and_plan(client: TestClient) -
                      "开始申请"):
         assert expected in text, expected
     assert client.get("/matters/nope").status_code == 404
+
+
+def test_wrong_method_says_which_are_allowed(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    response = client.put("/login", headers={"X-CSRF-Token": token})
+    assert response.status_code == 405 and "GET" in response.headers["allow"]
+    api = client.delete("/api/v1/matters")
+    assert api.status_code == 405 and api.json()["error"] == "method_not_allowed"
+    assert "GET" in api.headers["allow"]
