@@ -220,6 +220,10 @@ def versions(request: Request) -> Response:
     old = request.query_params.get("old")
     new = request.query_params.get("new")
     if old and new:
+        for n in (old, new):
+            if n != "draft" and not n.isdigit():
+                raise Invalid("请选择要比较的版本", [{"pointer": "/version",
+                                                "message": f"“{n}”不是版本号"}])
         texts = [services.admin.export_draft(user, matter_id) if n == "draft" else
                  services.admin.export_version(user, matter_id, int(n)) for n in (old, new)]
         docs = [load_source(t, "v.yaml")[0] for t in texts]

@@ -49,6 +49,8 @@ def test_new_matter_in_the_guided_editor_then_publish_and_version_2(admin_app) -
     assert made.status_code == 303
     page = client.get("/admin/matters/food-shop/edit").text
     assert "向导" in page and "YAML" in page and "并联方案" in page
+    assert f'name="_csrf" value="{token}"><input type="hidden" name="op" value="remove_field">' \
+        in page  # the small item actions carry the CSRF token too
     _guided(client, token, "food-shop", {"op": "add_field", "name": "seats", "type": "integer",
                                          "title": "餐位数", "required": "yes", "minimum": "0"})
     _guided(client, token, "food-shop", {"op": "add_field", "name": "needs_fire",
@@ -139,3 +141,9 @@ def test_non_admins_are_kept_out(admin_app) -> None:  # type: ignore[no-untyped-
     client.post("/login", data={"name": "amr1", "password": PASSWORD, "_csrf": token})
     assert client.get("/admin").status_code == 403
     assert client.get("/admin/matters/enterprise-establishment/edit").status_code == 403
+
+
+def test_a_bad_version_in_the_diff_query_is_a_clear_400(admin_app) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = admin_app
+    response = client.get("/admin/matters/enterprise-establishment/versions?old=abc&new=1")
+    assert response.status_code == 400 and "不是版本号" in response.text
