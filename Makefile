@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: serve test lint unit bench clean
+.PHONY: serve test lint unit bench clean system
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "onewindow needs Python 3.11 or newer; found " + sys.version.split()[0] + " (set PYTHON=python3.11)")'
@@ -25,7 +25,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# Chromium, CJK fonts, Node.js: installed as root, otherwise the command is printed.
+system:
+	@scripts/system-deps
+
+unit: $(STAMP) system
 	$(BIN)/pytest -q -n auto
 
 test: lint unit

@@ -3,25 +3,20 @@ creating and copying matters, departments, and the audit trail of every change."
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from runtime.services.errors import ServiceError
 from runtime.web.auth import current_user, requires
+from runtime.web.door import services_of
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
 
-def _services(request: Request) -> Any:
-    return request.app.state.services
-
-
 def _overview(request: Request, errors: dict[str, str] | None = None,
               values: dict[str, str] | None = None, status: int = 200) -> Response:
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     return page(request, "admin_home.html", {
         "matters": services.admin.overview(user),
@@ -46,7 +41,7 @@ def create(request: Request) -> Response:
     form = checked_form(request)
     values = {k: str(form.get(k, "")).strip() for k in ("matter", "name", "lead")}
     try:
-        _services(request).admin.create_matter(current_user(request), values["matter"],
+        services_of(request).admin.create_matter(current_user(request), values["matter"],
                                                values["name"], lead=values["lead"] or None)
     except ServiceError as exc:
         if exc.status not in (400, 409):
@@ -63,7 +58,7 @@ def copy(request: Request) -> Response:
     source = request.path_params["matter_id"]
     values = {k: str(form.get(k, "")).strip() for k in ("matter", "name")}
     try:
-        _services(request).admin.copy_matter(current_user(request), source, values["matter"],
+        services_of(request).admin.copy_matter(current_user(request), source, values["matter"],
                                              values["name"])
     except ServiceError as exc:
         if exc.status not in (400, 409):
@@ -75,7 +70,7 @@ def copy(request: Request) -> Response:
 
 def _departments_page(request: Request, errors: dict[str, str] | None = None,
                       status: int = 200) -> Response:
-    services = _services(request)
+    services = services_of(request)
     return page(request, "admin_departments.html", {
         "rows": services.admin.departments(current_user(request)), "errors": errors or {}},
         status=status)
@@ -90,7 +85,7 @@ def departments(request: Request) -> Response:
 @requires("admin")
 def department_action(request: Request) -> Response:
     """Add, rename or delete a department (never one in use)."""
-    admin = _services(request).admin
+    admin = services_of(request).admin
     user = current_user(request)
     form = checked_form(request)
     action = request.path_params["action"]
@@ -121,7 +116,7 @@ def department_action(request: Request) -> Response:
 def audit(request: Request) -> Response:
     """Who changed which matter or department, when, and what."""
     subject = request.query_params.get("subject") or None
-    entries = _services(request).admin.audit(current_user(request), subject=subject, limit=200)
+    entries = services_of(request).admin.audit(current_user(request), subject=subject, limit=200)
     return page(request, "admin_audit.html", {"entries": entries, "subject": subject or ""})
 
 

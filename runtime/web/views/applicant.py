@@ -13,16 +13,13 @@ from runtime import forms
 from runtime.engine.errors import ValidationFailed
 from runtime.services.errors import Forbidden, Invalid
 from runtime.web.auth import current_user, requires
+from runtime.web.door import services_of
 from runtime.web.engine_text import detail_zh
 from runtime.web.formpage import check, form_context, read_post, uploaded_meta
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
 EDITABLE = ("draft",)
-
-
-def _services(request: Request) -> Any:
-    return request.app.state.services
 
 
 def _edit_page(request: Request, matter: MatterSpec, case: dict[str, Any] | None,
@@ -41,7 +38,7 @@ def _edit_page(request: Request, matter: MatterSpec, case: dict[str, Any] | None
 @requires("applicant")
 def apply(request: Request) -> Response:
     """A blank application form; the first post creates the draft."""
-    services = _services(request)
+    services = services_of(request)
     matter = services.matters.current(request.path_params["matter_id"])
     if request.method == "GET":
         return _edit_page(request, matter, None, forms.defaults(matter.form), {}, [])
@@ -54,7 +51,7 @@ def apply(request: Request) -> Response:
 
 def _open_draft(request: Request) -> tuple[Any, Any, dict[str, Any], MatterSpec]:
     """(services, user, case, matter) of the draft in the path."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     return services, user, case, services.cases.spec(case)
@@ -145,7 +142,7 @@ def live(request: Request) -> Response:
     user = current_user(request)
     if user.role not in ("applicant", "window"):
         raise Forbidden("无权访问")
-    matter = _services(request).matters.version(request.path_params["matter_id"],
+    matter = services_of(request).matters.version(request.path_params["matter_id"],
                                                 int(request.path_params["version"]))
     form = checked_form(request)
     data = forms.prune_hidden(matter.form, matter.ui, forms.parse(matter.form, form.multi_items()))
@@ -167,7 +164,7 @@ def add_row(request: Request) -> Response:
     user = current_user(request)
     if user.role not in ("applicant", "window"):
         raise Forbidden("无权访问")
-    matter = _services(request).matters.version(request.path_params["matter_id"],
+    matter = services_of(request).matters.version(request.path_params["matter_id"],
                                                 int(request.path_params["version"]))
     form = checked_form(request)
     data = forms.parse(matter.form, form.multi_items())

@@ -14,20 +14,17 @@ from builder import MatterSpec
 from runtime import forms
 from runtime.services.errors import NotFound
 from runtime.web.auth import current_user, requires
+from runtime.web.door import services_of
 from runtime.web.formpage import read_post, uploaded_meta
 from runtime.web.progress import progress
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
 
-def _services(request: Request) -> Any:
-    return request.app.state.services
-
-
 @requires("applicant")
 def my_cases(request: Request) -> Response:
     """My applications and drafts, newest first."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     cases = services.cases.list(user, limit=200)
     names = {m.id: m.name for m in services.matters.published()}
@@ -37,7 +34,7 @@ def my_cases(request: Request) -> Response:
 @requires()
 def case_detail(request: Request) -> Response:
     """A case's status, per-department progress, timeline, notices and certificates."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     matter = services.cases.spec(case)
@@ -52,7 +49,7 @@ def withdraw(request: Request) -> Response:
     """Withdraw an application (撤回申请)."""
     form = checked_form(request)
     user = current_user(request)
-    case = _services(request).cases.withdraw(user, request.path_params["case_id"],
+    case = services_of(request).cases.withdraw(user, request.path_params["case_id"],
                                              str(form.get("reason", "")).strip())
     flash(request, "申请已撤回。")
     return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
@@ -68,7 +65,7 @@ def _supplement_schema(matter: MatterSpec, fields: list[str]) -> dict[str, Any]:
 @requires("applicant")
 def supplement(request: Request) -> Response:
     """Answer a supplement notice (补正): only the listed fields and materials can change."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     if case["status"] != "supplement_requested" or not case.get("supplement"):
@@ -114,7 +111,7 @@ def supplement(request: Request) -> Response:
 @requires()
 def receipt(request: Request) -> Response:
     """The printable receipt (受理通知书), two copies: applicant and lead department."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     if not case.get("number"):
@@ -132,7 +129,7 @@ def query(request: Request) -> Response:
         return page(request, "query.html", {"number": "", "error": ""})
     user = current_user(request)
     try:
-        case = _services(request).cases.by_number(user, number)
+        case = services_of(request).cases.by_number(user, number)
     except NotFound as exc:
         return page(request, "query.html", {"number": number, "error": exc.message}, 404)
     return RedirectResponse(f"/cases/{case['id']}", status_code=303)
@@ -141,7 +138,7 @@ def query(request: Request) -> Response:
 @requires()
 def download(request: Request) -> Response:
     """A material file, always as an attachment (never rendered inline)."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     file_id = request.path_params["file_id"]
@@ -163,7 +160,7 @@ PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg")
 def preview(request: Request) -> Response:
     """Staff view a PDF or image in place. The type was proven by its first bytes at
     upload; the response is sandboxed so even a crafted PDF cannot run script here."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     file_id = request.path_params["file_id"]

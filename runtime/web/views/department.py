@@ -18,6 +18,7 @@ from runtime.engine.errors import ValidationFailed
 from runtime.services.accounts import User
 from runtime.services.errors import NotFound, ServiceError
 from runtime.web.auth import current_user, requires
+from runtime.web.door import services_of
 from runtime.web.engine_text import detail_zh, details_zh
 from runtime.web.formpage import uploaded_meta
 from runtime.web.progress import progress, titled_outputs
@@ -34,12 +35,8 @@ VIEWS = {
 FILTER_KEY = "tasks.filter"
 
 
-def _services(request: Request) -> Any:
-    return request.app.state.services
-
-
 def _rows(request: Request, user: User, view: str, sort: str) -> list[Any]:
-    services = _services(request)
+    services = services_of(request)
     if view == "done":  # every decided task, finished cases too: newest decision first
         rows = services.tasks.decided(user, limit=200)
     else:
@@ -62,7 +59,7 @@ async def task_list(request: Request) -> Response:
 
     The hot page: its reads are in memory, so it runs on the event loop; only the rare
     change of the remembered filter (a durable write) goes to the thread pool."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     saved = services.store.get_setting(user.id, FILTER_KEY) or {}
     view = request.query_params.get("view") or saved.get("view") or "ready"
@@ -79,7 +76,7 @@ async def task_list(request: Request) -> Response:
                "names": {m.id: m.name for m in services.matters.published()},
                "counts": {k: services.tasks.count_decided(user) if k == "done" else
                           services.tasks.count(user, status=s) for k, (_, s) in VIEWS.items()},
-               "department": services.catalog.departments[user.department].name}
+               "department": services.catalog.departments[user.department or ""].name}
     if request.headers.get("hx-request") == "true":
         return page(request, "partials/task_rows.html", context)
     return page(request, "task_list.html", context)
@@ -128,7 +125,7 @@ def _upstream(matter: MatterSpec, case: dict[str, Any], departments: dict[str, s
 def _task_page(request: Request, user: User, task_id: str,
                posted: dict[str, Any] | None = None, errors: Sequence[forms.FieldError] = (),
                message: str = "", status: int = 200) -> Response:
-    services = _services(request)
+    services = services_of(request)
     case, task = services.tasks.get(user, task_id)
     matter = services.cases.spec(case)
     step = matter.step(task["step"])
@@ -178,7 +175,7 @@ DONE = {"claim": "已签收。", "unclaim": "已退回部门待签收。", "tran
 @requires("department")
 def act(request: Request) -> Response:
     """Every action on a task."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     task_id, action = request.path_params["task_id"], request.path_params["action"]
     if action not in ACTIONS:

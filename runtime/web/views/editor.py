@@ -42,17 +42,14 @@ from runtime.services.errors import Invalid, NotFound, ServiceError
 from runtime.services.publishing import check_matter
 from runtime.web import editor_forms as ef
 from runtime.web.auth import current_user, requires
+from runtime.web.door import services_of
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
 
-def _services(request: Request) -> Any:
-    return request.app.state.services
-
-
 def _ensure_draft(request: Request, matter_id: str) -> Any:
     """The matter's draft, started from the version in use when there is none."""
-    admin = _services(request).admin
+    admin = services_of(request).admin
     user = current_user(request)
     try:
         return admin.draft(user, matter_id)
@@ -72,7 +69,7 @@ def _guided(text: str) -> tuple[GuidedMatter | None, str]:
 
 
 def _context(request: Request, matter_id: str, message: str = "") -> dict[str, Any]:
-    services = _services(request)
+    services = services_of(request)
     draft = _ensure_draft(request, matter_id)
     departments = {d.id: d.name for d in services.catalog.departments.values()}
     checked = check_matter(draft.yaml, matter_id, services.catalog.departments)
@@ -152,7 +149,7 @@ def _edit(g: GuidedMatter, op: str, form: Any) -> GuidedMatter:
 @requires("admin")
 def guided(request: Request) -> Response:
     """Apply one guided edit; the YAML, the checks, the plan and previews follow."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     matter_id = request.path_params["matter_id"]
     form = checked_form(request)
@@ -174,7 +171,7 @@ def save_yaml(request: Request) -> Response:
     """The YAML side: saved as typed (a draft need not be valid); checks follow live."""
     form = checked_form(request)
     matter_id = request.path_params["matter_id"]
-    _services(request).admin.save_draft(current_user(request), matter_id, ef.text(form, "yaml")
+    services_of(request).admin.save_draft(current_user(request), matter_id, ef.text(form, "yaml")
                                         + "\n")
     return _render(request, matter_id, "已保存草稿。")
 
@@ -191,7 +188,7 @@ def publish(request: Request) -> Response:
     matter_id = request.path_params["matter_id"]
     checked_form(request)
     try:
-        version = _services(request).admin.publish(current_user(request), matter_id)
+        version = services_of(request).admin.publish(current_user(request), matter_id)
     except Invalid as exc:
         return _render(request, matter_id, f"{exc.message}。{_lines(exc)}", 400)
     flash(request, f"已发布第 {version.version} 版：新的申请按此版本办理，在办件仍按原版本办结。")
@@ -202,7 +199,7 @@ def publish(request: Request) -> Response:
 def discard(request: Request) -> Response:
     """Throw the draft away."""
     checked_form(request)
-    _services(request).admin.discard_draft(current_user(request),
+    services_of(request).admin.discard_draft(current_user(request),
                                            request.path_params["matter_id"])
     flash(request, "已放弃草稿。")
     return RedirectResponse("/admin", status_code=303)
@@ -211,7 +208,7 @@ def discard(request: Request) -> Response:
 @requires("admin")
 def versions(request: Request) -> Response:
     """Published versions, and a readable diff between any two."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     matter_id = request.path_params["matter_id"]
     info = services.admin.versions(user, matter_id)
@@ -238,7 +235,7 @@ def versions(request: Request) -> Response:
 @requires("admin")
 def export(request: Request) -> Response:
     """The draft or a published version as a YAML file."""
-    admin = _services(request).admin
+    admin = services_of(request).admin
     user = current_user(request)
     matter_id = request.path_params["matter_id"]
     which = request.query_params.get("version", "draft")
@@ -254,7 +251,7 @@ def export(request: Request) -> Response:
 @requires("admin")
 def bpmn(request: Request) -> Response:
     """A published version as BPMN 2.0 XML (opens in bpmn.io / Camunda Modeler)."""
-    services = _services(request)
+    services = services_of(request)
     matter_id = request.path_params["matter_id"]
     which = request.query_params.get("version")
     spec = services.matters.version(matter_id, int(which)) if which and which.isdigit() \
@@ -278,7 +275,7 @@ def import_yaml(request: Request) -> Response:
     except UnicodeDecodeError:
         return _render(request, matter_id, "文件不是 UTF-8 编码的文本", 400)
     try:
-        _services(request).admin.import_draft(current_user(request), matter_id, text)
+        services_of(request).admin.import_draft(current_user(request), matter_id, text)
     except Invalid as exc:
         return _render(request, matter_id, f"{exc.message}：{_lines(exc)}", 400)
     return _render(request, matter_id, "已导入为草稿。")

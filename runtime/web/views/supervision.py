@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from builder.svg import render_svg
 from runtime.web.auth import current_user, requires
+from runtime.web.door import services_of
 from runtime.web.progress import progress
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
@@ -19,25 +20,22 @@ from runtime.web.security import checked_form
 RANK = {"red": 0, "yellow": 1, "green": 2, None: 3}
 
 
-def _services(request: Request) -> Any:
-    return request.app.state.services
-
-
 @requires("supervisor", "admin")
 def board(request: Request) -> Response:
     """Running cases with the worst light of their running tasks, red first."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     cases = services.cases.list(user, status=("in_progress", "accepted"), limit=1000)
     departments = {d.id: d.name for d in services.catalog.departments.values()}
     names = {m.id: m.name for m in services.matters.published()}
-    rows = []
+    rows: list[dict[str, Any]] = []
     counts = {"red": 0, "yellow": 0, "green": 0}
     for case in cases:
         running = [(t, services.tasks.light(t)) for t in case.get("tasks", ())]
         running = [(t, light) for t, light in running if light]
         for _, light in running:
-            counts[light] += 1
+            if light:
+                counts[light] += 1
         worst = min((light for _, light in running), key=RANK.__getitem__, default=None)
         rows.append({"case": case, "worst": worst, "running": running})
     rows.sort(key=lambda r: (RANK[r["worst"]], r["case"].get("accepted_at") or ""))
@@ -49,7 +47,7 @@ def board(request: Request) -> Response:
 @requires("supervisor", "admin")
 def case_view(request: Request) -> Response:
     """The plan with live states, urge forms, and the full audit trail."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     matter = services.cases.spec(case)
@@ -69,7 +67,7 @@ def case_view(request: Request) -> Response:
 @requires("supervisor")
 def urge(request: Request) -> Response:
     """Urge a task; the department sees the note on its list."""
-    services = _services(request)
+    services = services_of(request)
     form = checked_form(request)
     case = services.tasks.urge(current_user(request), request.path_params["task_id"],
                                str(form.get("note", "")).strip())

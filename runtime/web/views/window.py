@@ -15,6 +15,7 @@ from runtime.engine.errors import ValidationFailed
 from runtime.services.accounts import User
 from runtime.services.errors import Invalid, NotFound, ServiceError
 from runtime.web.auth import current_user, requires
+from runtime.web.door import services_of
 from runtime.web.engine_text import details_zh
 from runtime.web.formpage import read_post, uploaded_meta
 from runtime.web.progress import progress
@@ -30,14 +31,10 @@ QUEUES = {
 }
 
 
-def _services(request: Request) -> Any:
-    return request.app.state.services
-
-
 @requires("window")
 def queue(request: Request) -> Response:
     """The window's queues; online submissions oldest first."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     name = request.query_params.get("queue", "intake")
     if name not in QUEUES:
@@ -55,7 +52,7 @@ def queue(request: Request) -> Response:
 
 def _case_page(request: Request, user: User, case_id: str, errors: dict[str, str] | None = None,
                status: int = 200) -> Response:
-    services = _services(request)
+    services = services_of(request)
     case = services.cases.get(user, case_id)
     matter = services.cases.spec(case)
     present = {k for k, v in case["materials"].items() if v}
@@ -80,7 +77,7 @@ def window_case(request: Request) -> Response:
 
 
 def _act(request: Request, what: str) -> Response:
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case_id = request.path_params["case_id"]
     form = checked_form(request)
@@ -90,7 +87,7 @@ def _act(request: Request, what: str) -> Response:
             cases.pre_review(user, case_id, str(form.get("note", "")).strip())
             message = "预审意见已记录。"
         elif what == "accept":
-            case = cases.accept(user, case_id, deferred=form.getlist("deferred"))
+            case = cases.accept(user, case_id, deferred=[str(d) for d in form.getlist("deferred")])
             message = f"已受理，受理编号 {case['number']}，各部门已同时开始办理。"
             flash(request, message)
             return RedirectResponse(f"/window/cases/{case_id}?accepted=1", status_code=303)
@@ -171,7 +168,7 @@ def deliver(request: Request) -> Response:
 @requires("window")
 def supply_deferred(request: Request) -> Response:
     """A deferred material (容缺) arrives at the window."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     case = services.cases.get(user, request.path_params["case_id"])
     matter = services.cases.spec(case)
@@ -189,7 +186,7 @@ def supply_deferred(request: Request) -> Response:
 @requires("window")
 def supplement_notice(request: Request) -> Response:
     """The printable supplement notice (补正通知书)."""
-    services = _services(request)
+    services = services_of(request)
     case = services.cases.get(current_user(request), request.path_params["case_id"])
     matter = services.cases.spec(case)
     notices = [(e, new) for e in case["events"] if e["action"] == "request_supplement"
@@ -208,7 +205,7 @@ def supplement_notice(request: Request) -> Response:
 @requires()
 def certificates(request: Request) -> Response:
     """The certificates (证照) of an approved case, printable."""
-    services = _services(request)
+    services = services_of(request)
     case = services.cases.get(current_user(request), request.path_params["case_id"])
     if not case.get("certificates"):
         raise NotFound("该办件没有证照")
@@ -220,7 +217,7 @@ def certificates(request: Request) -> Response:
 @requires("window")
 def walk_in(request: Request) -> Response:
     """Start an application for a visitor at the window (窗口代录)."""
-    services = _services(request)
+    services = services_of(request)
     user = current_user(request)
     matters = services.matters.published()
     if request.method == "GET":

@@ -1,0 +1,33 @@
+"""The services: the only door from the web layer and the CLI into onewindow.
+
+Views and API handlers import from here (and from ``runtime.forms`` and
+``runtime.settings``) only: never the store, the engine or builder editing code.
+"""
+
+from runtime.services.accounts import User
+from runtime.services.container import Services
+from runtime.services.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    ServiceError,
+    TooLarge,
+    TooManyAttempts,
+    UnsupportedType,
+)
+
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "Invalid",
+    "NotAuthenticated",
+    "NotFound",
+    "ServiceError",
+    "Services",
+    "TooLarge",
+    "TooManyAttempts",
+    "UnsupportedType",
+    "User",
+]
