@@ -96,7 +96,8 @@ def playwright_session() -> Iterator[Playwright]:
 def browser(playwright_session: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's package "
-                    "(apt-get install -y chromium) or set ONEWINDOW_CHROMIUM; `make test` does this")
+                    "(apt-get install -y chromium) or set ONEWINDOW_CHROMIUM; "
+                    "`make test` does this")
     browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=ARGS)
     yield browser
     browser.close()
