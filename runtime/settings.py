@@ -65,6 +65,8 @@ SETTINGS: tuple[Setting, ...] = (
             _bool),
     Setting("login_attempts", 5, "Failed sign-ins allowed per name and address in 15 minutes.",
             _positive(int)),
+    Setting("tick_seconds", 30.0, "How often the serving process applies due timeouts "
+            "(超时默许), in seconds.", _positive(float)),
     Setting("demo", False, "Create demo users on first start and print their passwords.", _bool),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}

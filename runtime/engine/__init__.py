@@ -4,6 +4,7 @@ No I/O and no clock: ``now`` and the working-day calendar are passed in; ids com
 from an injectable ``new_id``. See docs/engine.md.
 """
 
+from runtime.engine.actions import case_actions, task_actions
 from runtime.engine.actor import SYSTEM, Actor
 from runtime.engine.calendar import CHINA_TZ, Deadline, Light, WorkCalendar
 from runtime.engine.case import answer_supplement, new_case, save_draft, submit, withdraw
@@ -18,9 +19,6 @@ from runtime.engine.errors import (
 from runtime.engine.events import SCHEMA_VERSION, new_id, replay
 from runtime.engine.states import (
     CASE_TRANSITIONS,
-    CLOSED_CASE,
-    OPEN_TASK,
-    RUNNING_TASK,
     TASK_TRANSITIONS,
     CaseAction,
     CaseStatus,
@@ -53,9 +51,6 @@ from runtime.engine.window import (
 __all__ = [
     "CASE_TRANSITIONS",
     "CHINA_TZ",
-    "CLOSED_CASE",
-    "OPEN_TASK",
-    "RUNNING_TASK",
     "SCHEMA_VERSION",
     "SYSTEM",
     "TASK_TRANSITIONS",
@@ -78,6 +73,7 @@ __all__ = [
     "accept",
     "answer_supplement",
     "approve",
+    "case_actions",
     "claim",
     "deliver",
     "light",
@@ -94,6 +90,7 @@ __all__ = [
     "submit",
     "supply_deferred",
     "suspend",
+    "task_actions",
     "tick",
     "transfer",
     "unclaim",

@@ -10,13 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from builder.spec import MatterSpec
+from runtime.engine.actions import case_guard
 from runtime.engine.actor import Actor
 from runtime.engine.compiled import Compiled, compiled
 from runtime.engine.errors import ValidationFailed
 from runtime.engine.events import SCHEMA_VERSION, Document, Writer, clone, iso, new_id
 from runtime.engine.flow import cancel_open
 from runtime.engine.moves import check_case, move_case, spec_of
-from runtime.engine.states import CASE, CaseAction
+from runtime.engine.states import CASE, CaseAction, Role
 from runtime.engine.validation import (
     Detail,
     form_problems,
@@ -29,10 +30,13 @@ from runtime.engine.validation import (
 
 def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
              data: Mapping[str, Any] | None = None,
-             materials: Mapping[str, Any] | None = None,
+             materials: Mapping[str, Any] | None = None, applicant: str | None = None,
              new_id: Callable[[str], str] = new_id) -> Document:
-    """A draft case of ``matter`` for the applicant ``actor``."""
+    """A draft case of ``matter`` for the applicant ``actor``, or entered by the window
+    ``actor`` for the walk-in ``applicant`` (窗口代录: the window may then fill it in)."""
     CASE.check(None, CaseAction.CREATE, actor.role)
+    if actor.role == Role.WINDOW and not applicant:
+        raise ValidationFailed([problem("/applicant", "name the walk-in applicant", "required")])
     spec = compiled(matter)
     data, materials = _draft_input(spec, data or {}, materials or {})
     at = iso(now)
@@ -40,7 +44,9 @@ def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
     move_case(w, CaseAction.CREATE, actor)
     fields: dict[str, Any] = {
         "schema": SCHEMA_VERSION, "id": new_id("c_"), "number": None, "matter": matter.id,
-        "matter_version": matter.version, "applicant": actor.id, "holder": "",
+        "matter_version": matter.version,
+        "applicant": applicant if actor.role == Role.WINDOW else actor.id,
+        "entered_by": actor.id if actor.role == Role.WINDOW else None, "holder": "",
         "data": data, "materials": materials, "created_at": at, "submitted_at": None,
         "accepted_at": None, "decided_at": None, "closed_at": None, "supplement": None,
         "deferred": [], "outputs": {}, "certificates": [], "tasks": [], "notes": [],
@@ -93,6 +99,7 @@ def answer_supplement(case: Document, matter: MatterSpec, actor: Actor, now: dat
     the notice lists a field or material; the case goes back to submitted."""
     spec = spec_of(case, matter)
     check_case(case, CaseAction.ANSWER_SUPPLEMENT, actor)
+    case_guard(case, CaseAction.ANSWER_SUPPLEMENT)
     items = case["supplement"]["items"]
     fields = {i["field"] for i in items if "field" in i}
     listed = {i["material"] for i in items if "material" in i}
@@ -110,7 +117,8 @@ def answer_supplement(case: Document, matter: MatterSpec, actor: Actor, now: dat
                      for key in _changed(old_materials, new_materials) if key not in listed]
     if unlisted:
         raise ValidationFailed(unlisted)
-    _check_submission(spec, new_data, new_materials)
+    _check_submission(spec, new_data, new_materials,
+                      _unanswered(items, new_data, old_materials, new_materials))
     w = Writer(case, iso(now))
     move_case(w, CaseAction.ANSWER_SUPPLEMENT, actor)
     if new_data != old_data:
@@ -134,6 +142,26 @@ def withdraw(case: Document, matter: MatterSpec, actor: Actor, now: datetime,
     return w.result()
 
 
+def _unanswered(items: list[Mapping[str, Any]], data: Mapping[str, Any],
+                old_materials: Mapping[str, Any], materials: Any) -> list[Detail]:
+    """Every item of the notice is answered: a listed field has a value, a listed
+    material new files (the window asked for them: the old ones will not do)."""
+    details: list[Detail] = []
+    for item in items:
+        if "field" in item and data.get(item["field"]) in (None, "", [], {}):
+            details.append(problem(pointer([item["field"]]),
+                                   f"{item['field']!r} is listed in the supplement notice",
+                                   "answered"))
+        if "material" in item:
+            key = item["material"]
+            given = materials.get(key) if isinstance(materials, Mapping) else None
+            if not given or given == old_materials.get(key):
+                details.append(material_problem(
+                    key, f"{key!r} is listed in the supplement notice: upload a new file",
+                    "answered"))
+    return details
+
+
 def holder_of(spec: Compiled, data: Mapping[str, Any]) -> str:
     """Who certificates are issued to: the first non-empty string field, in form order."""
     for name in spec.holder_fields:
@@ -143,8 +171,9 @@ def holder_of(spec: Compiled, data: Mapping[str, Any]) -> str:
     return ""
 
 
-def _check_submission(spec: Compiled, data: Any, materials: Any) -> None:
-    details = form_problems(spec.matter.form, data)
+def _check_submission(spec: Compiled, data: Any, materials: Any,
+                      details: list[Detail] | None = None) -> None:
+    details = [*(details or ()), *form_problems(spec.matter.form, data)]
     if isinstance(data, Mapping):
         details += material_problems(spec, data, materials, lambda m: m.deferrable)
     if details:

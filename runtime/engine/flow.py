@@ -18,7 +18,8 @@ from runtime.engine.calendar import WorkCalendar
 from runtime.engine.compiled import Compiled
 from runtime.engine.events import Writer, iso
 from runtime.engine.moves import move_case, move_task
-from runtime.engine.states import OPEN_TASK, CaseAction, CaseStatus, TaskAction, TaskStatus
+from runtime.engine.states import CaseAction, CaseStatus, TaskAction, TaskStatus
+from runtime.engine.vocabulary import OPEN_TASK
 
 Task = Mapping[str, Any]
 

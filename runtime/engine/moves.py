@@ -10,7 +10,7 @@ from runtime.engine.actor import Actor
 from runtime.engine.compiled import Compiled, compiled
 from runtime.engine.errors import NotPermitted, SpecMismatch, TransitionNotAllowed, UnknownTask
 from runtime.engine.events import Writer
-from runtime.engine.states import CASE, TASK, CaseStatus, Role, TaskAction, Transition
+from runtime.engine.states import CASE, TASK, CaseAction, CaseStatus, Role, TaskAction, Transition
 
 
 def spec_of(case: Mapping[str, Any], matter: MatterSpec) -> Compiled:
@@ -27,11 +27,18 @@ def spec_of(case: Mapping[str, Any], matter: MatterSpec) -> Compiled:
     return compiled(matter)
 
 
+APPLICANT_ACTIONS = frozenset({CaseAction.SAVE_DRAFT, CaseAction.SUBMIT,
+                               CaseAction.ANSWER_SUPPLEMENT})
+"""What the window may do only on a case it entered for a walk-in applicant (窗口代录)."""
+
+
 def check_case(case: Mapping[str, Any], action: str, actor: Actor) -> Transition:
     """The table row for ``action`` on this case by this actor, or an error."""
     CASE.check_role(action, actor.role)
     if actor.role == Role.APPLICANT and actor.id != case.get("applicant"):
         raise NotPermitted(action, "only the case's applicant may do this")
+    if actor.role == Role.WINDOW and action in APPLICANT_ACTIONS and not case.get("entered_by"):
+        raise NotPermitted(action, "the window edits only cases it entered for an applicant")
     return CASE.check(case.get("status"), action, actor.role)
 
 

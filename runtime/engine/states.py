@@ -92,17 +92,6 @@ class TaskAction(StrEnum):
     URGE = "urge"  # 督办
 
 
-OPEN_TASK = frozenset({TaskStatus.WAITING, TaskStatus.READY, TaskStatus.CLAIMED,
-                       TaskStatus.PRELIMINARY, TaskStatus.SUSPENDED})
-"""Task states that still need something to happen."""
-
-RUNNING_TASK = frozenset({TaskStatus.READY, TaskStatus.CLAIMED, TaskStatus.PRELIMINARY})
-"""Task states whose deadline clock runs."""
-
-CLOSED_CASE = frozenset({CaseStatus.DELIVERED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN})
-"""Case states after which nothing more happens."""
-
-
 @dataclass(frozen=True)
 class Transition:
     """One row of a table: ``source`` --``action``--> ``target``, done by ``who``.
@@ -124,16 +113,19 @@ def _rows(sources: Iterable[str | None], action: str, target: str | None,
 
 
 _C, _CA, _R = CaseStatus, CaseAction, Role
+_ENTERED = "the window only on a case it entered for a walk-in applicant"
 CASE_TRANSITIONS: tuple[Transition, ...] = tuple([
-    *_rows([None], _CA.CREATE, _C.DRAFT, [_R.APPLICANT]),
-    *_rows([_C.DRAFT], _CA.SAVE_DRAFT, _C.DRAFT, [_R.APPLICANT]),
-    *_rows([_C.DRAFT], _CA.SUBMIT, _C.SUBMITTED, [_R.APPLICANT],
-           "data valid for the form; required materials present"),
+    *_rows([None], _CA.CREATE, _C.DRAFT, [_R.APPLICANT, _R.WINDOW],
+           "the window names the applicant it enters the case for (窗口代录)"),
+    *_rows([_C.DRAFT], _CA.SAVE_DRAFT, _C.DRAFT, [_R.APPLICANT, _R.WINDOW], _ENTERED),
+    *_rows([_C.DRAFT], _CA.SUBMIT, _C.SUBMITTED, [_R.APPLICANT, _R.WINDOW],
+           "data valid for the form; required materials present; " + _ENTERED),
     *_rows([_C.SUBMITTED], _CA.PRE_REVIEW, _C.SUBMITTED, [_R.WINDOW], "note given"),
     *_rows([_C.SUBMITTED], _CA.REQUEST_SUPPLEMENT, _C.SUPPLEMENT_REQUESTED, [_R.WINDOW],
            "one notice listing every item, each with a reason"),
-    *_rows([_C.SUPPLEMENT_REQUESTED], _CA.ANSWER_SUPPLEMENT, _C.SUBMITTED, [_R.APPLICANT],
-           "only listed items change; data and materials valid again"),
+    *_rows([_C.SUPPLEMENT_REQUESTED], _CA.ANSWER_SUPPLEMENT, _C.SUBMITTED,
+           [_R.APPLICANT, _R.WINDOW], "every listed item answered, nothing else changed; "
+           "data and materials valid again; " + _ENTERED),
     *_rows([_C.SUBMITTED, _C.SUPPLEMENT_REQUESTED], _CA.REFUSE, _C.REFUSED, [_R.WINDOW],
            "reason given"),
     *_rows([_C.SUBMITTED], _CA.ACCEPT, _C.ACCEPTED, [_R.WINDOW],
@@ -142,7 +134,7 @@ CASE_TRANSITIONS: tuple[Transition, ...] = tuple([
            "same action as accept: creates the tasks"),
     *_rows([_C.DRAFT, _C.SUBMITTED, _C.SUPPLEMENT_REQUESTED, _C.IN_PROGRESS],
            _CA.WITHDRAW, _C.WITHDRAWN, [_R.APPLICANT], "open tasks become cancelled"),
-    *[Transition(s, _CA.SUPPLY_DEFERRED, s, frozenset([_R.WINDOW]),
+    *[Transition(s, _CA.SUPPLY_DEFERRED, s, frozenset([_R.WINDOW, _R.APPLICANT]),
                  "the material was deferred and is not yet supplied")
       for s in [_C.IN_PROGRESS, _C.APPROVED]],
     *_rows([_C.IN_PROGRESS], _CA.APPROVE, _C.APPROVED, [_R.SYSTEM],

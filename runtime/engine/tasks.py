@@ -141,6 +141,7 @@ def urge(case: Document, matter: MatterSpec, actor: Actor, now: datetime, task_i
     """Urge a running or suspended task (督办); the status does not change."""
     spec_of(case, matter)
     index, _ = check_task(case, task_id, TaskAction.URGE, actor)
+    require_text("note", note)
     w = Writer(case, iso(now))
     move_task(w, index, TaskAction.URGE, actor, note)
     w.append(["tasks", index, "urges"], {"by": actor.id, "at": w.at, "note": note})

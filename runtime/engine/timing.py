@@ -12,8 +12,9 @@ from runtime.engine.calendar import WorkCalendar
 from runtime.engine.events import Document, Writer, iso
 from runtime.engine.flow import finish_decision
 from runtime.engine.moves import move_task, spec_of
-from runtime.engine.states import RUNNING_TASK, CaseStatus, TaskAction
+from runtime.engine.states import CaseStatus, TaskAction
 from runtime.engine.tasks import decision
+from runtime.engine.vocabulary import RUNNING_TASK
 
 CONSENT_NOTE = "超时默许"
 

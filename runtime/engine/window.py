@@ -8,14 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from builder.spec import MatterSpec
+from runtime.engine.actions import case_guard
 from runtime.engine.actor import SYSTEM, Actor
 from runtime.engine.calendar import WorkCalendar
 from runtime.engine.compiled import Compiled
-from runtime.engine.errors import TransitionNotAllowed, ValidationFailed
+from runtime.engine.errors import ValidationFailed
 from runtime.engine.events import Document, Writer, iso, new_id
 from runtime.engine.flow import settle
 from runtime.engine.moves import check_case, move_case, move_task, spec_of
-from runtime.engine.states import TASK, CaseAction, CaseStatus, TaskAction, TaskStatus
+from runtime.engine.states import TASK, CaseAction, TaskAction, TaskStatus
 from runtime.engine.validation import (
     Detail,
     form_problems,
@@ -112,6 +113,7 @@ def supply_deferred(case: Document, matter: MatterSpec, actor: Actor, now: datet
     """Record a deferred material as supplied (容缺补齐)."""
     spec_of(case, matter)
     check_case(case, CaseAction.SUPPLY_DEFERRED, actor)
+    case_guard(case, CaseAction.SUPPLY_DEFERRED)
     index = next((i for i, d in enumerate(case["deferred"])
                   if d["material"] == material and not d["supplied"]), None)
     if index is None:
@@ -131,10 +133,7 @@ def deliver(case: Document, matter: MatterSpec, actor: Actor, now: datetime) -> 
     """Hand over the result (送达); an approval only once every deferred material is in."""
     spec_of(case, matter)
     check_case(case, CaseAction.DELIVER, actor)
-    missing = [d["material"] for d in case["deferred"] if not d["supplied"]]
-    if case["status"] == CaseStatus.APPROVED and missing:
-        raise TransitionNotAllowed("case", case["status"], CaseAction.DELIVER,
-                                   "deferred materials not supplied: " + ", ".join(missing))
+    case_guard(case, CaseAction.DELIVER)
     w = Writer(case, iso(now))
     move_case(w, CaseAction.DELIVER, actor)
     w.set(["closed_at"], w.at)

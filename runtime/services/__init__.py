@@ -4,6 +4,8 @@ Views and API handlers import from here (and from ``runtime.forms`` and
 ``runtime.settings``) only: never the store, the engine or builder editing code.
 """
 
+from builder import MatterSpec
+from runtime.engine import vocabulary as labels
 from runtime.services.accounts import User
 from runtime.services.container import Services
 from runtime.services.errors import (
@@ -22,6 +24,7 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "Invalid",
+    "MatterSpec",
     "NotAuthenticated",
     "NotFound",
     "ServiceError",
@@ -30,4 +33,5 @@ __all__ = [
     "TooManyAttempts",
     "UnsupportedType",
     "User",
+    "labels",
 ]

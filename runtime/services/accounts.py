@@ -114,12 +114,14 @@ class Accounts:
                                                   "message": "用户名已被使用"}])
 
     def create_user(self, name: str, password: str, role: str, *, department: str | None = None,
-                    display_name: str = "", phone: str = "") -> User:
+                    display_name: str = "", phone: str = "", id_number: str = "") -> User:
         """Create a user with a hashed password."""
         self._check_new(name, password, role, department)
         doc = {"id": "u_" + uuid.uuid4().hex[:12], "name": name, "role": role,
                "department": department, "display_name": display_name or name,
                "phone": phone, "password_hash": hash_password(password), "active": True}
+        if id_number:
+            doc["id_number"] = id_number
         with self.store.write() as tx:
             tx.put_user(doc)
         return User.from_doc(doc)
@@ -173,6 +175,20 @@ class Accounts:
         if doc is None or not doc.get("active", True):
             return None
         return User.from_doc(doc)
+
+    def name_of(self, user_id: str) -> str:
+        """How a user is named to people: display name, with the department for staff
+        (系统 for the system; an unknown id as it is)."""
+        if user_id == "system":
+            return "系统"
+        doc = self.store.get_user(user_id)
+        if doc is None:
+            return user_id
+        name = str(doc.get("display_name") or doc["name"])
+        department = doc.get("department")
+        if department and department in self.departments:
+            return f"{name}（{self.departments[department].name}）"
+        return name
 
     def colleagues(self, department: str) -> list[User]:
         """Active users of a department (for transfers)."""

@@ -3,7 +3,8 @@
 Every change reads the case inside one write batch, lets the pure engine compute the
 new case, and writes it back in the same batch: the store's single writer makes each
 use case atomic, and the case number (受理编号) is allocated in the batch that saves it,
-so numbers are unique and gap-free per day.
+so numbers are unique and gap-free per day. Reads never write: time-driven changes
+(超时默许) are applied by `apply_timeouts`, which the serving process runs on a clock.
 """
 
 from __future__ import annotations
@@ -13,18 +14,24 @@ from datetime import datetime
 from typing import Any
 
 from builder import Centre, MatterSpec
-from runtime import engine
+from runtime import engine, forms
 from runtime.engine.actor import Actor
 from runtime.engine.calendar import WorkCalendar
-from runtime.services.accounts import User
+from runtime.engine.states import Role, TaskStatus
+from runtime.engine.vocabulary import RUNNING_CASE
+from runtime.services.accounts import Accounts, User
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
+from runtime.services.problems import engine_errors
 from runtime.store import Conflict as StoreConflict
 from runtime.store import Store, WriteBatch
 
 Document = dict[str, Any]
-STAFF_ROLES = ("window", "supervisor", "admin")
-OPEN_CASE = ("in_progress", "accepted")
+STAFF_ROLES = (Role.WINDOW, Role.SUPERVISOR, Role.ADMIN)
+NUMBER_DIGITS = 6
+"""Digits of the daily sequence in a case number (受理编号): up to 999,999 acceptances a
+day under one prefix, more than a province's busiest centre takes in a year's busiest
+day; the number never grows a digit (docs/services.md)."""
 
 
 def actor_of(user: User) -> Actor:
@@ -37,10 +44,10 @@ def can_see(user: User, case: Mapping[str, Any]) -> bool:
     department that has a task on it."""
     if user.role in STAFF_ROLES:
         return True
-    if user.role == "applicant":
+    if user.role == Role.APPLICANT:
         return bool(case.get("applicant") == user.id)
-    if user.role == "department":
-        return any(t["department"] == user.department and t["status"] != "skipped"
+    if user.role == Role.DEPARTMENT:
+        return any(t["department"] == user.department and t["status"] != TaskStatus.SKIPPED
                    for t in case.get("tasks", ()))
     return False
 
@@ -62,12 +69,13 @@ class Cases:
     """Applicant and window use cases."""
 
     def __init__(self, store: Store, matters: Matters, calendar: WorkCalendar, centre: Centre,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], accounts: Accounts) -> None:
         self.store = store
         self.matters = matters
         self.calendar = calendar
         self.centre = centre
         self.clock = clock
+        self.accounts = accounts
 
     # -- reading ----------------------------------------------------------------
 
@@ -80,19 +88,19 @@ class Cases:
         case = self.store.get_case(case_id)
         if case is None or not can_see(user, case):
             raise NotFound("没有这个办件，或您无权查看")
-        return self.refresh(case)
+        return case
 
     def by_number(self, user: User, number: str) -> Document:
         """A case by its public number."""
         case = self.store.get_case_by_number(number.strip())
         if case is None or not can_see(user, case):
             raise NotFound("没有这个受理编号的办件，或您无权查看")
-        return self.refresh(case)
+        return case
 
     def list(self, user: User, *, status: Iterable[str] | None = None, limit: int = 50,
              offset: int = 0) -> list[Document]:
         """Cases for the window and supervisors; an applicant's own cases."""
-        if user.role == "applicant":
+        if user.role == Role.APPLICANT:
             return self.store.list_cases(status=status, applicant=user.id, limit=limit,
                                          offset=offset)
         if user.role not in STAFF_ROLES:
@@ -101,27 +109,43 @@ class Cases:
 
     def count(self, user: User, *, status: Iterable[str] | None = None) -> int:
         """How many cases ``list`` would show without a limit."""
-        if user.role == "applicant":
+        if user.role == Role.APPLICANT:
             return self.store.count_cases(status=status, applicant=user.id)
         if user.role not in STAFF_ROLES:
             raise Forbidden("部门人员请通过任务列表查看办件")
         return self.store.count_cases(status=status)
 
-    def refresh(self, case: Document) -> Document:
-        """Apply due timeouts (超时默许) when a running case is read."""
-        if case.get("status") not in OPEN_CASE:
-            return case
-        ticked = engine.tick(case, self.spec(case), self.clock(), self.calendar)
-        if ticked is case:
-            return case
-        with self.store.write() as tx:
-            fresh = tx.get_case(case["id"])
-            if fresh is None:
-                return case
-            ticked = engine.tick(fresh, self.spec(fresh), self.clock(), self.calendar)
-            if ticked is not fresh:
-                ticked["rev"] = tx.put_case(ticked, expected_rev=fresh.get("rev", 0))
-            return ticked
+    def actions(self, user: User, case: Mapping[str, Any]) -> frozenset[str]:
+        """The case actions this user may take now (the engine's answer)."""
+        return frozenset(str(a) for a in engine.case_actions(case, actor_of(user)))
+
+    # -- time ---------------------------------------------------------------------
+
+    def apply_timeouts(self, now: datetime | None = None) -> int:
+        """Apply every due timeout (超时默许) of running cases; how many cases changed.
+
+        Run by the serving process on a clock, so lists and the board are right even
+        when nobody opens the case.
+        """
+        now = now or self.clock()
+        changed, offset = 0, 0
+        while True:
+            page = self.store.list_cases(status=sorted(RUNNING_CASE), limit=500, offset=offset)
+            for case in page:
+                matter = self.spec(case)
+                if engine.tick(case, matter, now, self.calendar) is case:
+                    continue
+                with self.store.write() as tx:
+                    fresh = tx.get_case(case["id"])
+                    if fresh is None:
+                        continue
+                    ticked = engine.tick(fresh, matter, now, self.calendar)
+                    if ticked is not fresh:
+                        self.put(tx, ticked, fresh.get("rev", 0))
+                        changed += 1
+            if len(page) < 500:
+                return changed
+            offset += len(page)
 
     # -- the write path ---------------------------------------------------------
 
@@ -132,22 +156,27 @@ class Cases:
             case = tx.get_case(case_id)
             if case is None or not can_see(user, case):
                 raise NotFound("没有这个办件，或您无权查看")
-            new = action(case, self.spec(case), tx)
+            matter = self.spec(case)
+            with engine_errors(matter):
+                new = action(case, matter, tx)
             return self.put(tx, new, case.get("rev", 0))
 
     @staticmethod
     def put(tx: WriteBatch, case: Document, expected: int) -> Document:
+        """Write a changed case; a concurrent change is a 409."""
         try:
             case["rev"] = tx.put_case(case, expected_rev=expected)
         except StoreConflict as exc:
             raise Conflict("该办件刚被他人更新，请刷新后重试") from exc
         return case
 
-    def _check_files(self, user: User, matter: MatterSpec,
-                     materials: Mapping[str, Any] | None) -> None:
-        """Each referenced file exists, is the user's (or the window's), and fits its material."""
+    def _check_files(self, user: User, matter: MatterSpec, materials: Mapping[str, Any] | None,
+                     case: Mapping[str, Any] | None = None) -> None:
+        """Each referenced file exists, was uploaded by this user (or is already on this
+        case), and fits its material: nobody attaches another person's upload."""
         details = []
         known = {m.id: m for m in matter.materials}
+        held = _files_of(case) if case is not None else set()
         for material_id, file_ids in (materials or {}).items():
             pointer = f"/materials/{material_id}"
             spec = known.get(material_id)
@@ -159,8 +188,9 @@ class Cases:
                 continue
             for file_id in file_ids:
                 meta = self.store.get_file(file_id)
-                if meta is None or (meta.get("uploaded_by") != user.id and user.role != "window"):
-                    details.append({"pointer": pointer, "message": f"文件 {file_id} 不存在"})
+                if meta is None or (file_id not in held and meta.get("uploaded_by") != user.id):
+                    details.append({"pointer": pointer, "message":
+                                    f"“{spec.name}”的文件不存在或不是您上传的"})
                 elif meta["name"].rpartition(".")[2].lower() not in spec.accept:
                     details.append({"pointer": pointer, "message":
                                     f"“{spec.name}”只接受 {'、'.join(spec.accept).upper()} 格式"})
@@ -168,28 +198,33 @@ class Cases:
                     details.append({"pointer": pointer, "message":
                                     f"“{spec.name}”单个文件不超过 {spec.max_mb:g} MB"})
         if details:
-            raise Invalid("材料有误", details)
+            raise Invalid("材料有误：" + "；".join(d["message"] for d in details), details)
 
-    # -- applicant ----------------------------------------------------------------
+    # -- applicant (and the window for a walk-in applicant) -----------------------
 
     def start(self, user: User, matter_id: str, *, data: Mapping[str, Any] | None = None,
               materials: Mapping[str, Any] | None = None,
               applicant: User | None = None) -> Document:
-        """A new draft; the window may start one for a walk-in ``applicant``."""
+        """A new draft, its form defaults filled in; the window starts one for a walk-in
+        ``applicant`` (窗口代录) and may then fill it in, as itself."""
         owner = self._owner(user, applicant)
         matter = self.matters.current(matter_id)
         self._check_files(user, matter, materials)
-        case = engine.new_case(matter, self._as_applicant(user, owner), self.clock(), data=data,
-                               materials=materials)
+        answers = dict(forms.defaults(matter.form)) if data is None else data
+        with engine_errors(matter):
+            case = engine.new_case(matter, actor_of(user), self.clock(), data=answers,
+                                   materials=materials,
+                                   applicant=owner.id if owner is not user else None)
         with self.store.write() as tx:
             return self.put(tx, case, 0)
 
     def _owner(self, user: User, applicant: User | None) -> User:
-        if user.role == "applicant" and applicant in (None, user):
+        if user.role == Role.APPLICANT and applicant in (None, user):
             return user
-        if user.role == "window" and applicant is not None and applicant.role == "applicant":
+        if user.role == Role.WINDOW and applicant is not None and \
+                applicant.role == Role.APPLICANT:
             return applicant
-        if user.role == "window":
+        if user.role == Role.WINDOW:
             raise Invalid("窗口代为申请须指定申请人账号",
                           [{"pointer": "/applicant", "message": "请指定申请人"}])
         raise Forbidden("只有申请人或综合窗口可以提出申请")
@@ -198,30 +233,15 @@ class Cases:
              materials: Mapping[str, Any] | None = None) -> Document:
         """Update a draft."""
         def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
-            self._check_files(user, matter, materials)
-            owner = self._acting_applicant(user, case)
-            return engine.save_draft(case, matter, owner, self.clock(), data=data,
+            self._check_files(user, matter, materials, case)
+            return engine.save_draft(case, matter, actor_of(user), self.clock(), data=data,
                                      materials=materials)
         return self.change(user, case_id, act)
-
-    @staticmethod
-    def _as_applicant(user: User, owner: User) -> Actor:
-        """The window works on a walk-in's case in the applicant's name; the event's
-        actor name says which window clerk typed it (窗口代录)."""
-        if owner is user:
-            return actor_of(user)
-        return Actor(id=owner.id, role="applicant", name=f"{user.display_name}（窗口代录）")
-
-    def _acting_applicant(self, user: User, case: Mapping[str, Any]) -> Actor:
-        if user.role == "window":
-            return Actor(id=case["applicant"], role="applicant",
-                         name=f"{user.display_name}（窗口代录）")
-        return actor_of(user)
 
     def submit(self, user: User, case_id: str) -> Document:
         """Submit a draft (validated against the form and the material list)."""
         return self.change(user, case_id, lambda case, matter, _: engine.submit(
-            case, matter, self._acting_applicant(user, case), self.clock()))
+            case, matter, actor_of(user), self.clock()))
 
     def apply(self, user: User, matter_id: str, data: Mapping[str, Any],
               materials: Mapping[str, Any], applicant: User | None = None) -> Document:
@@ -230,9 +250,11 @@ class Cases:
         matter = self.matters.current(matter_id)
         self._check_files(user, matter, materials)
         now = self.clock()
-        actor = self._as_applicant(user, owner)
-        case = engine.new_case(matter, actor, now, data=data, materials=materials)
-        case = engine.submit(case, matter, actor, now)
+        actor = actor_of(user)
+        with engine_errors(matter):
+            case = engine.new_case(matter, actor, now, data=data, materials=materials,
+                                   applicant=owner.id if owner is not user else None)
+            case = engine.submit(case, matter, actor, now)
         with self.store.write() as tx:
             return self.put(tx, case, 0)
 
@@ -244,11 +266,11 @@ class Cases:
     def answer_supplement(self, user: User, case_id: str, *,
                           data: Mapping[str, Any] | None = None,
                           materials: Mapping[str, Any] | None = None) -> Document:
-        """Correct exactly what the supplement notice asked for."""
+        """Answer every item of the supplement notice, and change nothing else."""
         def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
-            self._check_files(user, matter, materials)
-            return engine.answer_supplement(case, matter, self._acting_applicant(user, case),
-                                            self.clock(), data=data, materials=materials)
+            self._check_files(user, matter, materials, case)
+            return engine.answer_supplement(case, matter, actor_of(user), self.clock(),
+                                            data=data, materials=materials)
         return self.change(user, case_id, act)
 
     # -- window -------------------------------------------------------------------
@@ -265,7 +287,7 @@ class Cases:
             day = now.strftime("%Y%m%d")
             key = f"{self.centre.case_prefix}{day}"
             # Engine errors abort the batch, so a refused acceptance consumes no number.
-            number = f"{key}{tx.next_sequence(key):04d}"
+            number = f"{key}{tx.next_sequence(key):0{NUMBER_DIGITS}d}"
             return engine.accept(case, matter, actor_of(user), now, number=number,
                                  calendar=self.calendar, deferred=tuple(deferred),
                                  new_id=task_ids_for(case["id"]))
@@ -284,9 +306,9 @@ class Cases:
 
     def supply_deferred(self, user: User, case_id: str, material: str,
                         file_ids: Sequence[str]) -> Document:
-        """A deferred material (容缺) arrives."""
+        """A deferred material (容缺) arrives: at the window, or uploaded by the applicant."""
         def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
-            self._check_files(user, matter, {material: list(file_ids)})
+            self._check_files(user, matter, {material: list(file_ids)}, case)
             return engine.supply_deferred(case, matter, actor_of(user), self.clock(), material,
                                           file_ids)
         return self.change(user, case_id, act)
@@ -295,3 +317,10 @@ class Cases:
         """Hand over the outcome and every certificate (出件)."""
         return self.change(user, case_id, lambda case, matter, _: engine.deliver(
             case, matter, actor_of(user), self.clock()))
+
+
+def _files_of(case: Mapping[str, Any]) -> set[str]:
+    """Every file id already attached to a case."""
+    found = {f for ids in (case.get("materials") or {}).values() for f in ids}
+    found |= {f for d in case.get("deferred") or () for f in d.get("files", ())}
+    return found

@@ -13,8 +13,10 @@ from runtime.services.admin import Admin
 from runtime.services.cases import Cases
 from runtime.services.files import Files
 from runtime.services.matters import Matters
+from runtime.services.pages import Pages
 from runtime.services.reconcile import reconcile
 from runtime.services.tasks import Tasks
+from runtime.services.walk_in import WalkIn
 from runtime.settings import Settings
 from runtime.store import Store, TinyDBStore
 from runtime.store.admin_store import AdminStore
@@ -40,6 +42,8 @@ class Services:
     files: Files
     cases: Cases
     tasks: Tasks
+    pages: Pages
+    walk_in: WalkIn
     admin: Admin
     clock: Clock
 
@@ -61,14 +65,21 @@ class Services:
         accounts = Accounts(store, catalog.departments, attempts=settings.login_attempts)
         matters = Matters(known.specs)
         files = Files(store, min(settings.max_upload_mb, catalog.centre.max_upload_mb), clock)
-        cases = Cases(store, matters, calendar, catalog.centre, clock)
-        tasks = Tasks(cases, catalog.centre.yellow_days, catalog.centre.yellow_fraction)
+        cases = Cases(store, matters, calendar, catalog.centre, clock, accounts)
+        tasks = Tasks(store, matters, calendar, clock, accounts, catalog.centre.yellow_days,
+                      catalog.centre.yellow_fraction)
         admin = Admin(admin_store, store, matters, catalog, known.specs, settings.catalog_path,
                       clock)
         services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
-                       admin, clock)
+                       Pages(cases, tasks, files, accounts, lambda: {}),
+                       WalkIn(cases, accounts), admin, clock)
+        services.pages.departments = services.department_names
         admin.on_catalog = services.use_catalog
         return services
+
+    def department_names(self) -> dict[str, str]:
+        """Department id -> name."""
+        return {d.id: d.name for d in self.catalog.departments.values()}
 
     def use_catalog(self, catalog: Catalog) -> None:
         """Give every reader a changed catalog (an administrator's edit), without a restart."""

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from runtime.engine.errors import EngineError
-from runtime.services.container import Services
-from runtime.services.errors import ServiceError
+from runtime.services import ServiceError, Services
 from runtime.settings import Settings
 from runtime.web import api, errors
 from runtime.web.auth import Authenticate
@@ -33,6 +35,7 @@ from runtime.web.views import (
 )
 
 SESSION_COOKIE = "ow_session"
+log = logging.getLogger("onewindow.web")
 
 
 def routes() -> list[BaseRoute]:
@@ -52,14 +55,31 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+async def _keep_time(services: Services, seconds: float) -> None:
+    """Apply due timeouts (超时默许) on a clock, so that lists and the supervisor's board
+    are right even when nobody opens a case (reads never write)."""
+    while True:
+        try:
+            await run_in_threadpool(services.cases.apply_timeouts)
+        except Exception:  # logged, and tried again next round: time must keep running
+            log.exception("applying timeouts failed")
+        await asyncio.sleep(seconds)
+
+
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     """Build the app; opens the services from ``settings`` unless given."""
     services = services or Services.open(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        services.close()
+        clock = asyncio.create_task(_keep_time(services, settings.tick_seconds))
+        try:
+            yield
+        finally:
+            clock.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await clock
+            services.close()
 
     middleware = [
         Middleware(SecurityHeaders),
@@ -69,8 +89,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
         Middleware(Authenticate),
         Middleware(CsrfProtect),
     ]
-    handlers = {ServiceError: errors.handle, EngineError: errors.handle,
-                HTTPException: errors.handle, Exception: errors.handle}
+    handlers = {ServiceError: errors.handle, HTTPException: errors.handle,
+                Exception: errors.handle}
     app = Starlette(routes=routes(), middleware=middleware,
                     exception_handlers=handlers,
                     lifespan=lifespan)

@@ -15,9 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from runtime.engine.errors import EngineError, NotPermitted, TransitionNotAllowed, ValidationFailed
-from runtime.services.errors import ServiceError
-from runtime.web.engine_text import detail_zh, transition_zh
+from runtime.services import ServiceError
 from runtime.web.render import page
 
 log = logging.getLogger("onewindow.web")
@@ -31,36 +29,16 @@ CODES = {400: "invalid", 401: "not_authenticated", 403: "forbidden", 404: "not_f
 
 
 def _details(details: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for d in details:
-        pointer = d.get("pointer")
-        if pointer is None and "material" in d:
-            pointer = f"/materials/{d['material']}"
-        out.append({"pointer": pointer or "", "message": d.get("message", "")})
-    return out
+    return [{k: v for k, v in d.items() if k in ("pointer", "message", "keyword")}
+            for d in details]
 
 
-def describe(exc: Exception, *, people: bool = False
-             ) -> tuple[int, str, str, list[dict[str, Any]]]:
-    """(status, code, Chinese message, details) for any exception; for ``people`` (HTML)
-    the engine's details are in Chinese too (API clients keep the engine's words)."""
+def describe(exc: Exception) -> tuple[int, str, str, list[dict[str, Any]]]:
+    """(status, code, Chinese message, details) for any exception. The services speak
+    one family (`ServiceError`, already in Chinese with titles); anything else is an
+    HTTP error of the framework or a bug (500)."""
     if isinstance(exc, ServiceError):
         return exc.status, exc.code, exc.message, _details(exc.details)
-    if isinstance(exc, ValidationFailed):
-        details = _details(exc.details)
-        if people:
-            details = [{**d, "message": detail_zh(raw)} for d, raw in zip(
-                details, exc.details, strict=True)]
-        return 400, "invalid", "提交的内容有误，请按提示修改", details
-    if isinstance(exc, TransitionNotAllowed):
-        if people:
-            return 409, "conflict", transition_zh(exc), []
-        return 409, "conflict", f"当前状态不允许此操作（{exc.reason or exc.action}）", []
-    if isinstance(exc, NotPermitted):
-        return 403, "forbidden", f"无权进行此操作（{exc.reason}）", []
-    if isinstance(exc, EngineError):
-        status = getattr(exc, "status", 400)
-        return status, CODES.get(status, "invalid"), str(exc), []
     if isinstance(exc, HTTPException):
         status = exc.status_code
         return status, CODES.get(status, "error"), TITLES.get(status, str(exc.detail)), []
@@ -69,7 +47,7 @@ def describe(exc: Exception, *, people: bool = False
 
 async def handle(request: Request, exc: Exception) -> Response:
     """Render ``exc`` for whoever asked: API client, htmx, or a browser."""
-    status, code, message, details = describe(exc, people=not _is_api(request))
+    status, code, message, details = describe(exc)
     if status >= 500:
         incident = secrets.token_hex(4)
         log.exception("unexpected error %s on %s %s", incident, request.method,

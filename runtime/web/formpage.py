@@ -14,11 +14,10 @@ from typing import Any
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
-from builder import MatterSpec
 from runtime import forms
-from runtime.services.accounts import User
-from runtime.services.errors import ServiceError
+from runtime.services import MatterSpec, ServiceError, User
 from runtime.services.files import Upload
+from runtime.web.door import services_of
 
 LIVE_CONTROLS = ("_action", "_add", "_remove", "_remove_file", "_csrf", "_materials")
 
@@ -36,7 +35,7 @@ class Posted:
 
 def uploaded_meta(request: Request, materials: Mapping[str, list[str]]) -> dict[str, list[dict]]:
     """{material_id: [file metadata]} for display."""
-    files = request.app.state.services.files
+    files = services_of(request).files
     out: dict[str, list[dict]] = {}
     for material_id, ids in materials.items():
         metas = [files.meta(file_id) for file_id in ids]
@@ -47,7 +46,7 @@ def uploaded_meta(request: Request, materials: Mapping[str, list[str]]) -> dict[
 def read_post(request: Request, form: FormData, matter: MatterSpec, user: User,
                     materials: Mapping[str, list[str]]) -> Posted:
     """Parse the posted answers, store new uploads, apply row and file removals."""
-    services = request.app.state.services
+    services = services_of(request)
     data = forms.parse(matter.form, form.multi_items())
     action = forms.row_action(form)
     if action is not None:

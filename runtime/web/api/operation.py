@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runtime.services import Services
 from runtime.services.accounts import User
-from runtime.services.container import Services
 from runtime.services.errors import Invalid, NotAuthenticated, TooLarge
 
 Schema = dict[str, Any]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from builder import MatterSpec
-from builder.plan import make_plan
+from runtime.services import MatterSpec
+from runtime.services.pages import Pages
 from runtime.services.tasks import TaskView
 
 Light = Callable[[Mapping[str, Any]], str | None]
@@ -46,7 +46,7 @@ def matter_json(spec: MatterSpec) -> dict[str, Any]:
 def matter_detail(spec: MatterSpec) -> dict[str, Any]:
     """A published matter with its catalog document and its plan."""
     return {**matter_json(spec), "definition": dict(spec.source),
-            "plan": make_plan(spec).to_json()}
+            "plan": Pages.plan_json(spec)}
 
 
 def file_json(meta: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.engine import CaseStatus, TaskStatus
+from runtime.services import labels
 
 Schema = dict[str, Any]
-CASE_STATUSES = tuple(s.value for s in CaseStatus)
-TASK_STATUSES = tuple(s.value for s in TaskStatus)
+CASE_STATUSES = tuple(labels.CASE_LABELS)
+TASK_STATUSES = tuple(labels.TASK_LABELS)
 
 
 def ref(name: str) -> Schema:

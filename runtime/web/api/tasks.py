@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.store import OPEN_TASK_STATUSES
+from runtime.services import labels
 from runtime.web.api.operation import LIMIT, OFFSET, Call, Listing, Operation, Param
 from runtime.web.api.present import row_json, task_json
 from runtime.web.api.schemas import ANY_OBJECT, TASK_STATUSES, list_of, obj, ref, text
@@ -25,7 +25,7 @@ def _task(call: Call, case: dict[str, Any]) -> dict[str, Any]:
 def list_tasks(call: Call) -> Any:
     """The caller's department's tasks, most urgent first."""
     tasks = call.services.tasks
-    status = call.query["status"] or sorted(OPEN_TASK_STATUSES)
+    status = call.query["status"] or sorted(labels.WORKABLE_TASK)
     rows = tasks.worklist(call.user, status=status, limit=call.query["limit"],
                           offset=call.query["offset"])
     return Listing([row_json(r) for r in rows], tasks.count(call.user, status=status))

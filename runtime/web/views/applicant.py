@@ -8,18 +8,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from builder import MatterSpec
 from runtime import forms
-from runtime.engine.errors import ValidationFailed
-from runtime.services.errors import Forbidden, Invalid
+from runtime.services import Forbidden, Invalid, MatterSpec
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
-from runtime.web.engine_text import detail_zh
 from runtime.web.formpage import check, form_context, read_post, uploaded_meta
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
-
-EDITABLE = ("draft",)
 
 
 def _edit_page(request: Request, matter: MatterSpec, case: dict[str, Any] | None,
@@ -57,18 +52,19 @@ def _open_draft(request: Request) -> tuple[Any, Any, dict[str, Any], MatterSpec]
     return services, user, case, services.cases.spec(case)
 
 
-def _not_editable(case: dict[str, Any]) -> Response | None:
-    """A submitted case is no longer edited here: show its progress instead."""
-    if case["status"] in EDITABLE:
+def _not_editable(request: Request, case: dict[str, Any]) -> Response | None:
+    """A case the user may no longer edit here: show its progress instead."""
+    services = services_of(request)
+    if "save_draft" in services.cases.actions(current_user(request), case):
         return None
-    return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
+    return RedirectResponse(f"/cases/{case['id']}", status_code=303)
 
 
 @requires("applicant", "window")
 def edit(request: Request) -> Response:
     """Continue a draft."""
     services, user, case, matter = _open_draft(request)
-    if (gone := _not_editable(case)) is not None:
+    if (gone := _not_editable(request, case)) is not None:
         return gone
     if request.method == "GET":
         return _edit_page(request, matter, case, case["data"], case["materials"], [])
@@ -109,7 +105,7 @@ def _review_page(request: Request, case: dict[str, Any], matter: MatterSpec,
 def review(request: Request) -> Response:
     """Check your answers (核对信息), declare, submit."""
     _, _, case, matter = _open_draft(request)
-    if (gone := _not_editable(case)) is not None:
+    if (gone := _not_editable(request, case)) is not None:
         return gone
     errors = check(request, matter, case["data"], case["materials"])
     if errors:
@@ -126,9 +122,8 @@ def submit(request: Request) -> Response:
         return _review_page(request, case, matter, "请确认承诺声明后再提交", 400)
     try:
         services.cases.submit(user, case["id"])
-    except ValidationFailed as exc:
-        errors = [forms.FieldError(d.get("pointer") or f"/materials/{d.get('material')}", "",
-                                   detail_zh(d)) for d in exc.details]
+    except Invalid as exc:
+        errors = [forms.FieldError(d["pointer"], "", d["message"]) for d in exc.details]
         return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
     if user.role == "window":
         flash(request, "已代为提交，请核对材料后受理。")
@@ -146,6 +141,14 @@ def live(request: Request) -> Response:
                                                 int(request.path_params["version"]))
     form = checked_form(request)
     data = forms.prune_hidden(matter.form, matter.ui, forms.parse(matter.form, form.multi_items()))
+    # A conditional field shown again starts from its default, as on a new form.
+    shown_before = set(str(form.get("_shown", "")).split(","))
+    conditional = {f.name for f in forms.build_fields(matter.form, matter.ui, data)
+                   if f.condition is not None}
+    for name, value in forms.defaults(matter.form).items():
+        if name in conditional and name not in data and name not in shown_before:
+            data[name] = value
+    data = forms.prune_hidden(matter.form, matter.ui, data)
     action = forms.row_action(form)
     if action is not None:
         data = forms.apply_row_action(matter.form, data, action)

@@ -3,6 +3,7 @@ the receipt, query by number, and downloading materials."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -10,13 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from builder import MatterSpec
 from runtime import forms
-from runtime.services.errors import NotFound
+from runtime.services import NotFound, ServiceError
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.formpage import read_post, uploaded_meta
-from runtime.web.progress import progress
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
@@ -24,24 +23,42 @@ from runtime.web.security import checked_form
 @requires("applicant")
 def my_cases(request: Request) -> Response:
     """My applications and drafts, newest first."""
-    services = services_of(request)
-    user = current_user(request)
-    cases = services.cases.list(user, limit=200)
-    names = {m.id: m.name for m in services.matters.published()}
-    return page(request, "my_cases.html", {"cases": cases, "names": names})
+    return page(request, "my_cases.html",
+                {"rows": services_of(request).pages.my_cases(current_user(request))})
+
+
+def _detail(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:
+    view = services_of(request).pages.case(current_user(request), case_id)
+    return page(request, "case_detail.html", {"view": view, "error": error}, status=status)
 
 
 @requires()
 def case_detail(request: Request) -> Response:
     """A case's status, per-department progress, timeline, notices and certificates."""
+    return _detail(request, request.path_params["case_id"])
+
+
+@requires("applicant")
+def supply_deferred(request: Request) -> Response:
+    """The applicant uploads a material accepted as missing (容缺) online."""
     services = services_of(request)
     user = current_user(request)
-    case = services.cases.get(user, request.path_params["case_id"])
-    matter = services.cases.spec(case)
-    return page(request, "case_detail.html", {
-        "case": case, "matter": matter, **progress(services, matter, case),
-        "fields": forms.build_fields(matter.form, matter.ui, case["data"]),
-        "files": uploaded_meta(request, case["materials"])})
+    view = services.pages.case(user, request.path_params["case_id"])
+    posted = read_post(request, checked_form(request), view.matter, user, {})
+    if posted.errors:
+        return _detail(request, view.case["id"], "；".join(e.message for e in posted.errors),
+                       posted.status)
+    if not posted.materials:
+        return _detail(request, view.case["id"], "请选择要补交的材料文件", 400)
+    try:
+        for material, file_ids in posted.materials.items():
+            services.cases.supply_deferred(user, view.case["id"], material, file_ids)
+    except ServiceError as exc:
+        if exc.status not in (400, 409):
+            raise
+        return _detail(request, view.case["id"], exc.message, exc.status)
+    flash(request, "容缺材料已补交，窗口将核验。")
+    return RedirectResponse(f"/my/cases/{view.case['id']}", status_code=303)
 
 
 @requires("applicant")
@@ -55,26 +72,25 @@ def withdraw(request: Request) -> Response:
     return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
 
 
-def _supplement_schema(matter: MatterSpec, fields: list[str]) -> dict[str, Any]:
-    props = matter.form.get("properties", {})
-    required = [f for f in matter.form.get("required", []) if f in fields]
+def _supplement_schema(form: Mapping[str, Any], fields: list[str]) -> dict[str, Any]:
+    props = form.get("properties", {})
+    required = [f for f in form.get("required", []) if f in fields]
     return {"type": "object", "properties": {f: props[f] for f in fields if f in props},
             "required": required}
 
 
-@requires("applicant")
+@requires("applicant", "window")
 def supplement(request: Request) -> Response:
-    """Answer a supplement notice (补正): only the listed fields and materials can change."""
+    """Answer a supplement notice (补正): every listed item, and nothing else, changes."""
     services = services_of(request)
     user = current_user(request)
-    case = services.cases.get(user, request.path_params["case_id"])
-    if case["status"] != "supplement_requested" or not case.get("supplement"):
-        return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
-    matter = services.cases.spec(case)
-    items = case["supplement"]["items"]
-    field_names = [i["field"] for i in items if "field" in i]
-    material_ids = {i["material"] for i in items if "material" in i}
-    schema = _supplement_schema(matter, field_names)
+    view = services.pages.case(user, request.path_params["case_id"])
+    case, matter = view.case, view.matter
+    if not view.may("answer_supplement"):
+        return RedirectResponse(f"/cases/{case['id']}", status_code=303)
+    field_names = [i.key for i in view.supplement if i.kind == "field"]
+    material_ids = {i.key for i in view.supplement if i.kind == "material"}
+    schema = _supplement_schema(matter.form, field_names)
     errors: list[forms.FieldError] = []
     status = 200
     data, materials = case["data"], case["materials"]
@@ -86,39 +102,45 @@ def supplement(request: Request) -> Response:
         data.update({k: v for k, v in answers.items() if k in field_names})
         materials = {**case["materials"], **{k: v for k, v in posted.materials.items()
                                              if k in material_ids}}
-        errors = posted.errors + forms.validate(schema, data) + [
-            e for e in forms.validate_materials(matter.materials, data,
-                                                uploaded_meta(request, materials))
-            if e.pointer.rsplit("/", 1)[-1] in material_ids]
+        errors = posted.errors + forms.validate(schema, data)
         status = posted.status if posted.errors else 400
         if not errors and posted.action == "submit":
-            services.cases.answer_supplement(user, case["id"], data=data, materials=materials)
-            flash(request, "补正材料已提交，请等待综合窗口受理。")
-            return RedirectResponse(f"/my/cases/{case['id']}", status_code=303)
+            try:
+                services.cases.answer_supplement(user, case["id"], data=data,
+                                                 materials=materials)
+            except ServiceError as exc:
+                if exc.status != 400:
+                    raise
+                errors = [forms.FieldError(d["pointer"], _field_id(d["pointer"]), d["message"])
+                          for d in exc.details]
+            else:
+                flash(request, "补正材料已提交，请等待综合窗口受理。")
+                return RedirectResponse(f"/cases/{case['id']}", status_code=303)
         if not errors:
             status = 200
     uploads = [u for u in forms.build_uploads(matter.materials, data,
                                               uploaded_meta(request, materials), errors)
                if u.id in material_ids]
     return page(request, "supplement_answer.html", {
-        "case": case, "matter": matter, "items": items, "errors": errors,
-        "fields": forms.build_fields(schema, matter.ui, data, errors), "uploads": uploads,
-        "material_names": {m.id: m.name for m in matter.materials},
-        "field_titles": {k: v.get("title", k) for k, v in
-                         matter.form.get("properties", {}).items()}}, status=status)
+        "view": view, "items": view.supplement, "errors": errors,
+        "fields": forms.build_fields(schema, matter.ui, data, errors), "uploads": uploads},
+        status=status)
+
+
+def _field_id(pointer: str) -> str:
+    if pointer.startswith("/materials/"):
+        return "f-material-" + pointer.removeprefix("/materials/")
+    return "f-" + pointer.strip("/").replace("/", "-")
 
 
 @requires()
 def receipt(request: Request) -> Response:
     """The printable receipt (受理通知书), two copies: applicant and lead department."""
-    services = services_of(request)
-    user = current_user(request)
-    case = services.cases.get(user, request.path_params["case_id"])
-    if not case.get("number"):
+    view = services_of(request).pages.case(current_user(request),
+                                           request.path_params["case_id"])
+    if not view.case.get("number"):
         raise NotFound("该申请尚未受理，没有受理通知书")
-    matter = services.cases.spec(case)
-    return page(request, "receipt.html", {"case": case, "matter": matter,
-                                          **progress(services, matter, case)})
+    return page(request, "receipt.html", {"view": view})
 
 
 @requires()
@@ -138,40 +160,28 @@ def query(request: Request) -> Response:
 @requires()
 def download(request: Request) -> Response:
     """A material file, always as an attachment (never rendered inline)."""
-    services = services_of(request)
-    user = current_user(request)
-    case = services.cases.get(user, request.path_params["case_id"])
-    file_id = request.path_params["file_id"]
-    referenced = any(file_id in ids for ids in case["materials"].values()) or any(
-        file_id in d.get("files", []) for d in case.get("deferred", []))
-    meta = services.files.meta(file_id) if referenced else None
-    if meta is None:
-        raise NotFound("没有这个文件")
-    body = services.files.read(meta)
+    meta, body = services_of(request).pages.case_file(
+        current_user(request), request.path_params["case_id"], request.path_params["file_id"])
     return Response(body, media_type=meta["content_type"], headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta['name'])}",
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
 
 
-PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg")
-
-
 @requires("window", "department", "supervisor", "admin")
 def preview(request: Request) -> Response:
-    """Staff view a PDF or image in place. The type was proven by its first bytes at
-    upload; the response is sandboxed so even a crafted PDF cannot run script here."""
-    services = services_of(request)
-    user = current_user(request)
-    case = services.cases.get(user, request.path_params["case_id"])
-    file_id = request.path_params["file_id"]
-    referenced = any(file_id in ids for ids in case["materials"].values())
-    meta = services.files.meta(file_id) if referenced else None
-    if meta is None or meta["content_type"] not in PREVIEWABLE:
-        raise NotFound("没有可预览的文件")
-    return Response(services.files.read(meta), media_type=meta["content_type"], headers={
+    """Staff view a PDF or image inside the case page. The type was proven by its first
+    bytes at upload; it is shown only inside this site's pages (frame-ancestors 'self'),
+    an image also sandboxed; a PDF cannot be (Chromium refuses its viewer in a sandbox),
+    and it never runs as HTML here."""
+    meta, body = services_of(request).pages.case_file(
+        current_user(request), request.path_params["case_id"], request.path_params["file_id"],
+        previewable=True)
+    policy = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
+    if meta["content_type"] != "application/pdf":
+        policy = "sandbox; " + policy
+    return Response(body, media_type=meta["content_type"], headers={
         "Content-Disposition": "inline", "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; "
-                                   "object-src 'self'; plugin-types application/pdf",
+        "Content-Security-Policy": policy, "X-Frame-Options": "SAMEORIGIN",
         "Cache-Control": "private, no-store"})
 
 
@@ -182,6 +192,8 @@ routes = [
     Route("/my/cases/{case_id}/withdraw", withdraw, methods=["POST"], name="withdraw"),
     Route("/my/cases/{case_id}/supplement", supplement, methods=["GET", "POST"],
           name="supplement_answer"),
+    Route("/my/cases/{case_id}/deferred", supply_deferred, methods=["POST"],
+          name="supply_deferred_online"),
     Route("/cases/{case_id}/receipt", receipt, name="receipt"),
     Route("/cases/{case_id}/files/{file_id}", download, name="download"),
     Route("/cases/{case_id}/files/{file_id}/preview", preview, name="preview"),

@@ -90,7 +90,8 @@ ACTIONS = {
     "supplement-answer": _case_action(
         "supplement-answer", "supplement",
         _const({"data": {**DATA, "company_name": "云川市青禾农业发展有限公司"}}),
-        frozenset({"owner", "window"})),
+        # the window answers only for a walk-in it entered, never an online applicant's
+        frozenset({"owner"})),
     "worklist": Action("GET", "/tasks", "running", _none,
                        frozenset({"task department", "other department"}), NOBODY),
     "claim": _task_action("claim", "running"),

@@ -126,11 +126,11 @@ def test_a_department_has_no_case_list(api: Api) -> None:
 def test_accept_numbers_the_case_and_twice_is_409(api: Api) -> None:
     case = api.apply("alice")
     accepted = api.ok(api.post("win", f"/cases/{case['id']}/accept"))
-    assert accepted["number"] == "ZW202611300001" and accepted["accepted_at"]
+    assert accepted["number"] == "ZW20261130000001" and accepted["accepted_at"]
     again = api.post("win", f"/cases/{case['id']}/accept")
     assert again.status_code == 409 and again.json()["error"] == "conflict"
     second = api.ok(api.post("win", f"/cases/{api.apply('bob')['id']}/accept"))
-    assert second["number"] == "ZW202611300002"
+    assert second["number"] == "ZW20261130000002"
 
 
 def test_accept_with_a_deferred_material(api: Api) -> None:

@@ -69,10 +69,17 @@ def test_default_ids_are_prefixed_hex() -> None:
     int(case["id"][2:], 16)
 
 
-@pytest.mark.parametrize("actor", [WINDOW, staff("amr")])
-def test_only_applicants_create_cases(actor: object) -> None:
+def test_only_applicants_create_cases() -> None:
     with pytest.raises(NotPermitted):
-        new_case(M, actor, NOW)  # type: ignore[arg-type]
+        new_case(M, staff("amr"), NOW)
+
+
+def test_the_window_enters_a_case_only_for_a_named_applicant() -> None:
+    with pytest.raises(ValidationFailed):
+        new_case(M, WINDOW, NOW)
+    case = new_case(M, WINDOW, NOW, applicant=APPLICANT.id)
+    assert case["applicant"] == APPLICANT.id and case["entered_by"] == WINDOW.id
+    assert case["events"][0]["actor"] == WINDOW.id  # the real actor, not the applicant
 
 
 def test_naive_now_is_refused() -> None:
@@ -203,7 +210,20 @@ def test_answer_supplement_revalidates_the_listed_fields() -> None:
     with pytest.raises(ValidationFailed) as err:
         answer_supplement(supplement_case(), M, APPLICANT, NOW,
                           data=fixture_data(company_name="x" * 101))
-    assert pointers(err) == ["/company_name"]
+    assert sorted(pointers(err)) == ["/company_name", "id-card"]
+
+
+def test_answer_supplement_must_answer_every_listed_item() -> None:
+    """Defect: an answer without the file the window asked for was accepted."""
+    case = supplement_case()
+    data = fixture_data(company_name="成都甲乙丙科技有限公司")
+    with pytest.raises(ValidationFailed) as err:
+        answer_supplement(case, M, APPLICANT, NOW, data=data)  # the file is missing
+    assert pointers(err) == ["id-card"]
+    assert [d["keyword"] for d in err.value.details] == ["answered"]
+    answered = answer_supplement(case, M, APPLICANT, NOW, data=data,
+                                 materials={**case["materials"], "id-card": ["f_id_2"]})
+    assert answered["status"] == "submitted"
 
 
 def test_answer_supplement_only_when_requested() -> None:

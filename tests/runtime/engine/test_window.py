@@ -206,7 +206,7 @@ def test_supply_deferred_refuses_what_was_not_deferred_or_empty_files() -> None:
     with pytest.raises(ValidationFailed):
         supply_deferred(case, DEFERRING, WINDOW, NOW, "b", [])
     case = supply_deferred(case, DEFERRING, WINDOW, NOW, "b", ["f"])
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(TransitionNotAllowed, match="no deferred material is awaited"):
         supply_deferred(case, DEFERRING, WINDOW, NOW, "b", ["f"])
 
 

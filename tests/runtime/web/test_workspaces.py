@@ -92,7 +92,7 @@ def test_joint_case_through_every_workspace(people: Callable[[str], Person],
     assert "第一联" in receipt and "第二联" in receipt and "容缺受理" in receipt
 
     # only the licence step is ready; the others wait for it
-    assert "暂无任务" in psb.get("/tasks").text
+    assert "暂无任务" in psb.get("/tasks?view=ready").text
     task_id = _task_id(amr)
     ready_page = amr.get(f"/tasks/{task_id}")
     assert ready_page.status_code == 200 and "签收" in ready_page.text, ready_page.text[-3000:]

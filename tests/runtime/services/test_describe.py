@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime.web.describe import FALLBACK, describe_condition
+from runtime.services.describe import FALLBACK, describe_condition
 
 FORM = {"properties": {"needs_seal": {"type": "boolean", "title": "申请刻制印章"},
                        "capital": {"type": "number", "title": "注册资本（万元）"},

@@ -1,0 +1,347 @@
+"""Read models: what a page shows about a case, computed once here, never in a view.
+
+Every value a person reads comes with its title (step, department, field, material,
+officer) and every state with its one label; the actions offered are exactly the ones
+the engine allows this user now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from builder import Material, MatterSpec, Step
+from builder.plan import Plan, make_plan, number
+from runtime import forms
+from runtime.engine import WorkCalendar
+from runtime.engine.vocabulary import (
+    DECIDED_CASE,
+    DECIDED_TASK,
+    LIGHT_RANK,
+    TASK_FILL,
+    WORKABLE_TASK,
+    action_label,
+    case_label,
+    task_label,
+)
+from runtime.services.problems import Titles
+
+Document = Mapping[str, Any]
+Light = Callable[[Document], str | None]
+NameOf = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One task of a case: where it stands, its deadline, its result."""
+
+    task: Document
+    step_name: str
+    department: str
+    status_label: str
+    light: str | None
+    expected: datetime | None
+    decision_label: str
+    outputs: dict[str, Any]
+    claimer: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Every task of a case, the promised date and who is working on it now."""
+
+    rows: list[ProgressRow]
+    plan: Plan
+    promised: datetime | None
+    working: list[str]
+    step_names: dict[str, str]
+    departments: dict[str, str]
+    lead_name: str
+
+    def step_states(self) -> dict[str, tuple[str, str, str | None]]:
+        """step -> (state, fill, light) for the plan picture; a fan-out step shows its
+        worst light."""
+        states: dict[str, tuple[str, str, str | None]] = {}
+        for row in self.rows:
+            task = row.task
+            previous = states.get(task["step"])
+            if previous is None or LIGHT_RANK[row.light] < LIGHT_RANK[previous[2]]:
+                states[task["step"]] = (task["status"], TASK_FILL.get(task["status"], "#fff"),
+                                        row.light)
+        return states
+
+
+@dataclass(frozen=True)
+class SupplementItem:
+    """One item of the supplement notice, titled."""
+
+    kind: str  # "field" or "material"
+    key: str
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OwedMaterial:
+    """A material accepted as missing (容缺) and when it is due."""
+
+    material: str
+    name: str
+    due: datetime | None
+    due_text: str
+    supplied: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class MaterialState:
+    """The window's view of the materials: what applies, what is missing, what may wait."""
+
+    applicable: list[Material]
+    missing: list[Material]
+    deferrable: list[Material]
+    owed: list[OwedMaterial]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event as people read it."""
+
+    seq: int
+    at: str
+    actor: str
+    role: str
+    action: str
+    step: str
+    note: str
+    source: str
+    target: str
+    changes: list[tuple[str, Any, Any]]
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as one user sees it, with the actions they may take now."""
+
+    case: Document
+    matter: MatterSpec
+    status_label: str
+    actions: frozenset[str]
+    progress: Progress
+    materials: MaterialState
+    supplement: list[SupplementItem]
+    timeline: list[TimelineEntry]
+    applicant: str
+    entered_by: str
+    files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    task_actions: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def may_on(self, task_id: str, action: str) -> bool:
+        """Whether the user may take ``action`` on one of the case's tasks now."""
+        return action in self.task_actions.get(task_id, frozenset())
+
+    def may(self, action: str) -> bool:
+        """Whether the user may take ``action`` now."""
+        return action in self.actions
+
+    @property
+    def decided(self) -> bool:
+        """The outcome is known and waits at the window (待出件)."""
+        return self.case["status"] in DECIDED_CASE
+
+    @property
+    def answers(self) -> list[forms.Field]:
+        """The applicant's answers as read-only fields with their titles."""
+        return forms.build_fields(self.matter.form, self.matter.ui, self.case["data"])
+
+
+@dataclass(frozen=True)
+class ReadValue:
+    """An upstream output a step reads (质监 sees the licence number)."""
+
+    step: str
+    title: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task page: the case, the task, what it reads, its pre-filled form, its actions."""
+
+    view: CaseView
+    task: Document
+    step: Step
+    light: str | None
+    remaining: float | None
+    actions: frozenset[str]
+    reads: list[ReadValue]
+    prefill: dict[str, Any]
+    upstream: list[ProgressRow]
+    colleagues: list[Any]
+    claimer: str
+    mine: bool
+
+    def may(self, action: str) -> bool:
+        """Whether the user may take ``action`` on this task now."""
+        return action in self.actions
+
+
+def field_title(matter: MatterSpec, name: str) -> str:
+    """A top-level form field's title."""
+    prop = matter.form.get("properties", {}).get(name, {})
+    return str(prop.get("title", name)) if isinstance(prop, Mapping) else name
+
+
+def titled_outputs(step: Step | None, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Outputs keyed by their field titles (统一社会信用代码, not license_no)."""
+    props = (step.form or {}).get("properties", {}) if step is not None else {}
+    return {props.get(name, {}).get("title", name): value for name, value in outputs.items()}
+
+
+def progress(matter: MatterSpec, case: Document, calendar: WorkCalendar, light: Light,
+             departments: Mapping[str, str], name_of: NameOf) -> Progress:
+    """Rows per task (step, department, state, dates, light, decision)."""
+    steps = {s.id: s for s in matter.steps}
+    plan = make_plan(matter, case["data"])
+    accepted = case.get("accepted_at")
+    start = datetime.fromisoformat(accepted) if accepted else None
+    rows = []
+    for task in case.get("tasks", ()):
+        step = steps.get(task["step"])
+        expected = None
+        if start is not None and task["step"] in plan.steps:
+            expected = calendar.add(start, float(number(plan.steps[task["step"]].finish))).at
+        decision = task.get("decision") or {}
+        rows.append(ProgressRow(
+            task=task, step_name=step.name if step else task["step"],
+            department=departments.get(task["department"], task["department"]),
+            status_label=task_label(task["status"]), light=light(task), expected=expected,
+            decision_label=task_label(decision["result"]) if decision else "",
+            outputs=titled_outputs(step, case.get("outputs", {}).get(task["step"], {})),
+            claimer=name_of(task["claimed_by"]) if task.get("claimed_by") else ""))
+    promised = calendar.add(start, float(matter.time_limit)).at if start else None
+    working = sorted({r.department for r in rows if r.task["status"] in WORKABLE_TASK})
+    return Progress(rows, plan, promised, working, {s.id: s.name for s in matter.steps},
+                    dict(departments), departments.get(matter.lead, matter.lead))
+
+
+def material_state(matter: MatterSpec, case: Document, now: datetime,
+                   progress_rows: Sequence[ProgressRow]) -> MaterialState:
+    """What applies, what is missing, what may be deferred and what is still owed."""
+    present = {k for k, v in case["materials"].items() if v}
+    applicable = forms.applicable_materials(matter.materials, case["data"])
+    names = {m.id: m.name for m in matter.materials}
+    owed = []
+    for entry in case.get("deferred") or ():
+        due = datetime.fromisoformat(entry["due"]) if entry.get("due") else None
+        owed.append(OwedMaterial(
+            entry["material"], names.get(entry["material"], entry["material"]), due,
+            f"{due:%Y-%m-%d} 前" if due else "按一次性告知的期限", entry["supplied"],
+            bool(due and not entry["supplied"] and due < now)))
+    return MaterialState(
+        applicable=applicable,
+        missing=[m for m in applicable if m.required and m.id not in present
+                 and not m.deferrable],
+        deferrable=[m for m in applicable if m.deferrable and m.id not in present],
+        owed=owed)
+
+
+def supplement_items(matter: MatterSpec, notice: Document | None) -> list[SupplementItem]:
+    """The supplement notice's items with titles."""
+    if not notice:
+        return []
+    titles = Titles(matter)
+    out = []
+    for item in notice.get("items", ()):
+        if "field" in item:
+            out.append(SupplementItem("field", item["field"],
+                                      field_title(matter, item["field"]), item["reason"]))
+        else:
+            out.append(SupplementItem("material", item["material"],
+                                      titles.material(item["material"]), item["reason"]))
+    return out
+
+
+def timeline(matter: MatterSpec, case: Document, name_of: NameOf,
+             role_label: Callable[[str], str]) -> list[TimelineEntry]:
+    """Events, newest first, with officers' names and old/new values by title."""
+    titles = Titles(matter)
+    out = []
+    for e in reversed(case.get("events") or ()):
+        entity = e.get("entity", "case")
+        label = task_label if entity == "task" else case_label
+        out.append(TimelineEntry(
+            seq=e["seq"], at=e["at"], actor=name_of(e["actor"]), role=role_label(e["role"]),
+            action=action_label(entity, e["action"]),
+            step=titles.step(e["step"]) if e.get("step") else "", note=e.get("note") or "",
+            source=label(e.get("from")) if e.get("from") else "—",
+            target=label(e.get("to")) if e.get("to") else "—",
+            changes=_changes(e.get("changes") or (), titles)))
+    return out
+
+
+def _changes(changes: Sequence[Sequence[Any]], titles: Titles) -> list[tuple[str, Any, Any]]:
+    """The changes people care about: answers, materials and recorded results."""
+    out: list[tuple[str, Any, Any]] = []
+    for path, old, new in changes:
+        path = list(path)
+        if path[:1] == ["data"] and len(path) >= 2:
+            out.append((titles.field("/" + "/".join(str(p) for p in path[1:])), old, new))
+        elif path == ["data"] and isinstance(new, Mapping):
+            before = old if isinstance(old, Mapping) else {}
+            out += [(titles.field(f"/{k}"), before.get(k), v) for k, v in new.items()
+                    if before.get(k) != v]
+        elif path[:1] == ["materials"] and len(path) == 2:
+            out.append((titles.material(str(path[1])), old, new))
+        elif len(path) == 4 and path[0] == "tasks" and path[2] == "decision" and \
+                isinstance(new, Mapping):
+            for key, value in (new.get("data") or {}).items():
+                out.append((key, None, value))
+    return out
+
+
+def upstream(progress_: Progress) -> list[ProgressRow]:
+    """Every step that has given an opinion or decided, in plan order."""
+    return [r for r in progress_.rows
+            if r.task.get("decision") or r.task.get("preliminary")]
+
+
+def reads(matter: MatterSpec, step: Step, case: Document) -> list[ReadValue]:
+    """What the step reads from upstream steps, titled."""
+    steps = {s.id: s for s in matter.steps}
+    out = []
+    for ref in step.reads:
+        up, _, name = ref.partition(".")
+        up_step = steps.get(up)
+        title = ((up_step.form or {}).get("properties", {}).get(name, {}).get("title", name)
+                 if up_step else name)
+        out.append(ReadValue(up_step.name if up_step else up, title,
+                             case.get("outputs", {}).get(up, {}).get(name)))
+    return out
+
+
+def prefill(step: Step, case: Document) -> dict[str, Any]:
+    """The step's form data: defaults, then every field an upstream output feeds."""
+    if not step.form:
+        return {}
+    data = dict(forms.defaults(step.form))
+    for ref in step.reads:
+        up, _, name = ref.partition(".")
+        value = case.get("outputs", {}).get(up, {}).get(name)
+        if value is not None and name in step.form.get("properties", {}):
+            data[name] = value
+    return data
+
+
+def is_decided(task: Document) -> bool:
+    """Whether a department has decided the task."""
+    return task["status"] in DECIDED_TASK
+
+
+def deferred_due(case: Document, now: datetime) -> timedelta | None:
+    """Time left for the first owed material (None when none is owed)."""
+    dues = [datetime.fromisoformat(d["due"]) for d in case.get("deferred") or ()
+            if not d["supplied"] and d.get("due")]
+    return min(dues) - now if dues else None
