@@ -111,8 +111,10 @@ def test_joint_case_with_four_browsers(server: Server, contexts: Callable[[], Br
     expect(window.locator("section.receipt")).to_have_count(2)
     shots(window, "receipt")
 
-    # the licence first; the seal waits for it
+    # the licence first; the seal waits for it: the list opens on what is coming
     other.goto(server.url + "/tasks")
+    expect(other.locator('nav.tabs a[aria-current="page"]')).to_contain_text("等待前置环节")
+    other.goto(server.url + "/tasks?view=ready")
     expect(other.locator("#task-rows")).to_contain_text("暂无任务")
     amr.goto(server.url + "/tasks")
     shots(amr, "amr-task-list")
@@ -120,8 +122,7 @@ def test_joint_case_with_four_browsers(server: Server, contexts: Callable[[], Br
         "#f-step-license_no": LICENSE_NO, "#f-step-established_on": "2026-11-30"})
 
     # the seal task appears in the police department's list without a reload (htmx poll)
-    other.goto(server.url + "/tasks")
-    expect(other.locator("#task-rows")).to_contain_text(number)
+    expect(other.locator("#task-rows")).to_contain_text(number, timeout=30_000)
     other.locator('#task-rows a[href^="/tasks/"]').first.click()
     expect(other.locator(".output").first).to_contain_text(LICENSE_NO)
     shots(other, "psb-task-with-licence-number")
@@ -133,11 +134,14 @@ def test_joint_case_with_four_browsers(server: Server, contexts: Callable[[], Br
         _work(other, server, department, approve=STEP_FORMS[department])
     shots(other, "last-department-done")
 
+    # the applicant is told online what is still owed (容缺) and uploads it there
     applicant.goto(server.url + "/my/cases")
-    applicant.get_by_role("link", name="查看进度").first.click()
+    applicant.get_by_role("link", name="补交材料").first.click()
     expect(applicant.locator("main")).to_contain_text("审批通过")
     expect(applicant.locator("main")).to_contain_text(LICENSE_NO)
-    shots(applicant, "applicant-progress")
+    owed = applicant.locator("#owed-h + ul")
+    expect(owed).to_contain_text("住所（经营场所）使用证明")
+    shots(applicant, "applicant-progress-owes-a-material")
 
     window.goto(server.url + "/window?queue=outcome")
     window.locator('table a[href^="/window/cases/"]').first.click()
@@ -145,8 +149,13 @@ def test_joint_case_with_four_browsers(server: Server, contexts: Callable[[], Br
     expect(window.locator(".certificate").first).to_contain_text(LICENSE_NO)
     shots(window, "certificates")
     window.go_back()
-    window.set_input_files("#def-premises", str(tmp_path / "a.pdf"))
-    window.get_by_role("button", name="补交").click()
+    window.reload()
+    expect(window.locator("#out-h + p + p")).to_contain_text("容缺受理的材料尚未补齐")
+    expect(window.get_by_role("button", name="确认已向申请人出件")).to_have_count(0)
+    applicant.set_input_files("#owed-premises", str(tmp_path / "a.pdf"))
+    applicant.get_by_role("button", name="补交材料").click()
+    expect(applicant.locator("#flash")).to_contain_text("容缺材料已补交")
+    window.reload()
     window.get_by_role("button", name="确认已向申请人出件").click()
     expect(window.locator("main")).to_contain_text("已办结")
     shots(window, "delivered")
