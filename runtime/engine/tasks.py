@@ -16,7 +16,7 @@ from runtime.engine.errors import ValidationFailed
 from runtime.engine.events import Document, Writer, clone, iso
 from runtime.engine.flow import finish_decision, settle
 from runtime.engine.moves import check_task, move_task, spec_of
-from runtime.engine.states import TaskAction
+from runtime.engine.states import TaskAction, TaskStatus
 from runtime.engine.validation import check_form, problem, require_text
 
 
@@ -80,7 +80,7 @@ def approve(case: Document, matter: MatterSpec, actor: Actor, now: datetime, tas
     _check_reply(step.reply_options, reply, required=True)
     w = Writer(case, iso(now))
     move_task(w, index, TaskAction.APPROVE, actor, opinion)
-    w.set(["tasks", index, "decision"], decision("approved", opinion, reply, record, actor.id,
+    w.set(["tasks", index, "decision"], decision(TaskStatus.APPROVED, opinion, reply, record, actor.id,
                                                   w.at))
     finish_decision(w, spec, step.id, now, calendar)
     return w.result()
@@ -99,7 +99,7 @@ def reject(case: Document, matter: MatterSpec, actor: Actor, now: datetime, task
     _check_reply(step.reply_options, reply, required=False)
     w = Writer(case, iso(now))
     move_task(w, index, TaskAction.REJECT, actor, reason)
-    w.set(["tasks", index, "decision"], decision("rejected", reason, reply, {}, actor.id, w.at))
+    w.set(["tasks", index, "decision"], decision(TaskStatus.REJECTED, reason, reply, {}, actor.id, w.at))
     finish_decision(w, spec, step.id, now, None)
     return w.result()
 
@@ -151,7 +151,7 @@ def urge(case: Document, matter: MatterSpec, actor: Actor, now: datetime, task_i
 def decision(result: str, opinion: str, reply: str | None, data: dict[str, Any], by: str,
              at: str, by_timeout: bool = False) -> dict[str, Any]:
     """A task's ``decision`` document."""
-    return {"result": result, "opinion": opinion, "reply": reply, "data": data, "by": by,
+    return {"result": str(result), "opinion": opinion, "reply": reply, "data": data, "by": by,
             "at": at, "by_timeout": by_timeout}
 
 

@@ -12,7 +12,7 @@ from runtime.engine.calendar import WorkCalendar
 from runtime.engine.events import Document, Writer, iso
 from runtime.engine.flow import finish_decision
 from runtime.engine.moves import move_task, spec_of
-from runtime.engine.states import CaseStatus, TaskAction
+from runtime.engine.states import CaseStatus, TaskAction, TaskStatus
 from runtime.engine.tasks import decision
 from runtime.engine.vocabulary import RUNNING_TASK
 
@@ -42,7 +42,7 @@ def tick(case: Document, matter: MatterSpec, now: datetime,
             continue  # the join was decided by an earlier timeout in this tick
         move_task(w, index, TaskAction.CONSENT, SYSTEM, CONSENT_NOTE)
         w.set(["tasks", index, "decision"],
-              decision("approved", CONSENT_NOTE, None, {}, SYSTEM.id, w.at, by_timeout=True))
+              decision(TaskStatus.APPROVED, CONSENT_NOTE, None, {}, SYSTEM.id, w.at, by_timeout=True))
         finish_decision(w, spec, task["step"], now, calendar)
     return w.result()
 
