@@ -80,8 +80,8 @@ def approve(case: Document, matter: MatterSpec, actor: Actor, now: datetime, tas
     _check_reply(step.reply_options, reply, required=True)
     w = Writer(case, iso(now))
     move_task(w, index, TaskAction.APPROVE, actor, opinion)
-    w.set(["tasks", index, "decision"], decision(TaskStatus.APPROVED, opinion, reply, record, actor.id,
-                                                  w.at))
+    w.set(["tasks", index, "decision"],
+          decision(TaskStatus.APPROVED, opinion, reply, record, actor.id, w.at))
     finish_decision(w, spec, step.id, now, calendar)
     return w.result()
 
@@ -99,7 +99,8 @@ def reject(case: Document, matter: MatterSpec, actor: Actor, now: datetime, task
     _check_reply(step.reply_options, reply, required=False)
     w = Writer(case, iso(now))
     move_task(w, index, TaskAction.REJECT, actor, reason)
-    w.set(["tasks", index, "decision"], decision(TaskStatus.REJECTED, reason, reply, {}, actor.id, w.at))
+    w.set(["tasks", index, "decision"],
+          decision(TaskStatus.REJECTED, reason, reply, {}, actor.id, w.at))
     finish_decision(w, spec, step.id, now, None)
     return w.result()
 

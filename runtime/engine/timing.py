@@ -42,7 +42,8 @@ def tick(case: Document, matter: MatterSpec, now: datetime,
             continue  # the join was decided by an earlier timeout in this tick
         move_task(w, index, TaskAction.CONSENT, SYSTEM, CONSENT_NOTE)
         w.set(["tasks", index, "decision"],
-              decision(TaskStatus.APPROVED, CONSENT_NOTE, None, {}, SYSTEM.id, w.at, by_timeout=True))
+              decision(TaskStatus.APPROVED, CONSENT_NOTE, None, {}, SYSTEM.id, w.at,
+                       by_timeout=True))
         finish_decision(w, spec, task["step"], now, calendar)
     return w.result()
 

@@ -4,7 +4,6 @@ cases (issue 12, item 7); reads never write, time keeps running (issue 11)."""
 from __future__ import annotations
 
 from datetime import timedelta
-
 from pathlib import Path
 
 import pytest
