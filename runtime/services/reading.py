@@ -283,23 +283,57 @@ def timeline(matter: MatterSpec, case: Document, name_of: NameOf,
 
 
 def _changes(changes: Sequence[Sequence[Any]], titles: Titles) -> list[tuple[str, Any, Any]]:
-    """The changes people care about: answers, materials and recorded results."""
+    """The changes people care about, by title, as people read values: answers (nested
+    ones flattened, 法定代表人·姓名), materials and the data recorded with a decision."""
     out: list[tuple[str, Any, Any]] = []
     for path, old, new in changes:
         path = list(path)
-        if path[:1] == ["data"] and len(path) >= 2:
-            out.append((titles.field("/" + "/".join(str(p) for p in path[1:])), old, new))
-        elif path == ["data"] and isinstance(new, Mapping):
-            before = old if isinstance(old, Mapping) else {}
-            out += [(titles.field(f"/{k}"), before.get(k), v) for k, v in new.items()
-                    if before.get(k) != v]
+        if path[:1] == ["data"]:
+            _flatten(out, titles, "/" + "/".join(str(p) for p in path[1:]), old, new)
         elif path[:1] == ["materials"] and len(path) == 2:
-            out.append((titles.material(str(path[1])), old, new))
-        elif len(path) == 4 and path[0] == "tasks" and path[2] == "decision" and \
+            out.append((titles.material(str(path[1])), _shown(old), _shown(new)))
+        elif len(path) == 3 and path[0] == "tasks" and path[2] == "decision" and \
                 isinstance(new, Mapping):
             for key, value in (new.get("data") or {}).items():
-                out.append((key, None, value))
+                out.append((key, None, _shown(value)))
     return out
+
+
+def _flatten(out: list[tuple[str, Any, Any]], titles: Titles, pointer: str, old: Any,
+             new: Any) -> None:
+    if isinstance(new, Mapping) or isinstance(old, Mapping):
+        before = old if isinstance(old, Mapping) else {}
+        after = new if isinstance(new, Mapping) else {}
+        for key in dict.fromkeys([*before, *after]):
+            if before.get(key) != after.get(key):
+                _flatten(out, titles, f"{pointer}/{key}".replace("//", "/"), before.get(key),
+                         after.get(key))
+        return
+    if (isinstance(new, list) and any(isinstance(v, Mapping) for v in new)) or \
+            (isinstance(old, list) and any(isinstance(v, Mapping) for v in old)):
+        rows_before = old if isinstance(old, list) else []
+        rows_after = new if isinstance(new, list) else []
+        for n in range(max(len(rows_before), len(rows_after))):
+            _flatten(out, titles, f"{pointer}/{n}",
+                     rows_before[n] if n < len(rows_before) else None,
+                     rows_after[n] if n < len(rows_after) else None)
+        return
+    if old in (None, "", [], {}) and new in (None, "", [], {}):
+        return
+    out.append((titles.field(pointer), _shown(old), _shown(new)))
+
+
+def _shown(value: Any) -> Any:
+    """A value as people read it: 是/否, lists joined, nothing for empty."""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, list):
+        return "、".join(str(_shown(v)) for v in value) or None
+    if value in ("", {}):
+        return None
+    return value
 
 
 def upstream(progress_: Progress) -> list[ProgressRow]:

@@ -13,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute, Mount
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from runtime.services import ServiceError, Services
@@ -38,6 +40,11 @@ SESSION_COOKIE = "ow_session"
 log = logging.getLogger("onewindow.web")
 
 
+async def _favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page links: send them the icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 def routes() -> list[BaseRoute]:
     """Every route, grouped by role in small modules."""
     return [
@@ -51,6 +58,7 @@ def routes() -> list[BaseRoute]:
         *admin.routes,
         *editor.routes,
         *api.routes,
+        Route("/favicon.ico", _favicon),
         Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
     ]
 

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from runtime.services import labels
 from runtime.web.door import services_of
+from runtime.web.prose import paragraphs
 from runtime.web.security import csrf_token
 
 RUNTIME = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["task_status"] = labels.task_label
     env.filters["role_name"] = lambda s: labels.ROLE_LABELS.get(str(s), str(s))
     env.filters["light_name"] = lambda s: labels.LIGHT_LABELS.get(str(s), "")
+    env.filters["paragraphs"] = paragraphs
     env.filters["days"] = _days
     env.filters["dt"] = _datetime
     return Jinja2Templates(env=env, context_processors=[_common])

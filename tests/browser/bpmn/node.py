@@ -1,4 +1,5 @@
-"""bpmn-js for the browser test, installed with npm into a cache folder outside the repo.
+"""npm packages for the browser tests (bpmn-js, axe-core), installed with npm into a cache
+folder outside the repo.
 
 The package is pinned; the first run installs it (a few seconds) into
 ``$ONEWINDOW_NODE_CACHE`` (default ``~/.cache/onewindow-node``), later runs reuse it.
@@ -24,19 +25,24 @@ def cache_dir() -> Path:
 
 
 def bpmn_viewer_script() -> Path:
-    """The pinned ``bpmn-viewer.production.min.js``, installing bpmn-js when missing.
+    """The pinned ``bpmn-viewer.production.min.js``, installing bpmn-js when missing."""
+    return npm_file(BPMN_JS, BPMN_JS_VERSION, "dist/bpmn-viewer.production.min.js")
+
+
+def npm_file(package: str, version: str, path: str) -> Path:
+    """A file of a pinned npm package, installing the package into the cache when missing.
 
     Raises ``RuntimeError`` naming the package when npm is missing or cannot install it.
     """
-    folder = cache_dir() / f"{BPMN_JS}-{BPMN_JS_VERSION}"
-    script = folder / "node_modules" / BPMN_JS / "dist" / "bpmn-viewer.production.min.js"
+    folder = cache_dir() / f"{package}-{version}"
+    script = folder / "node_modules" / package / path
     if script.is_file():
         return script
     npm = shutil.which("npm")
-    spec = f"{BPMN_JS}@{BPMN_JS_VERSION}"
+    spec = f"{package}@{version}"
     if npm is None:
         raise RuntimeError(f"npm is not installed: cannot install the npm package {spec} "
-                           "that the BPMN browser test needs (apt-get install -y npm)")
+                           "that the browser tests need (apt-get install -y npm)")
     folder.mkdir(parents=True, exist_ok=True)
     with (folder.parent / f"{folder.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test workers install once

@@ -120,6 +120,8 @@ def test_audit_names_people_and_shows_changes(people: Callable[[str], Person],
     assert "amr1（市场监督管理局）" in page and "window1" in page
     assert "u_" not in re.sub(r"<[^>]+>", " ", page)  # no user ids in front of people
     assert "企业名称" in page  # old/new values of the answers, by title
+    text = re.sub(r"<[^>]+>", " ", page)
+    assert "法定代表人·姓名" in text and "True" not in text and "{'" not in text
     empty = supervisor.post(f"/supervision/tasks/{task}/urge", data={"note": "",
                                                                       "case": case_id})
     assert empty.status_code == 400 and "请填写说明" in empty.text
