@@ -41,6 +41,13 @@ def _positive(kind: Callable[[Any], float]) -> Callable[[Any], float]:
     return parse
 
 
+def _not_negative(value: Any) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"must be 0 or more, got {value!r}")
+    return number
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its name, default, help text and parser."""
@@ -63,6 +70,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("session_hours", 8.0, "How long a sign-in lasts, in hours.", _positive(float)),
     Setting("secure_cookies", False, "Send cookies only over HTTPS (set behind a TLS proxy).",
             _bool),
+    Setting("hsts_seconds", 0, "Strict-Transport-Security max-age in seconds; 0: off. Set only "
+            "when every visitor reaches the site over HTTPS (see docs/security.md).",
+            _not_negative),
     Setting("login_attempts", 5, "Failed sign-ins allowed per name and address in 15 minutes.",
             _positive(int)),
     Setting("tick_seconds", 30.0, "How often the serving process applies due timeouts "

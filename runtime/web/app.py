@@ -22,6 +22,8 @@ from runtime.services import ServiceError, Services
 from runtime.settings import Settings
 from runtime.web import api, errors
 from runtime.web.auth import Authenticate
+from runtime.web.bodies import BodyLimit
+from runtime.web.methods import AllowedMethods
 from runtime.web.render import RUNTIME, make_templates
 from runtime.web.security import CsrfProtect, SecurityHeaders
 from runtime.web.views import (
@@ -89,12 +91,16 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
                 await clock
             services.close()
 
+    # Outermost first. The body is read only by CsrfProtect (HTML forms) or the API
+    # handler, after Authenticate knows the caller and BodyLimit has set the allowance.
     middleware = [
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds),
+        Middleware(AllowedMethods),
         Middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie=SESSION_COOKIE,
                    max_age=int(settings.session_hours * 3600), same_site="lax",
                    https_only=settings.secure_cookies),
         Middleware(Authenticate),
+        Middleware(BodyLimit),
         Middleware(CsrfProtect),
     ]
     handlers = {ServiceError: errors.handle, HTTPException: errors.handle,

@@ -12,11 +12,11 @@ import hmac
 import secrets
 
 from starlette.datastructures import FormData
-from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runtime.services.errors import Forbidden, Invalid, TooLarge
+from runtime.services.errors import Forbidden, ServiceError
+from runtime.web.bodies import read_form, refuse
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "_csrf"
@@ -48,9 +48,10 @@ def checked_form(request: Request) -> FormData:
 class CsrfProtect:
     """Checks the CSRF token of every state-changing HTML request before any route runs.
 
-    The body is parsed here (once) so the form field can be checked; the route reads the
-    parsed form from ``checked_form``. The whole body is capped, so an oversize upload is
-    refused with 413 before it fills the disk.
+    A request whose session has no token, or whose ``X-CSRF-Token`` header is wrong, is
+    refused before its body is read. Otherwise the body is parsed here (once, within the
+    allowance ``BodyLimit`` set) so the form field can be checked; the route reads the
+    parsed form from ``checked_form``, and its spooled files are closed afterwards.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -61,60 +62,33 @@ class CsrfProtect:
                 scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        services = scope["app"].state.services
-        limit_mb = services.files.max_mb
-        cap = int((limit_mb * MAX_FILES + 1) * 1024 * 1024)
-        request = Request(scope, _capped(receive, cap))
-        try:
-            form = await request.form(max_files=MAX_FILES, max_fields=2000,
-                                      max_part_size=1024 * 1024)
-        except _BodyTooLarge:
-            await _reject(scope, receive, send, TooLarge(
-                f"提交的内容超过 {limit_mb * MAX_FILES:g} MB 的上限"))
+        request = Request(scope)
+        header = request.headers.get(CSRF_HEADER)
+        if not request.session.get("csrf") or (header and not _matches(request, header)):
+            await refuse(scope, send, Forbidden(EXPIRED))
             return
-        except MultiPartException as exc:
-            await _reject(scope, receive, send, Invalid(f"提交的表单无法解析：{exc.message}"))
+        try:
+            form = await read_form(scope, receive)
+        except ServiceError as exc:
+            await refuse(scope, send, exc)
             return
         field = form.get(CSRF_FIELD)
-        given = request.headers.get(CSRF_HEADER) or (field if isinstance(field, str) else None)
-        if not _matches(request, given):
-            await _reject(scope, receive, send, Forbidden(
-                "页面已过期或请求来源不明（缺少有效的 CSRF 令牌），请刷新页面后重试"))
+        if not _matches(request, header or (field if isinstance(field, str) else None)):
+            await form.close()
+            await refuse(scope, send, Forbidden(EXPIRED))
             return
         scope.setdefault("state", {})["form"] = form
-        await self.app(scope, _empty_body, send)
+        try:
+            await self.app(scope, _empty_body, send)
+        finally:
+            await form.close()
 
 
-MAX_FILES = 20
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-def _capped(receive: Receive, cap: int) -> Receive:
-    seen = 0
-
-    async def counted() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > cap:
-                raise _BodyTooLarge
-        return message
-    return counted
+EXPIRED = "页面已过期或请求来源不明（缺少有效的 CSRF 令牌），请刷新页面后重试"
 
 
 async def _empty_body() -> Message:
     return {"type": "http.request", "body": b"", "more_body": False}
-
-
-async def _reject(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
-    from runtime.web.errors import handle  # errors renders pages, which import this module
-
-    response = await handle(Request(scope, receive), exc)
-    await response(scope, receive, send)
 
 
 def login_session(request: Request, user_id: str) -> None:
@@ -124,11 +98,31 @@ def login_session(request: Request, user_id: str) -> None:
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
-class SecurityHeaders:
-    """Adds conservative security headers and refuses cross-site state changes."""
+CSP = (b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+       b"script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+       b"form-action 'self'")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Adds conservative security headers and refuses cross-site state changes.
+
+    Every HTML page (or fragment) shown to a signed-in user, and every API answer to a
+    token, is ``Cache-Control: no-store``: it may carry personal data, and no shared or
+    back-button cache should keep it. ``hsts_seconds`` > 0 adds Strict-Transport-Security
+    (set it only when the site is served over HTTPS).
+    """
+
+    def __init__(self, app: ASGIApp, hsts_seconds: int = 0) -> None:
         self.app = app
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+            (b"content-security-policy", CSP),
+        ]
+        if hsts_seconds > 0:
+            self.headers.append((b"strict-transport-security",
+                                 f"max-age={hsts_seconds}".encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,21 +139,23 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"content-security-policy",
-                     b"default-src 'self'; img-src 'self' data:; style-src 'self' "
-                     b"'unsafe-inline'; script-src 'self'; object-src 'none'; "
-                     b"frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
-                ]
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in extra if k not in present]
+                given = list(message.get("headers", []))
+                present = {k.lower() for k, _ in given}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                if b"cache-control" not in present and _personal(scope, given):
+                    extra.append((b"cache-control", b"no-store"))
+                message["headers"] = given + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _personal(scope: Scope, headers: list[tuple[bytes, bytes]]) -> bool:
+    """A page or API answer for a signed-in caller (the user is known once it starts)."""
+    if scope.get("state", {}).get("user") is None:
+        return False
+    kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    return kind.startswith(b"text/html") or scope["path"].startswith("/api/")
 
 
 async def _forbidden_origin(send: Send) -> None:
