@@ -1,4 +1,4 @@
-"""The API reads bodies within caps (by header first, then while reading) and empty query values are errors."""
+"""API bodies are capped by header first, then while reading; empty query values are errors."""
 
 from __future__ import annotations
 
