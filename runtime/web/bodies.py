@@ -39,6 +39,7 @@ FIELD_BYTES = 1 * MB
 #: connection; past this much it closes the connection instead.
 DRAIN_BYTES = 2 * MB
 MAX_FILES = 20
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 #: The HTML routes that take files, and how many files one post may carry. A template
 #: form with ``enctype="multipart/form-data"`` must post to one of these (a test checks).
@@ -128,7 +129,7 @@ class BodyLimit:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -158,13 +159,16 @@ class BodyLimit:
                                           (b"connection", b"close")]
             await send(message)
 
-        try:
-            allowed = allowance(scope, _kind(headers)) if has_body else Allowance(0)
-            if length is not None and length > allowed.bytes:
-                raise TooLarge(_too_large(allowed.bytes))
-        except ServiceError as exc:
-            await refuse(scope, closing, exc)
-            return
+        allowed = Allowance(0)
+        # A safe method's body is never read: not refused, only kept from being drained.
+        if has_body and scope["method"] not in SAFE_METHODS:
+            try:
+                allowed = allowance(scope, _kind(headers))
+                if length is not None and length > allowed.bytes:
+                    raise TooLarge(_too_large(allowed.bytes))
+            except ServiceError as exc:
+                await refuse(scope, closing, exc)
+                return
         scope.setdefault("state", {})["allowance"] = allowed
         try:
             await self.app(scope, counted, closing)

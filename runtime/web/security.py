@@ -16,9 +16,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.services.errors import Forbidden, ServiceError
-from runtime.web.bodies import read_form, refuse
+from runtime.web.bodies import SAFE_METHODS, read_form, refuse
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "_csrf"
 CSRF_HEADER = "x-csrf-token"
 

@@ -215,3 +215,11 @@ def test_every_multipart_form_posts_to_an_upload_route(app) -> None:  # type: ig
                 continue
             assert any(u.match(url) for u in uploads), (template.name, url)
     assert found >= 4
+
+
+def test_a_body_sent_with_get_is_never_read_nor_drained(app) -> None:  # type: ignore[no-untyped-def]
+    answer = call(app, "GET", "/login", {"content-length": str(50 * MB)}, sized(50 * MB))
+    assert answer.status == 200 and answer.read == 0
+    assert answer.headers["connection"] == "close"
+    small = call(app, "GET", "/login", {"content-length": "10"}, sized(10))
+    assert small.status == 200 and "connection" not in small.headers
