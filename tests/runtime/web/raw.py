@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
@@ -73,5 +74,7 @@ def call(app: Any, method: str, path: str, headers: dict[str, str],
              "server": ("testserver", 80),
              "headers": [(k.lower().encode(), v.encode())
                          for k, v in {"host": "testserver", **headers}.items()]}
-    asyncio.run(app(scope, receive, send))
+    # A thread of its own: a test session may already run an event loop (Playwright's).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return answer
