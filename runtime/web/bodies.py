@@ -47,6 +47,7 @@ UPLOAD_ROUTES: tuple[tuple[str, int], ...] = (
     ("/apply/{matter_id}", MAX_FILES),
     ("/my/cases/{case_id}/edit", MAX_FILES),
     ("/my/cases/{case_id}/supplement", MAX_FILES),
+    ("/my/cases/{case_id}/deferred", MAX_FILES),
     ("/window/walk-in", MAX_FILES),
     ("/window/cases/{case_id}/deferred", MAX_FILES),
     ("/admin/matters/{matter_id}/import", 1),
