@@ -100,3 +100,10 @@ def _spaced(text: str) -> str:
         out.append(line)
     return "".join(out)
 
+
+
+def dump_block(value: Any) -> str:
+    """One value (a mapping, a list or a scalar) in the layout of ``to_yaml``, at column 0."""
+    text: str = yaml.dump(_styled(value), Dumper=_Dumper, allow_unicode=True,
+                          sort_keys=False, width=10_000, default_flow_style=False)
+    return text[:-4] if text.endswith("\n...\n") else text

@@ -9,13 +9,18 @@ cases keep the version they were accepted under. See docs/builder-ui.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
+from builder.diff import Change
+
 from runtime.services.accounts import User
 from runtime.services.admin_base import Draft, MatterVersions, Version
 from runtime.services.admin_departments import DepartmentAdmin
+from runtime.services.admin_editor import EditorPage, bpmn_of, changes_between, editor_page
+from runtime.services.admin_guided import EDIT_WORDS, apply_edit
 from runtime.services.catalog_files import (
     archive_file,
     archives,
@@ -135,6 +140,73 @@ class Admin(DepartmentAdmin):
             raise NotFound(f"事项“{matter_id}”没有第 {version} 版")
         return str(doc["yaml"])
 
+    # -- the editor ----------------------------------------------------------------------
+
+    def editor(self, user: User, matter_id: str) -> EditorPage:
+        """The editor's read model: the draft, or the version in use while there is none
+        (opening the editor creates nothing); its check, guided model, plan and previews."""
+        self._authorise(user)
+        doc = self.admin_store.draft(matter_id)
+        draft = Draft.from_doc(doc) if doc else None
+        text = draft.yaml if draft else self._published_text(matter_id)
+        last_valid = (doc["valid_yaml"], doc.get("valid_at") or doc["updated_at"]) \
+            if doc and doc.get("valid_yaml") else None
+        if last_valid is None and draft is not None and draft.based_on is not None:
+            stored = self.admin_store.version(matter_id, draft.based_on)
+            last_valid = (stored["yaml"], stored["published_at"]) if stored else None
+        return editor_page(matter_id, text, draft, self.versions(user, matter_id),
+                           self.catalog.departments, last_valid)
+
+    def edit_draft(self, user: User, matter_id: str, op: str,
+                   fields: Mapping[str, Sequence[str]]) -> Draft | None:
+        """One guided edit (``op`` with the posted ``fields``), written into the draft's
+        text as the smallest change; the first change starts the draft from the version
+        in use. None when the edit changes nothing and there is no draft."""
+        self._authorise(user)
+        with self._lock:
+            doc = self.admin_store.draft(matter_id)
+            text = doc["yaml"] if doc else self._published_text(matter_id)
+            changed = apply_edit(text, op, fields)
+            if changed == text and doc is None:
+                return None
+            self._check_text(changed)
+            key = fields.get("key") or [""]
+            return self._put_draft(user, matter_id, changed, "draft.edit",
+                                   {"edit": EDIT_WORDS.get(op, op) + (f"「{key[0]}」"
+                                                                      if key[0] else "")})
+
+    def _published_text(self, matter_id: str) -> str:
+        self._check_id(matter_id, "/matter", "事项")
+        specs = self._versions_of(matter_id)
+        doc = self.admin_store.version(matter_id, specs[-1].version) if specs else None
+        if doc is None:
+            raise NotFound(f"没有事项“{matter_id}”")
+        return str(doc["yaml"])
+
+    def diff(self, user: User, matter_id: str, old: str, new: str) -> list[Change]:
+        """The readable changes from ``old`` to ``new`` (each ``draft`` or a version number)."""
+        texts = []
+        for which in (old, new):
+            if which == "draft":
+                texts.append(self.export_draft(user, matter_id))
+            elif which.isdigit():
+                texts.append(self.export_version(user, matter_id, int(which)))
+            else:
+                raise Invalid("请选择要比较的版本", [{"pointer": "/version",
+                                                "message": f"“{which}”不是版本号"}])
+        return changes_between(texts[0], texts[1], self.catalog.departments)
+
+    def bpmn(self, user: User, matter_id: str, version: int | None = None) -> tuple[str, str]:
+        """A published version (the one in use by default) as BPMN 2.0: (file name, XML)."""
+        self._authorise(user)
+        specs = {s.version: s for s in self._versions_of(matter_id)}
+        if not specs:
+            raise NotFound(f"事项“{matter_id}”尚未发布")
+        spec = specs.get(version if version is not None else max(specs))
+        if spec is None:
+            raise NotFound(f"事项“{matter_id}”没有第 {version} 版")
+        return f"{matter_id}-v{spec.version}.bpmn", bpmn_of(spec, self.catalog.departments)
+
     # -- drafts ------------------------------------------------------------------------
 
     def save_draft(self, user: User, matter_id: str, text: str) -> Draft:
@@ -209,8 +281,14 @@ class Admin(DepartmentAdmin):
         old = self.admin_store.draft(matter_id)
         specs = self._versions_of(matter_id)
         based_on = old.get("based_on") if old else (specs[-1].version if specs else None)
-        doc = {"matter": matter_id, "yaml": text, "updated_at": self.clock().isoformat(),
+        now = self.clock().isoformat()
+        doc = {"matter": matter_id, "yaml": text, "updated_at": now,
                "updated_by": user.name, "based_on": based_on}
+        # The last text without an error: the editor shows its plan while this one has one.
+        if check_matter(text, matter_id, self.catalog.departments).spec is not None:
+            doc.update(valid_yaml=text, valid_at=now)
+        elif old and old.get("valid_yaml"):
+            doc.update(valid_yaml=old["valid_yaml"], valid_at=old.get("valid_at"))
         with self.admin_store.batch():
             self.admin_store.put_draft(doc)
             self.admin_store.append_audit(self._entry(user.name, action, matter_id, detail))

@@ -16,6 +16,7 @@ from typing import Any
 
 from builder.spec import Catalog, MatterSpec
 from runtime.services.accounts import User
+from runtime.services.admin_audit import action_words, detail_words, who_words
 from runtime.services.catalog_files import ID_PATTERN
 from runtime.services.errors import Forbidden, Invalid
 from runtime.services.matters import Matters
@@ -81,6 +82,9 @@ class AuditEntry:
     action: str
     subject: str
     detail: Mapping[str, Any] = field(default_factory=dict)
+    who_name: str = ""  # the person's display name (or 系统, 目录文件)
+    words: str = ""  # the action in Chinese: 导入草稿, 发布第 3 版
+    notes: str = ""  # the rest of the detail, labelled in Chinese
 
 
 class AdminBase:
@@ -136,5 +140,14 @@ class AdminBase:
               offset: int = 0) -> list[AuditEntry]:
         """The admin audit, newest first; ``subject`` is a matter or department id."""
         self._authorise(user)
-        return [AuditEntry(e["at"], e["who"], e["action"], e["subject"], e.get("detail", {}))
-                for e in self.admin_store.audit(subject=subject, limit=limit, offset=offset)]
+        names: dict[str, str | None] = {}
+        out = []
+        for e in self.admin_store.audit(subject=subject, limit=limit, offset=offset):
+            who, detail = e["who"], e.get("detail", {})
+            if who not in names:
+                doc = self.store.get_user_by_name(who)
+                names[who] = doc.get("display_name") if doc else None
+            out.append(AuditEntry(e["at"], who, e["action"], e["subject"], detail,
+                                  who_words(who, names[who]), action_words(e["action"], detail),
+                                  detail_words(e["action"], detail)))
+        return out

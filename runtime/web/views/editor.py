@@ -1,10 +1,14 @@
 """The matter editor: a guided editor and the YAML side by side, kept in sync, with the
 check messages, the plan picture and previews of every form updated on each change;
-publishing, versions with a readable diff, YAML import/export and BPMN export."""
+publishing, versions with a readable diff, YAML import/export and BPMN export.
+
+Every page is a read model of the admin service (``admin.editor``); every change is one
+service call (``admin.edit_draft``, ``save_draft``, ``publish``, ...). Opening the editor
+changes nothing: the first edit starts the draft.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 from urllib.parse import quote
 
@@ -13,157 +17,52 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from builder import messages_zh
-from builder.bpmn import to_bpmn
-from builder.diff import diff
-from builder.errors import BuilderError
-from builder.guided import (
-    GuidedMatter,
-    add_field,
-    add_material,
-    add_step,
-    from_doc,
-    move_field,
-    move_step,
-    remove_field,
-    remove_material,
-    remove_step,
-    to_doc,
-    to_yaml,
-    update_field,
-    update_material,
-    update_step,
-)
-from builder.plan import make_plan
-from builder.source import load_source
-from builder.svg import render_svg
-from runtime import forms
-from runtime.services.errors import Invalid, NotFound, ServiceError
-from runtime.services.publishing import check_matter
-from runtime.web import editor_forms as ef
+from runtime.services import Invalid
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
 
-def _ensure_draft(request: Request, matter_id: str) -> Any:
-    """The matter's draft, started from the version in use when there is none."""
-    admin = services_of(request).admin
-    user = current_user(request)
-    try:
-        return admin.draft(user, matter_id)
-    except NotFound:
-        text = admin.export_version(user, matter_id)  # NotFound for an unknown matter
-        return admin.save_draft(user, matter_id, text)
-
-
-def _guided(text: str) -> tuple[GuidedMatter | None, str]:
-    src, _ = load_source(text, "draft.yaml")
-    if src is None or not isinstance(src.value, dict):
-        return None, "YAML 有语法错误，请先在右侧修正，向导才能显示。"
-    try:
-        return from_doc(src.value), ""
-    except (BuilderError, KeyError, TypeError, ValueError) as exc:
-        return None, f"向导无法理解这份草稿（{exc}），请在右侧 YAML 中修正。"
-
-
-def _context(request: Request, matter_id: str, message: str = "") -> dict[str, Any]:
-    services = services_of(request)
-    draft = _ensure_draft(request, matter_id)
-    departments = {d.id: d.name for d in services.catalog.departments.values()}
-    checked = check_matter(draft.yaml, matter_id, services.catalog.departments)
-    guided, guided_error = _guided(draft.yaml)
-    context: dict[str, Any] = {
-        "matter_id": matter_id, "draft": draft, "text": draft.yaml,
-        "line_count": draft.yaml.count("\n") + 1, "problems": checked.problems,
-        "errors": [p for p in checked.problems if p.is_error], "in_chinese": messages_zh.render,
-        "guided": guided, "guided_error": guided_error, "message": message,
-        "departments": departments, "field_types": ef.FIELD_TYPES, "ops": ef.OPS,
-        "accepts": ("pdf", "jpg", "jpeg", "png", "ofd", "doc", "docx", "xls", "xlsx"),
-        "spec": checked.spec, "versions": services.admin.versions(current_user(request),
-                                                                  matter_id),
-    }
-    spec = checked.spec
-    if spec is not None:
-        plan = make_plan(spec)
-        context.update({
-            "plan": plan, "picture": Markup(render_svg(spec, plan, departments)),
-            "preview_fields": forms.build_fields(spec.form, spec.ui, forms.defaults(spec.form)),
-            "preview_uploads": forms.build_uploads(spec.materials, forms.defaults(spec.form)),
-            "step_previews": [(s, forms.build_fields(s.form, {}, {}, prefix=f"p-{s.id}"))
-                              for s in spec.steps if s.form],
-        })
-    return context
+def _context(request: Request, matter_id: str, message: str = "",
+             failed: bool = False) -> dict[str, Any]:
+    editor = services_of(request).admin.editor(current_user(request), matter_id)
+    preview = editor.preview
+    return {"editor": editor, "matter_id": matter_id, "message": message, "failed": failed,
+            "guided": editor.guided, "preview": preview,
+            "picture": Markup(preview.picture) if preview else "",  # the builder escapes it
+            "departments": editor.departments, "field_types": editor.field_types,
+            "ops": editor.ops, "accepts": editor.accepts, "errors": editor.errors}
 
 
 @requires("admin")
 def edit(request: Request) -> Response:
-    """The editor page."""
+    """The editor page (a read: no draft is created by opening it)."""
     return page(request, "admin_editor.html", _context(request, request.path_params["matter_id"]))
 
 
 def _render(request: Request, matter_id: str, message: str = "", status: int = 200) -> Response:
-    context = _context(request, matter_id, message)
+    context = _context(request, matter_id, message, failed=status >= 400)
     if request.headers.get("hx-request") == "true":
         return page(request, "partials/editor_area.html", context, status=status)
     return page(request, "admin_editor.html", context, status=status)
 
 
-
-
-def _edit(g: GuidedMatter, op: str, form: Any) -> GuidedMatter:
-    """One guided edit: builder.guided does it, this only reads the form."""
-    key = ef.text(form, "key")
-    if op == "basic":
-        return dataclasses.replace(
-            g, name=ef.text(form, "name") or g.name, lead=ef.text(form, "lead") or g.lead,
-            time_limit=ef.number(form, "time_limit", "承诺时限"),
-            statutory_limit=ef.number(form, "statutory_limit", "法定时限"),
-            notice=ef.text(form, "notice"), conditions=ef.text(form, "conditions"))
-    if op == "add_field":
-        return add_field(g, ef.field_from(form, g))
-    if op == "update_field":
-        return update_field(g, key, **ef.changes(ef.field_from(form, g), "name"))
-    if op == "remove_field":
-        return remove_field(g, key)
-    if op in ("field_up", "field_down"):
-        return move_field(g, key, "up" if op == "field_up" else "down")
-    if op == "add_material":
-        return add_material(g, ef.material_from(form, g))
-    if op == "update_material":
-        return update_material(g, key, **ef.changes(ef.material_from(form, g), "id"))
-    if op == "remove_material":
-        return remove_material(g, key)
-    if op == "add_step":
-        return add_step(g, ef.step_from(form, g))
-    if op == "update_step":
-        return update_step(g, key, **ef.changes(ef.step_from(form, g), "id"))
-    if op == "remove_step":
-        return remove_step(g, key)
-    if op in ("step_up", "step_down"):
-        return move_step(g, key, "up" if op == "step_up" else "down")
-    raise Invalid("没有这个编辑操作", [{"pointer": "/op", "message": op}])
-
-
 @requires("admin")
 def guided(request: Request) -> Response:
     """Apply one guided edit; the YAML, the checks, the plan and previews follow."""
-    services = services_of(request)
-    user = current_user(request)
     matter_id = request.path_params["matter_id"]
     form = checked_form(request)
-    draft = _ensure_draft(request, matter_id)
-    g, problem = _guided(draft.yaml)
-    if g is None:
-        return _render(request, matter_id, problem, 400)
+    fields = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
     try:
-        changed = _edit(g, ef.text(form, "op"), form)
-    except (BuilderError, ServiceError) as exc:
-        message = exc.message if isinstance(exc, ServiceError) else str(exc)
-        return _render(request, matter_id, f"未修改：{message}", 400)
-    services.admin.save_draft(user, matter_id, to_yaml(to_doc(changed)))
-    return _render(request, matter_id, "已保存草稿。")
+        saved = services_of(request).admin.edit_draft(current_user(request), matter_id,
+                                                      fields.get("op", [""])[0], fields)
+    except Invalid as exc:
+        detail = "".join(f"：{d['message']}" for d in exc.details[:1]
+                         if d.get("message") and d["message"] not in exc.message)
+        return _render(request, matter_id, f"未修改：{exc.message.removeprefix('未修改：')}"
+                       f"{detail}", 400)
+    return _render(request, matter_id, "已保存草稿。" if saved else "没有改动，未创建草稿。")
 
 
 @requires("admin")
@@ -171,8 +70,9 @@ def save_yaml(request: Request) -> Response:
     """The YAML side: saved as typed (a draft need not be valid); checks follow live."""
     form = checked_form(request)
     matter_id = request.path_params["matter_id"]
-    services_of(request).admin.save_draft(current_user(request), matter_id, ef.text(form, "yaml")
-                                        + "\n")
+    text = form.get("yaml", "")
+    text = text.replace("\r\n", "\n").rstrip("\n") + "\n" if isinstance(text, str) else ""
+    services_of(request).admin.save_draft(current_user(request), matter_id, text)
     return _render(request, matter_id, "已保存草稿。")
 
 
@@ -201,35 +101,23 @@ def discard(request: Request) -> Response:
     checked_form(request)
     services_of(request).admin.discard_draft(current_user(request),
                                            request.path_params["matter_id"])
-    flash(request, "已放弃草稿。")
+    flash(request, "已放弃草稿，编辑器显示使用中的版本。")
     return RedirectResponse("/admin", status_code=303)
 
 
 @requires("admin")
 def versions(request: Request) -> Response:
     """Published versions, and a readable diff between any two."""
-    services = services_of(request)
+    admin = services_of(request).admin
     user = current_user(request)
     matter_id = request.path_params["matter_id"]
-    info = services.admin.versions(user, matter_id)
-    numbers = [v.version for v in info.versions]
-    changes: list[Any] = []
+    info = admin.versions(user, matter_id)
     old = request.query_params.get("old")
     new = request.query_params.get("new")
-    if old and new:
-        for n in (old, new):
-            if n != "draft" and not n.isdigit():
-                raise Invalid("请选择要比较的版本", [{"pointer": "/version",
-                                                "message": f"“{n}”不是版本号"}])
-        texts = [services.admin.export_draft(user, matter_id) if n == "draft" else
-                 services.admin.export_version(user, matter_id, int(n)) for n in (old, new)]
-        docs = [load_source(t, "v.yaml")[0] for t in texts]
-        if all(d is not None for d in docs):
-            names = {d.id: d.name for d in services.catalog.departments.values()}
-            changes = diff(docs[0].value, docs[1].value, names)  # type: ignore[union-attr]
+    changes = admin.diff(user, matter_id, old, new) if old and new else []
     return page(request, "admin_versions.html", {
-        "info": info, "numbers": numbers, "old": old or "", "new": new or "",
-        "changes": changes, "matter_id": matter_id})
+        "info": info, "numbers": [v.version for v in info.versions], "old": old or "",
+        "new": new or "", "changes": changes, "matter_id": matter_id})
 
 
 @requires("admin")
@@ -251,15 +139,12 @@ def export(request: Request) -> Response:
 @requires("admin")
 def bpmn(request: Request) -> Response:
     """A published version as BPMN 2.0 XML (opens in bpmn.io / Camunda Modeler)."""
-    services = services_of(request)
-    matter_id = request.path_params["matter_id"]
-    which = request.query_params.get("version")
-    spec = services.matters.version(matter_id, int(which)) if which and which.isdigit() \
-        else services.matters.current(matter_id)
-    names = {d.id: d.name for d in services.catalog.departments.values()}
-    return Response(to_bpmn(spec, names), media_type="application/xml", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''"
-                               f"{quote(f'{matter_id}-v{spec.version}.bpmn')}"})
+    which = request.query_params.get("version", "")
+    name, xml = services_of(request).admin.bpmn(current_user(request),
+                                                request.path_params["matter_id"],
+                                                int(which) if which.isdigit() else None)
+    return Response(xml, media_type="application/xml", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
 @requires("admin")
