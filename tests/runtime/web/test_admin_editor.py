@@ -108,3 +108,64 @@ def test_changing_only_a_steps_days_changes_only_that_line(
         assert yaml.safe_load(after) == expected
         before = after
         doc = yaml.safe_load(before)
+
+
+def _post(client: TestClient, matter: str, pairs: list[tuple[str, str]]) -> str:
+    response = client.post(f"/admin/matters/{matter}/guided", data={
+        k: [v for kk, v in pairs if kk == k] for k in dict(pairs)})
+    assert response.status_code == 200, response.text[-2000:]
+    return response.text
+
+
+@pytest.mark.parametrize("matter", MATTERS)
+def test_saving_any_item_unchanged_creates_no_draft(
+        admin_app: tuple[TestClient, Services, str], matter: str) -> None:  # noqa: F811
+    client, services, _ = admin_app
+    html = client.get(f"/admin/matters/{matter}/edit").text
+    doc = yaml.safe_load((ROOT / "catalog" / "matters" / f"{matter}.yaml").read_text("utf-8"))
+    forms = [form_of(html, "update_step", s["id"]) for s in doc["steps"]]
+    forms += [form_of(html, "update_material", m["id"]) for m in doc.get("materials", [])]
+    forms += [form_of(html, "update_field", name) for name, schema in
+              doc["form"]["properties"].items() if schema.get("type") != "object"
+              and f'value="update_field"><input type="hidden" name="key" value="{name}"' in html]
+    parser = _Forms()
+    parser.feed(html)
+    forms += [f for f in parser.forms if ("op", "basic") in f]
+    for pairs in forms:
+        assert "没有改动，未创建草稿" in _post(client, matter, pairs), pairs[:4]
+    assert services.admin.admin_store.draft(matter) is None
+
+
+def test_editing_a_field_keeps_its_length_type_and_default(
+        admin_app: tuple[TestClient, Services, str]) -> None:  # noqa: F811
+    client, _, _ = admin_app
+    matter = "chengdu-domestic-enterprise"
+    before = (ROOT / "catalog" / "matters" / f"{matter}.yaml").read_text("utf-8")
+    html = client.get(f"/admin/matters/{matter}/edit").text
+    pairs = [(k, "印章数量" if k == "title" else v)
+             for k, v in form_of(html, "update_field", "seal_count")]
+    _post(client, matter, pairs)
+    after = client.get(f"/admin/matters/{matter}/export?version=draft").text
+    assert _changed_lines(before, after) == ["-      title: 申请刻制印章数量（枚）",
+                                             "+      title: 印章数量"]
+    field = yaml.safe_load(after)["form"]["properties"]["seal_count"]
+    assert field == {"type": "integer", "title": "印章数量", "minimum": 1, "maximum": 10,
+                     "default": 3}
+
+
+def test_a_step_form_edit_keeps_the_reviewer_fields_details(
+        admin_app: tuple[TestClient, Services, str]) -> None:  # noqa: F811
+    client, _, _ = admin_app
+    matter = "chengdu-domestic-enterprise"
+    html = client.get(f"/admin/matters/{matter}/edit").text
+    pairs = [(k, v.replace("刻制印章准刻证号", "准刻证号") if k == "outputs" else v)
+             for k, v in form_of(html, "update_step", "psb")]
+    pairs += [("note", "凭准刻证到备案刻章企业刻制。")]
+    pairs = [(k, v) for k, v in pairs if not (k == "note" and not v)]
+    _post(client, matter, pairs)
+    step = next(s for s in yaml.safe_load(client.get(
+        f"/admin/matters/{matter}/export?version=draft").text)["steps"] if s["id"] == "psb")
+    assert step["form"]["properties"]["seal_permit_no"] == {
+        "type": "string", "title": "准刻证号", "maxLength": 50}
+    assert step["materials"] == ["seal-application", "legal-rep-id"]
+    assert step["note"] == "凭准刻证到备案刻章企业刻制。"
