@@ -12,6 +12,7 @@ whole document written out again (``to_yaml``), which keeps the meaning but not 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Mapping
@@ -100,7 +101,7 @@ def _indented(block: str, column: int, *, first: bool = True) -> str:
 
 
 def _one_line(value: Any) -> bool:
-    return _is_scalar(value) and "\n" not in str(value) or (
+    return (_is_scalar(value) and "\n" not in str(value)) or (
         isinstance(value, list) and all(_is_scalar(v) and "\n" not in str(v) for v in value)
         and len(inline(value)) <= 60)
 
@@ -273,12 +274,12 @@ class _Patcher:
             raise _Redo
         spans = [(_line_start(self.text, item.start_mark.index),
                   _after_line(self.text, _end(item))) for item in items]
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             if end > start:
                 raise _Redo
         texts = dict(zip(ids_old, (self.text[a:b] for a, b in spans), strict=True))
         gaps = [self.text[end:start] for (_, end), (start, _) in
-                zip(spans, spans[1:], strict=False)]
+                itertools.pairwise(spans)]
         region = "".join(texts[i] + (gaps[n] if n < len(gaps) else "")
                          for n, i in enumerate(ids_new))
         self.edits.append((spans[0][0], spans[-1][1], region))
@@ -296,7 +297,8 @@ class _Patcher:
         text = self.text
         start = int(node.start_mark.index)
         block_scalar = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
-        inline_old = not block_scalar and (isinstance(node, yaml.ScalarNode) or node.flow_style)
+        inline_old = not block_scalar and (isinstance(node, yaml.ScalarNode) or
+                                           bool(getattr(node, "flow_style", False)))
         if isinstance(new, str) and "\n" in new:
             body = dump_block({"k": new}).split("\n", 1)  # "k: |-", then the lines
             header = body[0][len("k: "):]
@@ -314,8 +316,8 @@ class _Patcher:
             else:
                 self.inline_replace(node, new, inline_old, block_scalar)
             return
-        if _one_line(new) or inline_old and (isinstance(new, list | dict)) and \
-                len(inline(new)) <= 100:
+        if _one_line(new) or (inline_old and (isinstance(new, list | dict)) and \
+                len(inline(new)) <= 100):
             self.inline_replace(node, new, inline_old, block_scalar)
             return
         self.block_replace(node, new, indent)
@@ -339,7 +341,7 @@ class _Patcher:
         text = self.text
         start = int(node.start_mark.index)
         block = dump_block(new)
-        if isinstance(node, yaml.ScalarNode) or node.flow_style:
+        if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
             # "key: value  # why" becomes "key:  # why" with the block on the lines below
             end = int(node.end_mark.index)
             line_end = _after_line(text, end)

@@ -15,7 +15,6 @@ from typing import Any
 import yaml
 
 from builder.diff import Change
-
 from runtime.services.accounts import User
 from runtime.services.admin_base import Draft, MatterVersions, Version
 from runtime.services.admin_departments import DepartmentAdmin

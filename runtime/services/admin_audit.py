@@ -10,7 +10,8 @@ _ACTIONS = {
     "draft.create": "新建事项草稿", "draft.copy": "复制「{from}」第 {version} 版为新事项草稿",
     "draft.save": "保存草稿", "draft.edit": "在向导中修改草稿", "draft.import": "导入草稿",
     "draft.discard": "放弃草稿", "matter.publish": "发布第 {version} 版",
-    "matter.record": "登记目录中的第 {version} 版", "catalog.repair": "修复目录文件（第 {version} 版）",
+    "matter.record": "登记目录中的第 {version} 版",
+    "catalog.repair": "修复目录文件（第 {version} 版）",
     "department.add": "新增部门「{name}」", "department.rename": "部门更名：「{from}」改为「{to}」",
     "department.delete": "删除部门「{name}」",
 }

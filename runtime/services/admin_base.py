@@ -85,6 +85,7 @@ class AuditEntry:
     who_name: str = ""  # the person's display name (or 系统, 目录文件)
     words: str = ""  # the action in Chinese: 导入草稿, 发布第 3 版
     notes: str = ""  # the rest of the detail, labelled in Chinese
+    subject_name: str = ""  # the matter's or department's name
 
 
 class AdminBase:
@@ -136,6 +137,13 @@ class AdminBase:
         return sorted((s for (m, _), s in self._specs.items() if m == matter_id),
                       key=lambda s: s.version)
 
+    def _subject_name(self, subject: str) -> str:
+        matter = self.catalog.matters.get(subject)
+        if matter is not None:
+            return matter.name
+        department = self.catalog.departments.get(subject)
+        return department.name if department is not None else subject
+
     def audit(self, user: User, *, subject: str | None = None, limit: int = 100,
               offset: int = 0) -> list[AuditEntry]:
         """The admin audit, newest first; ``subject`` is a matter or department id."""
@@ -149,5 +157,6 @@ class AdminBase:
                 names[who] = doc.get("display_name") if doc else None
             out.append(AuditEntry(e["at"], who, e["action"], e["subject"], detail,
                                   who_words(who, names[who]), action_words(e["action"], detail),
-                                  detail_words(e["action"], detail)))
+                                  detail_words(e["action"], detail),
+                                  self._subject_name(e["subject"])))
         return out

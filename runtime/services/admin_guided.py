@@ -118,8 +118,9 @@ class _Form:
         try:
             value = float(raw)
         except ValueError:
-            raise Invalid(f"{label}须为数字", [{"pointer": f"/{key}",
-                                              "message": f"{label}须为数字，如 1 或 0.5"}]) from None
+            message = f"{label}须为数字，如 1 或 0.5"
+            raise Invalid(f"{label}须为数字", [{"pointer": f"/{key}", "message": message}]) \
+                from None
         if value != value or value in (float("inf"), float("-inf")):
             raise Invalid(f"{label}须为数字", [{"pointer": f"/{key}",
                                               "message": f"{label}须为有限的数字"}])
@@ -181,8 +182,8 @@ def _changes(old: Any, posted: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in posted.items():
         current = getattr(old, key)
-        if _equivalent(current, value) or key in _UNORDERED and isinstance(value, tuple) \
-                and len(set(value)) == len(value) and set(value) == set(current):
+        if _equivalent(current, value) or (key in _UNORDERED and isinstance(value, tuple) \
+                and len(set(value)) == len(value) and set(value) == set(current)):
             continue
         if isinstance(value, str) and isinstance(current, str) and "\n" in value \
                 and current.endswith("\n"):
@@ -220,10 +221,10 @@ def _field_attrs(form: _Form, g: GuidedMatter, old: GuidedField | None) -> dict[
                              ("max_length", "max_length", "最大长度")):
         if form.has(name):
             value = form.number(name, label, optional=True)
-            if key.endswith("length") and value is not None:
-                if not isinstance(value, int) or value < 0:
-                    raise Invalid(f"{label}须为非负整数", [{"pointer": f"/{name}",
-                                                       "message": f"{label}须为非负整数，如 50"}])
+            if key.endswith("length") and value is not None and (
+                    not isinstance(value, int) or value < 0):
+                raise Invalid(f"{label}须为非负整数", [{"pointer": f"/{name}",
+                                                   "message": f"{label}须为非负整数，如 50"}])
             out[key] = value
     if form.has("visible_field"):
         out["visible_when"] = _keep_raw_condition(old and old.visible_when,
@@ -305,7 +306,8 @@ def _find(items: Sequence[Any], attr: str, value: str, what: str) -> Any:
     for item in items:
         if getattr(item, attr) == value:
             return item
-    raise Invalid(f"没有{what}「{value}」", [{"pointer": "/key", "message": f"没有{what}「{value}」"}])
+    message = f"没有{what}「{value}」"
+    raise Invalid(message, [{"pointer": "/key", "message": message}])
 
 
 def _edit(g: GuidedMatter, op: str, form: _Form) -> GuidedMatter:

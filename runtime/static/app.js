@@ -23,7 +23,13 @@ document.addEventListener("click", function (event) {
   var line = parseInt(link.getAttribute("data-line"), 10);
   var lines = area.value.split("\n");
   var start = lines.slice(0, line - 1).join("\n").length + (line > 1 ? 1 : 0);
-  area.focus();
+  // Focus without the browser's own scroll (it puts the caret at an edge), then place
+  // the line in the middle of the box, and the box in the middle of the window.
+  area.focus({preventScroll: true});
   area.setSelectionRange(start, start + (lines[line - 1] || "").length);
-  area.scrollTop = Math.max(0, (line - 3) * 19.5);
+  var style = window.getComputedStyle(area);
+  var height = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
+  var top = (line - 1) * height + (parseFloat(style.paddingTop) || 0);
+  area.scrollTop = Math.max(0, top - (area.clientHeight - height) / 2);
+  area.scrollIntoView({block: "center"});
 });

@@ -117,7 +117,9 @@ def audit(request: Request) -> Response:
     """Who changed which matter or department, when, and what."""
     subject = request.query_params.get("subject") or None
     entries = services_of(request).admin.audit(current_user(request), subject=subject, limit=200)
-    return page(request, "admin_audit.html", {"entries": entries, "subject": subject or ""})
+    subject_name = next((e.subject_name for e in entries if e.subject == subject), subject)
+    return page(request, "admin_audit.html", {"entries": entries, "subject": subject or "",
+                                              "subject_name": subject_name or ""})
 
 
 routes = [

@@ -53,7 +53,7 @@ def guided(request: Request) -> Response:
     """Apply one guided edit; the YAML, the checks, the plan and previews follow."""
     matter_id = request.path_params["matter_id"]
     form = checked_form(request)
-    fields = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form.keys()}
+    fields = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
     try:
         saved = services_of(request).admin.edit_draft(current_user(request), matter_id,
                                                       fields.get("op", [""])[0], fields)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import yaml
@@ -82,7 +81,7 @@ def _changed_lines(before: str, after: str) -> list[str]:
 @pytest.mark.parametrize("matter", MATTERS)
 def test_changing_only_a_steps_days_changes_only_that_line(
         admin_app: tuple[TestClient, Services, str], matter: str) -> None:  # noqa: F811
-    client, _, token = admin_app
+    client, _, _token = admin_app
     before = (ROOT / "catalog" / "matters" / f"{matter}.yaml").read_text(encoding="utf-8")
     doc = yaml.safe_load(before)
     for step in doc["steps"]:
@@ -169,3 +168,38 @@ def test_a_step_form_edit_keeps_the_reviewer_fields_details(
         "type": "string", "title": "准刻证号", "maxLength": 50}
     assert step["materials"] == ["seal-application", "legal-rep-id"]
     assert step["note"] == "凭准刻证到备案刻章企业刻制。"
+
+
+def test_open_edit_discard_and_the_audit_in_words(
+        admin_app: tuple[TestClient, Services, str]) -> None:  # noqa: F811
+    client, services, token = admin_app
+    matter = "enterprise-establishment"
+    before = services.admin.admin_store.audit()
+    html = client.get(f"/admin/matters/{matter}/edit").text
+    assert "尚无草稿" in html and "放弃草稿" not in html
+    assert services.admin.admin_store.draft(matter) is None
+    assert services.admin.admin_store.audit() == before
+    pairs = [(k, "营业执照核发" if k == "name" else v)
+             for k, v in form_of(html, "update_step", "license")]
+    html = _post(client, matter, pairs)
+    assert "已保存草稿" in html and "确认放弃草稿" in html
+    refused = client.post(f"/admin/matters/{matter}/discard", data={})
+    assert refused.status_code == 403 and services.admin.admin_store.draft(matter) is not None
+    done = client.post(f"/admin/matters/{matter}/discard", data={"_csrf": token},
+                       follow_redirects=False)
+    assert done.status_code == 303 and services.admin.admin_store.draft(matter) is None
+    audit = client.get(f"/admin/audit?subject={matter}").text
+    assert "在向导中修改草稿" in audit and "放弃草稿" in audit and "管理员" in audit
+    assert "draft." not in audit and "admin1" not in audit
+    assert "企业开办" in audit  # the matter's name, not only its id
+
+
+def test_while_the_yaml_has_an_error_the_last_plan_stays_labelled(
+        admin_app: tuple[TestClient, Services, str]) -> None:  # noqa: F811
+    client, _, token = admin_app
+    matter = "enterprise-establishment"
+    text = client.get(f"/admin/matters/{matter}/export?version=1").text
+    html = client.post(f"/admin/matters/{matter}/yaml", data={
+        "yaml": text.replace("department: amr", "department: nope", 1), "_csrf": token}).text
+    assert "problem-error" in html and "<svg" in html
+    assert "来自最后一次没有错误的状态" in html and "并联方案（最后一次无错误时）" in html
