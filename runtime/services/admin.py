@@ -10,6 +10,7 @@ cases keep the version they were accepted under. See docs/builder-ui.md.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -153,8 +154,12 @@ class Admin(DepartmentAdmin):
         if last_valid is None and draft is not None and draft.based_on is not None:
             stored = self.admin_store.version(matter_id, draft.based_on)
             last_valid = (stored["yaml"], stored["published_at"]) if stored else None
-        return editor_page(matter_id, text, draft, self.versions(user, matter_id),
+        page = editor_page(matter_id, text, draft, self.versions(user, matter_id),
                            self.catalog.departments, last_valid)
+        if draft is None:
+            return page
+        person = self.store.get_user_by_name(draft.updated_by)
+        return replace(page, draft_by=(person or {}).get("display_name") or draft.updated_by)
 
     def edit_draft(self, user: User, matter_id: str, op: str,
                    fields: Mapping[str, Sequence[str]]) -> Draft | None:

@@ -66,6 +66,7 @@ class EditorPage:
     guided_error: str
     departments: Mapping[str, str]
     preview: Preview | None
+    draft_by: str = ""  # the display name of who saved the draft last
     field_types: Mapping[str, str] = field(default_factory=lambda: FIELD_TYPES)
     ops: Mapping[str, str] = field(default_factory=lambda: OPS)
     accepts: tuple[str, ...] = ACCEPTS

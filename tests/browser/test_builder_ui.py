@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import Server, sign_in
+from tests.browser.conftest import ROOT, Server, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -183,3 +183,87 @@ def test_admin_builds_publishes_and_versions_a_matter(
     applicant.get_by_role("link", name="查看进度").first.click()
     expect(applicant.locator("main")).to_contain_text("银行开户预约")  # version 2
     shots(applicant, "07-new-case-on-v2")
+
+
+def _line_in_view(page: Page, line: int) -> bool:
+    """True when YAML line ``line`` lies inside the visible part of the text box, the box
+    lies inside the window, and the box has the focus with that line selected."""
+    return bool(page.evaluate("""(line) => {
+      const area = document.getElementById("yaml-text");
+      const style = getComputedStyle(area);
+      const height = parseFloat(style.lineHeight);
+      const top = (line - 1) * height + parseFloat(style.paddingTop);
+      const box = area.getBoundingClientRect();
+      const before = area.value.split("\\n").slice(0, line - 1).join("\\n").length;
+      return document.activeElement === area
+        && top >= area.scrollTop && top + height <= area.scrollTop + area.clientHeight
+        && box.top >= 0 && box.top + top - area.scrollTop + height <= window.innerHeight
+        && Math.abs(area.selectionStart - before) <= 1;
+    }""", line))
+
+
+def test_the_guided_editor_changes_only_what_was_edited(
+        server: Server, browser: Browser, shots: Callable[[Page, str], Path]) -> None:
+    matter = "enterprise-establishment"
+    published = (ROOT / "catalog" / "matters" / f"{matter}.yaml").read_text("utf-8")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 900})
+    admin = context.new_page()
+    sign_in(admin, server, "admin")
+
+    # opening the editor creates no draft
+    admin.goto(server.url + f"/admin/matters/{matter}/edit")
+    expect(admin.locator("#draft-state")).to_contain_text("尚无草稿")
+    expect(admin.locator("#discard")).to_have_count(0)
+    assert admin.request.get(server.url + f"/admin/matters/{matter}/export?version=draft"
+                             ).status == 404
+    shots(admin, "01-editor-opened-no-draft")
+
+    # change only the seal step's days in the guided editor
+    admin.locator('details[data-step="seal"] > summary').click()
+    admin.locator("#sdays-seal").fill("1")
+    _guided_submit(admin, 'details[data-step="seal"] form >> nth=0', "保存环节")
+    draft = admin.request.get(server.url + f"/admin/matters/{matter}/export?version=draft"
+                              ).text()
+    changed = [(a, b) for a, b in zip(published.splitlines(), draft.splitlines(), strict=True)
+               if a != b]
+    assert changed == [("    days: 0.5", "    days: 1")]
+    seal = draft.split("  - id: seal\n")[1].split("\n\n")[0]
+    assert "materials: [legal-rep-id]" in seal and "note: 申请人自主选择" in seal
+    assert "maxLength: 100" in seal and "type: integer" in seal and "maximum: 10" in seal
+    assert [c for c in published.splitlines() if "#" in c] == \
+        [c for c in draft.splitlines() if "#" in c]
+
+    # one day for the seal breaks the promised time limit: the last plan stays, labelled
+    expect(admin.locator("#live .problems")).to_contain_text("承诺时限")
+    expect(admin.locator("#stale-preview")).to_contain_text("最后一次没有错误")
+    expect(admin.locator("#live svg")).to_be_visible()
+    expect(admin.locator("#preview-body")).to_be_visible()
+    expect(admin.locator("#discard")).to_have_count(1)
+    shots(admin, "02-error-with-last-plan")
+
+    # an error far down the text: clicking it brings its line into view, focused
+    text = admin.locator("#yaml-text").input_value()
+    lines = text.splitlines()
+    last = max(i for i, line in enumerate(lines) if line.strip().startswith("department:"))
+    lines[last] = lines[last].split(":")[0] + ": nowhere"
+    admin.locator("#yaml-text").fill("\n".join(lines) + "\n")
+    link = admin.locator(f'#live a[data-line="{last + 1}"]')
+    expect(link).to_have_count(1)
+    admin.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    link.click()
+    admin.wait_for_function("document.activeElement.id === 'yaml-text'")
+    assert _line_in_view(admin, last + 1)
+    shots(admin, "03-error-line-in-view")
+
+    # discard the draft, with a confirmation step
+    admin.locator("#discard > summary").click()
+    admin.get_by_role("button", name="确认放弃草稿").click()
+    expect(admin.locator("#flash")).to_contain_text("已放弃草稿")
+    admin.goto(server.url + f"/admin/matters/{matter}/edit")
+    expect(admin.locator("#draft-state")).to_contain_text("尚无草稿")
+    admin.goto(server.url + "/admin/audit")
+    expect(admin.locator("main table")).to_contain_text("放弃草稿")
+    expect(admin.locator("main table")).to_contain_text("在向导中修改草稿")
+    expect(admin.locator("main table")).not_to_contain_text("draft.")
+    shots(admin, "04-audit-in-words")
+    context.close()
