@@ -4,6 +4,9 @@ and version 2 leaves the running case on version 1."""
 
 from __future__ import annotations
 
+import fcntl
+import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.bpmn.node import cache_dir
 from tests.browser.conftest import ROOT, Server, sign_in
 
 pytestmark = pytest.mark.browser
@@ -185,6 +189,43 @@ def test_admin_builds_publishes_and_versions_a_matter(
     shots(applicant, "07-new-case-on-v2")
 
 
+AXE = "axe-core"
+AXE_VERSION = "4.14.1"
+
+
+def _axe_script() -> Path:
+    """The pinned axe-core, installed with npm into the test cache (as bpmn-js is)."""
+    folder = cache_dir() / f"{AXE}-{AXE_VERSION}"
+    script = folder / "node_modules" / AXE / "axe.min.js"
+    if script.is_file():
+        return script
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError(f"npm is not installed: cannot install the npm package "
+                           f"{AXE}@{AXE_VERSION} (apt-get install -y npm)")
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder.parent / f"{folder.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not script.is_file():
+            subprocess.run([npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund",
+                            "--no-save", "--loglevel=error", f"{AXE}@{AXE_VERSION}"],
+                           capture_output=True, text=True, timeout=600, check=False)
+    if not script.is_file():
+        raise RuntimeError(f"npm could not install {AXE}@{AXE_VERSION} into {folder}")
+    return script
+
+
+def _axe_violations(page: Page) -> list[str]:
+    # evaluated through the DevTools protocol: the page's CSP (script-src 'self') stays on
+    page.evaluate(_axe_script().read_text("utf-8") + "\n;0")
+    found = page.evaluate("""async () => {
+      const result = await axe.run(document, {resultTypes: ["violations"], rules: {"empty-table-header": {enabled: true}}});
+      if (result.passes === undefined && result.violations === undefined) { return ["axe did not run"]; }
+      return result.violations.map(v => v.id + ": " + v.help + " (" + v.nodes.length + ")");
+    }""")
+    return list(found)
+
+
 def _line_in_view(page: Page, line: int) -> bool:
     """True when YAML line ``line`` lies inside the visible part of the text box, the box
     lies inside the window, and the box has the focus with that line selected."""
@@ -240,6 +281,7 @@ def test_the_guided_editor_changes_only_what_was_edited(
     expect(admin.locator("#preview-body")).to_be_visible()
     expect(admin.locator("#discard")).to_have_count(1)
     shots(admin, "02-error-with-last-plan")
+    assert _axe_violations(admin) == []
 
     # an error far down the text: clicking it brings its line into view, focused
     text = admin.locator("#yaml-text").input_value()
@@ -265,5 +307,6 @@ def test_the_guided_editor_changes_only_what_was_edited(
     expect(admin.locator("main table")).to_contain_text("放弃草稿")
     expect(admin.locator("main table")).to_contain_text("在向导中修改草稿")
     expect(admin.locator("main table")).not_to_contain_text("draft.")
+    assert _axe_violations(admin) == []
     shots(admin, "04-audit-in-words")
     context.close()
