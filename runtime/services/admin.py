@@ -20,7 +20,7 @@ from runtime.services.accounts import User
 from runtime.services.admin_base import Draft, MatterVersions, Version
 from runtime.services.admin_departments import DepartmentAdmin
 from runtime.services.admin_editor import EditorPage, bpmn_of, changes_between, editor_page
-from runtime.services.admin_guided import EDIT_WORDS, apply_edit
+from runtime.services.admin_guided import apply_edit
 from runtime.services.catalog_files import (
     archive_file,
     archives,
@@ -170,14 +170,11 @@ class Admin(DepartmentAdmin):
         with self._lock:
             doc = self.admin_store.draft(matter_id)
             text = doc["yaml"] if doc else self._published_text(matter_id)
-            changed = apply_edit(text, op, fields)
+            changed, words = apply_edit(text, op, fields)
             if changed == text and doc is None:
                 return None
             self._check_text(changed)
-            key = fields.get("key") or [""]
-            return self._put_draft(user, matter_id, changed, "draft.edit",
-                                   {"edit": EDIT_WORDS.get(op, op) + (f"「{key[0]}」"
-                                                                      if key[0] else "")})
+            return self._put_draft(user, matter_id, changed, "draft.edit", {"edit": words})
 
     def _published_text(self, matter_id: str) -> str:
         self._check_id(matter_id, "/matter", "事项")

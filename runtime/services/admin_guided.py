@@ -72,8 +72,9 @@ def guided_of(text: str) -> tuple[GuidedMatter | None, str]:
         return None, f"向导无法理解这份草稿（{exc}），请在右侧 YAML 中修正。"
 
 
-def apply_edit(text: str, op: str, fields: Fields) -> str:
-    """``text`` after one guided edit (``Invalid`` when the edit is refused)."""
+def apply_edit(text: str, op: str, fields: Fields) -> tuple[str, str]:
+    """``text`` after one guided edit (``Invalid`` when the edit is refused), and the edit
+    in words for the audit (修改环节「印章刻制及备案」)."""
     g, problem = guided_of(text)
     if g is None:
         raise Invalid(problem, [{"pointer": "/yaml", "message": problem}])
@@ -83,9 +84,24 @@ def apply_edit(text: str, op: str, fields: Fields) -> str:
         changed = _edit(g, op, _Form(fields))
     except BuilderError as exc:
         raise Invalid(f"未修改：{exc}", [{"pointer": "/op", "message": str(exc)}]) from None
+    words = f"{EDIT_WORDS[op]}{_title(g, op, _Form(fields))}"
     if changed is g:
-        return text
-    return patch_text(text, to_doc(changed))
+        return text, words
+    return patch_text(text, to_doc(changed)), words
+
+
+def _title(g: GuidedMatter, op: str, form: _Form) -> str:
+    """The edited item's title (never its id) in 「」, or nothing for the basic information."""
+    key = form.text("key")
+    if op == "basic":
+        return ""
+    if op.startswith("add_"):
+        title = form.text("title") if op == "add_field" else form.text("name")
+        return f"「{title or form.text('name') or form.text('id')}」"
+    if "field" in op:
+        return f"「{next((f.label for f in g.fields if f.name == key), key)}」"
+    items = g.materials if "material" in op else g.steps
+    return f"「{next((i.name for i in items if i.id == key), key)}」"
 
 
 class _Form:

@@ -45,7 +45,7 @@ def test_the_first_edit_starts_the_draft_and_changes_one_line(services: Services
         ("    days: 0.5", "    days: 2")]
     entry = services.admin.audit(ADMIN, subject=MATTER)[0]
     assert entry.words == "在向导中修改草稿"
-    assert "修改环节「license」" in entry.notes
+    assert "修改环节「设立登记、核发营业执照」" in entry.notes  # the title, not the id
 
 
 def test_a_refused_edit_says_why_and_changes_nothing(services: Services) -> None:
