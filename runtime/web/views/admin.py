@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from runtime.services.errors import ServiceError
+from runtime.services import ServiceError
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.render import flash, page

@@ -3,6 +3,7 @@ forms as the browser does: every input of the rendered form, only one value chan
 
 from __future__ import annotations
 
+import ast
 import difflib
 from html.parser import HTMLParser
 
@@ -203,3 +204,15 @@ def test_while_the_yaml_has_an_error_the_last_plan_stays_labelled(
         "yaml": text.replace("department: amr", "department: nope", 1), "_csrf": token}).text
     assert "problem-error" in html and "<svg" in html
     assert "来自最后一次没有错误的状态" in html and "并联方案（最后一次无错误时）" in html
+
+
+@pytest.mark.parametrize("module", ["editor", "admin"])
+def test_the_admin_views_reach_only_the_services(module: str) -> None:
+    source = (ROOT / "runtime" / "web" / "views" / f"{module}.py").read_text("utf-8")
+    imported = {node.module or "" for node in ast.walk(ast.parse(source))
+                if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(ast.parse(source))
+                 if isinstance(node, ast.Import) for alias in node.names}
+    ours = {m for m in imported if m.startswith(("runtime", "builder"))}
+    assert all(m == "runtime.services" or m.startswith(("runtime.web", "runtime.forms",
+                                                          "runtime.settings")) for m in ours), ours
