@@ -27,6 +27,13 @@ _FLOW_UNSAFE = set(",[]{}#:&*!|>'\"%@`\n\r\t")
 _NOT_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 _Edit = tuple[int, int, str]
+# libyaml reads the data 10x faster; node positions still come from the Python composer,
+# whose marks count characters.
+_FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _data(text: str) -> Any:
+    return yaml.load(text, Loader=_FastLoader)
 
 
 class _Redo(Exception):
@@ -43,7 +50,7 @@ def patch_in_place(text: str, new: Mapping[str, Any]) -> str | None:
     """The in-place patch, or None when the layout does not allow one."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        old = yaml.safe_load(text)
+        old = _data(text)
     except yaml.YAMLError:
         return None
     if root is None or not isinstance(old, dict):
@@ -57,7 +64,7 @@ def patch_in_place(text: str, new: Mapping[str, Any]) -> str | None:
     for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         out = out[:start] + replacement + out[end:]
     try:
-        back = yaml.safe_load(out)
+        back = _data(out)
     except yaml.YAMLError:
         return None
     return out if _same(back, dict(new)) else None
