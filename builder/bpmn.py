@@ -460,7 +460,8 @@ def to_bpmn(matter: MatterSpec, departments: Mapping[str, str]) -> str:
     out.append(_shape(f"Participant_{key}", pool, horizontal=True))
     out += [_shape(_slug("Lane_" + lane), box, horizontal=True)
             for lane, box in lane_boxes.items()]
-    out += [_shape(n.id, boxes[n.id]) for n in g.nodes.values()]
+    out += [_shape(n.id, boxes[n.id], marker=n.kind == "exclusiveGateway")
+            for n in g.nodes.values()]
     gateways = {n.id for n in g.nodes.values() if n.kind.endswith("Gateway")}
     for f in g.flows:
         points = _waypoints(boxes[f.source], boxes[f.target], f.source in gateways,
@@ -472,8 +473,9 @@ def to_bpmn(matter: MatterSpec, departments: Mapping[str, str]) -> str:
     return "\n".join(out)
 
 
-def _shape(element: str, box: _Box, *, horizontal: bool = False) -> str:
+def _shape(element: str, box: _Box, *, horizontal: bool = False, marker: bool = False) -> str:
     flag = ' isHorizontal="true"' if horizontal else ""
+    flag += ' isMarkerVisible="true"' if marker else ""
     return (f'      <bpmndi:BPMNShape id="{element}_di" bpmnElement="{element}"{flag}>\n'
             f'        <dc:Bounds x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.w)}" '
             f'height="{_num(box.h)}" />\n      </bpmndi:BPMNShape>')

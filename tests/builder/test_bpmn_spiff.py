@@ -10,7 +10,7 @@ apply. 或签 (``join: any``) ends on the first approval, 会签 (``join: all``)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,20 @@ def department_of(task: Task) -> str:
 def complete(task: Task, approved: bool = True) -> None:
     task.data["approved"] = approved
     task.run()
+
+
+def advance_until(workflow: BpmnWorkflow, done: Callable[[list[Task]], bool]) -> list[Task]:
+    """Approve every ready task, round after round, until ``done(ready tasks)``."""
+    for _ in range(50):
+        tasks = ready(workflow)
+        if done(tasks):
+            return tasks
+        assert tasks, "the process ended first"
+        for task in tasks:
+            if task.state == TaskState.READY:
+                complete(task)
+        workflow.do_engine_steps()
+    raise AssertionError("never reached")
 
 
 @dataclass
@@ -177,12 +191,9 @@ def test_staged_start_releases_the_next_steps_with_the_preliminary_opinion() -> 
     matter = CATALOG.matter("government-investment-project")
     data = {"needs_eia": True, "underground_area": 2000}
     workflow = start(matter, data)
-    while {step_of(t) for t in ready(workflow)} != {("planning-permit", True),
-                                                   ("planning-permit", False)}:
-        for task in ready(workflow):
-            complete(task)
-        workflow.do_engine_steps()
-    (opinion,) = [t for t in ready(workflow) if step_of(t)[1]]
+    tasks = advance_until(workflow, lambda tasks: {step_of(t) for t in tasks} == {
+        ("planning-permit", True), ("planning-permit", False)})
+    (opinion,) = [t for t in tasks if step_of(t)[1]]
     complete(opinion)
     workflow.do_engine_steps()
     # The opinion alone starts the drawing review and the air-defence review; the
@@ -203,11 +214,8 @@ def _scheme_review(matter: MatterSpec, join: Join) -> tuple[BpmnWorkflow, list[T
     """A run stopped where the three departments review the scheme."""
     steps = tuple(replace(s, join=join) if s.id == "scheme-review" else s for s in matter.steps)
     workflow = start(replace(matter, steps=steps), {"needs_eia": False, "underground_area": 0})
-    while not any(step_of(t)[0] == "scheme-review" for t in ready(workflow)):
-        for task in ready(workflow):
-            complete(task)
-        workflow.do_engine_steps()
-    tasks = ready(workflow)
+    tasks = advance_until(workflow, lambda tasks: any(
+        step_of(t)[0] == "scheme-review" for t in tasks))
     assert sorted(department_of(t) for t in tasks) == sorted(
         ["fire", "civil-air-defence", "water"])
     return workflow, tasks
