@@ -463,8 +463,10 @@ def to_bpmn(matter: MatterSpec, departments: Mapping[str, str]) -> str:
     out += [_shape(n.id, boxes[n.id], marker=n.kind == "exclusiveGateway")
             for n in g.nodes.values()]
     gateways = {n.id for n in g.nodes.values() if n.kind.endswith("Gateway")}
+    # Flows leave a splitting gateway by its top or bottom; a merge passes on to the right.
+    splits = {n.id for n in g.nodes.values() if n.id in gateways and len(n.outgoing) > 1}
     for f in g.flows:
-        points = _waypoints(boxes[f.source], boxes[f.target], f.source in gateways,
+        points = _waypoints(boxes[f.source], boxes[f.target], f.source in splits,
                             f.target in gateways)
         out.append(f'      <bpmndi:BPMNEdge id="{f.id}_di" bpmnElement="{f.id}">')
         out += [f'        <di:waypoint x="{_num(x)}" y="{_num(y)}" />' for x, y in points]
