@@ -81,7 +81,11 @@ def test_upload_controls() -> None:
     assert help_.text() == "支持格式：PDF、OFD、DOC、DOCX；单个文件不超过 10 MB"
     assert articles.get("aria-describedby") == "f-material-articles-help"
     box = root.find("div", data_material="articles")
-    assert [li.text() for li in box.find_all("li")] == ["公司章程.pdf （1.5 MB）"]
+    uploaded = box.find_all("li")
+    assert len(uploaded) == 1 and uploaded[0].text().startswith("公司章程.pdf")
+    assert "（1.5 MB）" in uploaded[0].text()
+    remove = uploaded[0].find("button")  # the delete sits beside its file
+    assert remove.get("name") == "_remove_file" and remove.get("value", "").startswith("articles:")
     premises = root.find("div", data_material="premises")
     assert "可容缺后补" in premises.text()
     assert premises.find_all("span", class_="req") == []
