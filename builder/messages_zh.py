@@ -169,6 +169,11 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
     "yaml_unreadable_value": lambda p: f"YAML 语法错误：{p['value']} 无法按 {p['tag']} 读取",
     "duplicate_key": lambda p: f"重复的键 “{p['key']}”（第一次出现在第 {p['first']} 行）",
     "empty_file": lambda p: "文件是空的",
+    "file_too_large": lambda p: f"文件有 {p['size']:,} 字节，目录文件最多 {p['limit']:,} 字节",
+    "yaml_alias_bomb": lambda p: f"YAML 中的别名（*名称）重复展开的内容超过 {p['limit']:,} 项；"
+                                 "请直接写出内容，或减少嵌套的锚点",
+    "yaml_recursive_alias": lambda p: "YAML 中的别名引用了包含它自己的锚点（循环引用）",
+    "yaml_too_deep": lambda p: f"内容嵌套超过 {p['limit']} 层",
     "not_utf8": lambda p: f"文件不是 UTF-8 编码的文本：{p['reason']}",
     "unreadable_file": lambda p: f"无法读取文件：{p['reason']}",
     "no_catalog_folder": lambda p: "找不到目录文件夹",
