@@ -193,6 +193,14 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
                                      f"{_inner(p['inner'])}",
     "remote_ref": lambda p: f"{_where(p)}{_WHAT[p['what']]}只能使用本地的 “$ref”（以 “#” 开头），"
                             f"不能用 “{p['ref']}”：系统不会获取远程的 schema",
+    "unsafe_pattern": lambda p: f"{_where(p)}{_WHAT[p['what']]}中的格式 “{p['pattern']}” 无法使用："
+                                f"{p['reason']}（格式用 RE2 检查，耗时与答案长度成正比："
+                                "不支持反向引用 \\1、先行断言 (?=…)、后行断言 (?<=…)）",
+    "unknown_format": lambda p: f"{_where(p)}{_WHAT[p['what']]}中的 format “{p['format']}” "
+                                f"未知{_hint(p)}；可用的 format：{_list(p['known'])}",
+    "unevaluated_with_patterns": lambda p: f"{_where(p)}{_WHAT[p['what']]}中的 "
+                                           "“unevaluatedProperties” 不能与 “patternProperties” "
+                                           "同时使用，请改用 “additionalProperties”",
     "condition_not_a_field": lambda p: f"{_where(p)}条件引用了 “{p['field']}”，但申请表中没有"
                                        f"这个字段{_hint(p)}",
     "ui_not_a_field": lambda p: f"「{p['section']}」：“{p['field']}” 不是申请表字段{_hint(p)}",
