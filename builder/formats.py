@@ -204,6 +204,9 @@ def pattern_problem(pattern: str) -> str | None:
     return None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def matches(pattern: str, text: str) -> bool:
     """JSON Schema's ``pattern``: ``text`` contains a match (unanchored), in linear time.
     A pattern RE2 cannot run matches nothing: a check refuses such catalogs anyway."""
@@ -211,6 +214,8 @@ def matches(pattern: str, text: str) -> bool:
         return compiled_pattern(pattern).search(text) is not None
     except PatternUnusable:
         return False
+    except UnicodeEncodeError:  # a lone surrogate (refused anyway): match it as U+FFFD
+        return compiled_pattern(pattern).search(_SURROGATE.sub("\ufffd", text)) is not None
 
 
 def _pattern(validator: Validator, pattern: str, instance: Any,

@@ -43,13 +43,13 @@ def problem(where: str, message: str, keyword: str,
 def form_problems(schema: Schema | None, data: Any) -> list[Detail]:
     """Every way ``data`` breaks ``schema`` (no schema: only an empty object passes)."""
     shape = text_problems(data)
-    if shape:  # too deep for JSON Schema, or text that must never be stored
+    if any(d["keyword"] == "depth" for d in shape):  # too deep for JSON Schema to walk
         return shape
     if schema is None:
         if data:
-            return [problem("", "this step records no data", "form")]
-        return []
-    found: dict[tuple[str, str], Detail] = {}
+            return [*shape, problem("", "this step records no data", "form")]
+        return shape
+    found: dict[tuple[str, str], Detail] = {(d["pointer"], d["message"]): d for d in shape}
     for detail in _unknown_keys(schema, schema, data, ()):
         found.setdefault((detail["pointer"], detail["message"]), detail)
     for error in validator(schema).iter_errors(data):

@@ -78,9 +78,10 @@ def validate(
     pruned = prune_hidden(schema, ui, data)
     hidden = set(hidden_paths(schema, ui, pruned))
     found: dict[tuple[str, str], tuple[tuple[int, ...], FieldError]] = {}
-    odd = [(list(o.path), f"{_quoted(schema, list(o.path))}{text_message(o)}")
-           for o in odd_text(pruned, MAX_DEPTH)]
-    errors = () if odd else validator_for(schema).iter_errors(pruned)
+    odds = odd_text(pruned, MAX_DEPTH)
+    odd = [(list(o.path), f"{_quoted(schema, list(o.path))}{text_message(o)}") for o in odds]
+    too_deep = any(o.kind == "depth" for o in odds)  # JSON Schema would recurse that deep
+    errors = () if too_deep else validator_for(schema).iter_errors(pruned)
     for parts, message in [*odd, *(pair for e in errors for pair in _translate(schema, e))]:
         names = [".".join(str(p) for p in parts[: i + 1]) for i in range(len(parts))]
         if any(name in hidden for name in names):
