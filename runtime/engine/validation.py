@@ -1,9 +1,10 @@
 """Checks of input data: JSON Schema forms and materials, reported with locations.
 
 Each problem is a detail ``{pointer, message, keyword, params}``: ``message`` in English
-for API clients, ``keyword`` and ``params`` for whoever says it in Chinese (a pattern's
+for developers, ``keyword`` and ``params`` for whoever says it in Chinese (a pattern's
 ``pattern`` and the field's ``description``; a format's ``format``, ``reason`` and
-``expected``, the latter already in Chinese). Before JSON Schema sees the data, its
+``expected``, the latter already in Chinese). Details of formats, patterns and refused
+text also carry ``message_zh``, what is wrong to follow the field's title. Before JSON Schema sees the data, its
 text and shape are checked: no control characters or lone surrogates, nesting at most
 ``MAX_DEPTH`` deep, and no key the form does not define.
 """
@@ -64,16 +65,20 @@ def text_problems(value: Any, *, limit: int = MAX_DEPTH) -> list[Detail]:
     found: list[Detail] = []
     for odd in odd_text(value, limit):
         where, what = pointer(odd.path), "a key" if odd.key else "text"
+        zh = "名称" if odd.key else "内容"
         if odd.kind == "depth":
-            found.append(problem(where, f"nested more than {limit} levels deep", "depth",
-                                 {"limit": limit}))
+            found.append({**problem(where, f"nested more than {limit} levels deep", "depth",
+                                    {"limit": limit}), "message_zh": f"嵌套超过 {limit} 层"})
         elif odd.kind == "surrogate":
-            found.append(problem(where, f"{what} with a lone UTF-16 surrogate ({odd.character})",
-                                 "surrogate", {"character": odd.character, "key": odd.key}))
+            found.append({**problem(where, f"{what} with a lone UTF-16 surrogate "
+                                           f"({odd.character})", "surrogate",
+                                    {"character": odd.character, "key": odd.key}),
+                          "message_zh": f"{zh}含有无效的 Unicode 字符（{odd.character}）"})
         else:
-            found.append(problem(where, f"{what} with the control character {odd.character}",
-                                 "control_character",
-                                 {"character": odd.character, "key": odd.key}))
+            found.append({**problem(where, f"{what} with the control character "
+                                           f"{odd.character}", "control_character",
+                                    {"character": odd.character, "key": odd.key}),
+                          "message_zh": f"{zh}含有不允许的控制字符（{odd.character}）"})
     return found
 
 
@@ -154,7 +159,24 @@ def _details(error: ValidationError) -> list[Detail]:
         if extra:
             return [problem(pointer([*base, k]), f"{k!r} is not a field of the form",
                             "additionalProperties", {"property": k}) for k in extra]
-    return [problem(pointer(base), error.message, keyword, _params(error))]
+    found = problem(pointer(base), error.message, keyword, _params(error))
+    said = _said(keyword, found.get("params", {}))
+    if said:
+        found["message_zh"] = said
+    return [found]
+
+
+def _said(keyword: str, params: Mapping[str, Any]) -> str:
+    """What a format or pattern expects, in Chinese, to follow the field's title."""
+    if keyword == "format":
+        return str(params.get("expected") or "格式不正确")
+    if keyword == "pattern":
+        if params.get("description"):
+            return f"格式不正确，应为：{params['description']}"
+        if params.get("examples"):
+            return f"格式不正确，应与示例一致，如：{params['examples'][0]}"
+        return f"格式不正确，应符合规则：{params.get('pattern', '')}"
+    return ""
 
 
 def _params(error: ValidationError) -> dict[str, Any]:

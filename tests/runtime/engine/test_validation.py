@@ -36,6 +36,7 @@ def test_a_format_detail_says_which_format_why_and_what_is_expected_in_chinese()
     assert detail["keyword"] == "format"
     assert detail["params"] == {"format": "uscc", "reason": "checksum",
                                 "expected": "应为 18 位统一社会信用代码，末位校验码不正确"}
+    assert detail["message_zh"] == "应为 18 位统一社会信用代码，末位校验码不正确"
     assert _by_pointer({"licence": "91530100MA6K0000AY"}) == {}
 
 
@@ -43,6 +44,7 @@ def test_a_pattern_detail_carries_the_pattern_and_the_field_description() -> Non
     detail = _by_pointer({"code": "abc"})["/code"]
     assert detail["keyword"] == "pattern"
     assert detail["params"] == {"pattern": "^[A-Z]+$", "description": "大写字母", "examples": []}
+    assert detail["message_zh"] == "格式不正确，应为：大写字母"
 
 
 def test_keys_the_form_does_not_define_are_refused_where_they_are() -> None:
@@ -74,7 +76,8 @@ def test_data_nested_900_levels_is_one_located_problem_not_a_recursion_error() -
         node = node["k"]
     assert form_problems(FORM, {"tags": deep}) == [{
         "pointer": "/tags" + "/k" * (MAX_DEPTH - 1), "keyword": "depth",
-        "message": f"nested more than {MAX_DEPTH} levels deep", "params": {"limit": MAX_DEPTH}}]
+        "message": f"nested more than {MAX_DEPTH} levels deep", "params": {"limit": MAX_DEPTH},
+        "message_zh": f"嵌套超过 {MAX_DEPTH} 层"}]
     with pytest.raises(ValidationFailed) as err:
         clone(deep)
     assert err.value.details[0]["params"] == {"limit": CLONE_DEPTH}
