@@ -4,9 +4,9 @@ Each problem is a detail ``{pointer, message, keyword, params}``: ``message`` in
 for developers, ``keyword`` and ``params`` for whoever says it in Chinese (a pattern's
 ``pattern`` and the field's ``description``; a format's ``format``, ``reason`` and
 ``expected``, the latter already in Chinese). Details of formats, patterns and refused
-text also carry ``message_zh``, what is wrong to follow the field's title. Before JSON Schema sees the data, its
-text and shape are checked: no control characters or lone surrogates, nesting at most
-``MAX_DEPTH`` deep, and no key the form does not define.
+text also carry ``message_zh``, what is wrong to follow the field's title. Before JSON
+Schema sees the data, its text and shape are checked: no control characters or lone
+surrogates, nesting at most ``MAX_DEPTH`` deep, and no key the form does not define.
 """
 
 from __future__ import annotations
