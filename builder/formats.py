@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import phonenumbers
 import re2
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from jsonschema import _keywords as _jsonschema_keywords
@@ -102,14 +101,15 @@ def _stdnum(fmt: str, module: Any, value: str) -> None:
         raise _fail(fmt, "format", value) from None
 
 
-_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-
-
 def _mobile(value: str) -> None:
     if not (len(value) == 11 and value.isascii() and value.isdigit() and value[0] == "1"):
         raise _fail("cn-mobile", "format", value)
+    import phonenumbers  # on first use: its metadata costs 0.1 s at every start otherwise
+
+    kinds = (phonenumbers.PhoneNumberType.MOBILE,
+             phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
     number = phonenumbers.parse(value, "CN")
-    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in _MOBILE:
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in kinds:
         raise _fail("cn-mobile", "not_mobile", value)
 
 
