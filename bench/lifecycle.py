@@ -60,7 +60,7 @@ from runtime.store import TinyDBStore, WriteBatch
 from runtime.store.index import dumps
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=CHINA_TZ)
-LICENSE_NO = "91110000MA01ABCD2X"
+LICENSE_NO = "91110000MA01ABCD2Q"
 PARALLEL = 4
 Case = dict[str, Any]
 

@@ -169,6 +169,11 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
     "yaml_unreadable_value": lambda p: f"YAML 语法错误：{p['value']} 无法按 {p['tag']} 读取",
     "duplicate_key": lambda p: f"重复的键 “{p['key']}”（第一次出现在第 {p['first']} 行）",
     "empty_file": lambda p: "文件是空的",
+    "file_too_large": lambda p: f"文件有 {p['size']:,} 字节，目录文件最多 {p['limit']:,} 字节",
+    "yaml_alias_bomb": lambda p: f"YAML 中的别名（*名称）重复展开的内容超过 {p['limit']:,} 项；"
+                                 "请直接写出内容，或减少嵌套的锚点",
+    "yaml_recursive_alias": lambda p: "YAML 中的别名引用了包含它自己的锚点（循环引用）",
+    "yaml_too_deep": lambda p: f"内容嵌套超过 {p['limit']} 层",
     "not_utf8": lambda p: f"文件不是 UTF-8 编码的文本：{p['reason']}",
     "unreadable_file": lambda p: f"无法读取文件：{p['reason']}",
     "no_catalog_folder": lambda p: "找不到目录文件夹",
@@ -188,6 +193,14 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
                                      f"{_inner(p['inner'])}",
     "remote_ref": lambda p: f"{_where(p)}{_WHAT[p['what']]}只能使用本地的 “$ref”（以 “#” 开头），"
                             f"不能用 “{p['ref']}”：系统不会获取远程的 schema",
+    "unsafe_pattern": lambda p: f"{_where(p)}{_WHAT[p['what']]}中的格式 “{p['pattern']}” 无法使用："
+                                f"{p['reason']}（格式用 RE2 检查，耗时与答案长度成正比："
+                                "不支持反向引用 \\1、先行断言 (?=…)、后行断言 (?<=…)）",
+    "unknown_format": lambda p: f"{_where(p)}{_WHAT[p['what']]}中的 format “{p['format']}” "
+                                f"未知{_hint(p)}；可用的 format：{_list(p['known'])}",
+    "unevaluated_with_patterns": lambda p: f"{_where(p)}{_WHAT[p['what']]}中的 "
+                                           "“unevaluatedProperties” 不能与 “patternProperties” "
+                                           "同时使用，请改用 “additionalProperties”",
     "condition_not_a_field": lambda p: f"{_where(p)}条件引用了 “{p['field']}”，但申请表中没有"
                                        f"这个字段{_hint(p)}",
     "ui_not_a_field": lambda p: f"「{p['section']}」：“{p['field']}” 不是申请表字段{_hint(p)}",

@@ -7,6 +7,7 @@ jsonschema's own messages speak of instances and schemas; centre staff need "ste
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache, lru_cache
 from importlib import resources
@@ -18,6 +19,7 @@ from jsonschema.exceptions import best_match
 
 from builder.errors import Problem
 from builder.fastcheck import Check, compile_schema
+from builder.formats import KNOWN_FORMATS, pattern_problem
 from builder.names import closest, hint_text
 from builder.source import Path_, Source
 
@@ -232,6 +234,7 @@ def check_json_schema(src: Source, path: Path_, what: str) -> list[Problem]:
         problems.append(src.problem(
             (*path, *inner), f"{english(where)}: {name} is not a valid JSON Schema: {said.text}",
             code="invalid_json_schema", params={"where": where, "what": what, "inner": said}))
+    problems += _pattern_and_format_problems(src, schema, path, where, what)
     for ref_path, ref in _refs(schema, path):
         if not ref.startswith("#"):
             problems.append(src.problem(
@@ -297,3 +300,73 @@ def _refs(node: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _refs(value, (*path, i))
+
+
+# Values that are data, not schemas: a "pattern" key inside them is no pattern.
+_DATA_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
+
+
+def _keywords(node: Any, path: Path_) -> Iterator[tuple[Path_, str, Any]]:
+    """(path, keyword, value) of every keyword in a user schema, subschemas included."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _DATA_KEYWORDS:
+                continue
+            yield (*path, key), key, value
+            if key in ("properties", "patternProperties", "$defs", "dependentSchemas") and \
+                    isinstance(value, dict):
+                for name, sub in value.items():
+                    yield from _keywords(sub, (*path, key, name))
+            else:
+                yield from _keywords(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _keywords(value, (*path, i))
+
+
+def _pattern_and_format_problems(src: Source, schema: Any, path: Path_, where: Place,
+                                 what: str) -> list[Problem]:
+    """Patterns must run in RE2 (linear time on any answer); formats must be known."""
+    problems: list[Problem] = []
+    patterned, unevaluated = None, None
+    for at, key, value in _keywords(schema, path):
+        if key == "pattern" and isinstance(value, str):
+            problems += _pattern(src, at, value, where, what, key=False)
+        elif key == "patternProperties" and isinstance(value, dict):
+            patterned = patterned or at
+            for pattern in value:
+                if isinstance(pattern, str):
+                    problems += _pattern(src, (*at, pattern), pattern, where, what, key=True)
+        elif key == "unevaluatedProperties":
+            unevaluated = unevaluated or at
+        elif key == "format" and isinstance(value, str) and value not in KNOWN_FORMATS:
+            hint = closest(value, KNOWN_FORMATS)
+            known = tuple(sorted(KNOWN_FORMATS))
+            problems.append(src.problem(
+                at, f"{english(where)}: unknown format '{value}'{hint_text(hint)}; "
+                    f"known formats: {', '.join(known)}", key=False, code="unknown_format",
+                params={"where": where, "what": what, "format": value, "hint": hint,
+                        "known": known}))
+    if patterned and unevaluated:
+        problems.append(src.problem(
+            unevaluated, f"{english(where)}: 'unevaluatedProperties' cannot be used "
+                         "together with 'patternProperties'; use 'additionalProperties'",
+            key=True, code="unevaluated_with_patterns", params={"where": where, "what": what}))
+    return problems
+
+
+def _pattern(src: Source, at: Path_, pattern: str, where: Place, what: str, *,
+             key: bool) -> list[Problem]:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return []  # not a regular expression at all: the meta-schema says so
+    reason = pattern_problem(pattern)
+    if reason is None:
+        return []
+    return [src.problem(at, f"{english(where)}: the pattern '{pattern}' cannot be used: {reason} "
+                            "(patterns run in RE2, which answers in linear time: no "
+                            "backreferences, lookahead or lookbehind)", key=key,
+                        code="unsafe_pattern",
+                        params={"where": where, "what": what, "pattern": pattern,
+                                "reason": reason})]

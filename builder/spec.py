@@ -15,6 +15,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from builder.formats import SafeValidator
+
 Schema = Mapping[str, Any]
 
 
@@ -198,6 +200,6 @@ def _validator(schema: Schema) -> Draft202012Validator:
     key = id(schema)
     validator = _VALIDATORS.get(key)
     if validator is None or validator.schema is not schema:
-        validator = Draft202012Validator(schema)
+        validator = SafeValidator(schema)  # a condition's patterns run in RE2 too
         _VALIDATORS[key] = validator
     return validator

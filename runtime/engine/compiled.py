@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from builder.formats import FORMAT_CHECKER, SafeValidator
 from builder.spec import Material, MatterSpec, OnTimeout, Step
 
 _LIMIT = 512  # distinct specs/schemas kept; a running app has a handful
@@ -47,13 +48,14 @@ def compiled(matter: MatterSpec) -> Compiled:
 
 
 def validator(schema: Mapping[str, Any]) -> Draft202012Validator:
-    """A Draft 2020-12 validator (formats checked) for this schema object, built once."""
+    """A Draft 2020-12 validator for this schema object, built once: patterns run in RE2,
+    formats are checked, the Chinese ones included (``builder.formats``)."""
     hit = _VALIDATORS.get(id(schema))
     if hit is not None and hit[0] is schema:
         return hit[1]
     if len(_VALIDATORS) >= _LIMIT:
         _VALIDATORS.clear()
-    built = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    built = SafeValidator(schema, format_checker=FORMAT_CHECKER)
     _VALIDATORS[id(schema)] = (schema, built)
     return built
 

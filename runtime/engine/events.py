@@ -16,6 +16,7 @@ from typing import Any
 
 from runtime.engine.actor import Actor
 from runtime.engine.calendar import CHINA_TZ
+from runtime.engine.errors import ValidationFailed
 
 SCHEMA_VERSION = 1
 """Version of the case document's shape (``case["schema"]``)."""
@@ -37,13 +38,28 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(CHINA_TZ).isoformat()
 
 
-def clone(value: Any) -> Any:
-    """A deep copy of a JSON-like value (dicts, lists, tuples become lists, scalars)."""
+CLONE_DEPTH = 64
+"""The deepest value `clone` copies; input checks refuse deeper data long before (32)."""
+
+
+def clone(value: Any, _depth: int = 0) -> Any:
+    """A deep copy of a JSON-like value (dicts, lists, tuples become lists, scalars).
+    Deeper than ``CLONE_DEPTH`` is `ValidationFailed`, never a RecursionError."""
     if isinstance(value, Mapping):
-        return {k: clone(v) for k, v in value.items()}
+        if _depth >= CLONE_DEPTH:
+            _too_deep()
+        return {k: clone(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clone(v) for v in value]
+        if _depth >= CLONE_DEPTH:
+            _too_deep()
+        return [clone(v, _depth + 1) for v in value]
     return value
+
+
+def _too_deep() -> None:
+    raise ValidationFailed([{"pointer": "", "message": f"data nested more than {CLONE_DEPTH} "
+                                                       "levels deep", "keyword": "depth",
+                             "params": {"limit": CLONE_DEPTH}}])
 
 
 class Writer:

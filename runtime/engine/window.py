@@ -152,6 +152,12 @@ def _task(task_id: str, case_id: str, step_id: str, department: str) -> Document
 def _notice_items(spec: Compiled, items: Sequence[Mapping[str, Any]]) -> list[Document]:
     if isinstance(items, Mapping | str) or not items:
         raise ValidationFailed([problem("/items", "list at least one item", "minItems")])
+    # each field and material at most once: a notice longer than that is no notice
+    limit = len(spec.fields) + len(spec.materials)
+    if len(items) > limit:
+        raise ValidationFailed([problem("/items", f"list at most {limit} items (the matter's "
+                                                  "fields and materials)", "maxItems",
+                                        {"limit": limit})])
     details: list[Detail] = []
     notice: list[Document] = []
     for n, item in enumerate(items):

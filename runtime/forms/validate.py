@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
 
+from builder.formats import FORMATS, FormatProblem, odd_text
 from runtime.forms.errors import FieldError
 from runtime.forms.schema import (
     Part,
@@ -28,6 +29,7 @@ from runtime.forms.schema import (
     ui_order,
     validator_for,
 )
+from runtime.forms.text import MAX_DEPTH, text_message
 from runtime.forms.visibility import hidden_paths, prune_hidden
 
 _TYPE_WORDS = {
@@ -55,12 +57,10 @@ _SIMPLE: dict[str, _Message] = {
     "exclusiveMaximum": lambda lab, v: f"{lab}必须小于 {display(v)}",
     "minLength": lambda lab, v: f"{lab}不能少于 {v} 个字符",
     "maxLength": lambda lab, v: f"{lab}不能超过 {v} 个字符",
-    "pattern": lambda lab, v: f"{lab}格式不正确",
     "minItems": lambda lab, v: f"{lab}至少填写 {v} 项",
     "maxItems": lambda lab, v: f"{lab}最多 {v} 项",
     "multipleOf": lambda lab, v: f"{lab}应为 {display(v)} 的整数倍",
     "uniqueItems": lambda lab, v: f"{lab}不能有重复项",
-    "format": lambda lab, v: f"{lab}{_FORMAT_WORDS.get(str(v), '格式不正确')}",
 }
 
 
@@ -78,16 +78,19 @@ def validate(
     pruned = prune_hidden(schema, ui, data)
     hidden = set(hidden_paths(schema, ui, pruned))
     found: dict[tuple[str, str], tuple[tuple[int, ...], FieldError]] = {}
-    for error in validator_for(schema).iter_errors(pruned):
-        for parts, message in _translate(schema, error):
-            names = [".".join(str(p) for p in parts[: i + 1]) for i in range(len(parts))]
-            if any(name in hidden for name in names):
-                continue
-            dotted = ".".join(str(p) for p in parts)
-            where = pointer(parts)
-            full = f"{prefix}.{dotted}" if prefix and dotted else dotted
-            item = FieldError(where, field_id(full), message)
-            found.setdefault((where, message), (_order(schema, ui, parts), item))
+    odds = odd_text(pruned, MAX_DEPTH)
+    odd = [(list(o.path), f"{_quoted(schema, list(o.path))}{text_message(o)}") for o in odds]
+    too_deep = any(o.kind == "depth" for o in odds)  # JSON Schema would recurse that deep
+    errors = () if too_deep else validator_for(schema).iter_errors(pruned)
+    for parts, message in [*odd, *(pair for e in errors for pair in _translate(schema, e))]:
+        names = [".".join(str(p) for p in parts[: i + 1]) for i in range(len(parts))]
+        if any(name in hidden for name in names):
+            continue
+        dotted = ".".join(str(p) for p in parts)
+        where = pointer(parts)
+        full = f"{prefix}.{dotted}" if prefix and dotted else dotted
+        item = FieldError(where, field_id(full), message)
+        found.setdefault((where, message), (_order(schema, ui, parts), item))
     return [item for _, item in sorted(found.values(), key=lambda pair: pair[0])]
 
 
@@ -147,6 +150,10 @@ def _translate(root: Schema, error: ValidationError) -> list[tuple[list[Part], s
     if keyword == "const":
         expected = "必须选择“是”" if value is True else f"应为「{display(value)}」"
         return [(parts, f"{label}{expected}")]
+    if keyword == "format":
+        return [(parts, _format_message(label, str(value), error.cause))]
+    if keyword == "pattern":
+        return [(parts, _pattern_message(label, sub))]
     simple = _SIMPLE.get(keyword)
     if simple is not None:
         return [(parts, simple(label, value))]
@@ -156,3 +163,23 @@ def _translate(root: Schema, error: ValidationError) -> list[tuple[list[Part], s
 def _enum_message(label: str, schema: Schema) -> str:
     choices = "、".join(text for _, text in enum_labels(schema))
     return f"{label}请从以下选项中选择：{choices}"
+
+
+def _format_message(label: str, fmt: str, cause: BaseException | None) -> str:
+    """What the answer should look like: why a Chinese format failed, or its example."""
+    if isinstance(cause, FormatProblem):
+        return f"{label}{cause.text}"
+    if fmt in FORMATS:
+        return f"{label}{FORMATS[fmt].expected}"
+    return f"{label}{_FORMAT_WORDS.get(fmt, '格式不正确')}"
+
+
+def _pattern_message(label: str, schema: Schema) -> str:
+    """A pattern means nothing to an applicant: say the field's description or example."""
+    description = schema.get("description")
+    if isinstance(description, str) and description.strip():
+        return f"{label}格式不正确，应为：{description.strip()}"
+    examples = schema.get("examples")
+    if isinstance(examples, list) and examples:
+        return f"{label}格式不正确，应与示例一致，如：{display(examples[0])}"
+    return f"{label}格式不正确，应符合规则：{schema.get('pattern', '')}"

@@ -56,13 +56,13 @@ def test_register_apply_save_resume_check_and_submit(
     page.fill("#f-pre_approval_name", "食品经营许可证 JY15301000000001")
     page.fill("#f-legal_representative-name", "王小明")
     page.select_option("#f-legal_representative-position", "经理")
-    page.fill("#f-legal_representative-id_no", "110101199003071234")
+    page.fill("#f-legal_representative-id_no", "110101199003071233")
     page.fill("#f-legal_representative-mobile", "13800138000")
     page.fill("#f-shareholders-0-name", "王小明")
     page.locator('input[name="shareholders.0.kind"][value="自然人"]').check() \
         if page.locator('input[name="shareholders.0.kind"]').count() else \
         page.select_option("#f-shareholders-0-kind", "自然人")
-    page.fill("#f-shareholders-0-id_no", "110101199003071234")
+    page.fill("#f-shareholders-0-id_no", "110101199003071233")
     page.fill("#f-shareholders-0-subscribed_capital", "60")
     page.fill("#f-shareholders-0-contribution_deadline", "2030-12-31")
     # a second shareholder through the repeatable section

@@ -16,7 +16,7 @@ from tests.browser.conftest import Server, sign_in
 from tests.runtime.web.samples import PDF, PNG
 
 pytestmark = pytest.mark.browser
-LICENSE_NO = "91530100MA6K2Y7X3B"
+LICENSE_NO = "91530100MA6K2Y7X37"
 STEP_FORMS = {
     "dept-psb": {"#f-step-seal_maker": "云川市安信印章有限公司", "#f-step-seal_count": "5"},
     "dept-tax": {"#f-step-tax_office": "云川市新城区税务局第一税务所"},
@@ -46,10 +46,10 @@ def _apply(page: Page, server: Server, tmp_path: Path, *, premises: bool = True)
             "#f-address": "云川市新城区锦程路18号2栋3单元1205室",
             "#f-registered_capital": "100", "#f-business_scope": "一般项目：技术服务。",
             "#f-legal_representative-name": "王小明",
-            "#f-legal_representative-id_no": "110101199003071234",
+            "#f-legal_representative-id_no": "110101199003071233",
             "#f-legal_representative-mobile": "13800138000",
             "#f-shareholders-0-name": "王小明",
-            "#f-shareholders-0-id_no": "110101199003071234",
+            "#f-shareholders-0-id_no": "110101199003071233",
             "#f-shareholders-0-subscribed_capital": "100",
             "#f-shareholders-0-contribution_deadline": "2030-12-31"}.items():
         page.fill(selector, value)

@@ -12,7 +12,7 @@ from builder import check_paths
 from builder.catalog import parse_folder, read_folder
 from builder.errors import Problem
 from builder.messages_zh import codes, render
-from builder.source import load_source, read_source
+from builder.source import MAX_FILE_BYTES, load_source, read_source
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 INVALID = sorted((FIXTURES / "matters" / "invalid").glob("*.yaml"))
@@ -153,7 +153,18 @@ def _constructed(tmp: Path) -> list[Problem]:
     problems += parse_folder(tmp / "nowhere").problems
     problems += read_folder(_write(tmp, "bare/x.txt", "").parent).problems
     problems += load_source("a: 1\n---\nb: 2\n", "two-documents.yaml")[1]
+    problems += load_source(_bomb(7), "bomb.yaml")[1]
+    problems += load_source("a: &a [*a]\n", "recursive.yaml")[1]
+    problems += load_source("a: " + "[" * 80 + "]" * 80 + "\n", "deep.yaml")[1]
+    problems += load_source("a: " + "x" * MAX_FILE_BYTES + "\n", "large.yaml")[1]
     return problems
+
+
+def _bomb(levels: int) -> str:
+    """Nested anchors, each level a list of nine aliases of the one before."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
 
 
 def _produced(tmp: Path) -> list[Problem]:

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from runtime.forms.text import MAX_DEPTH, text_errors
 from runtime.services import Services
 from runtime.services.accounts import User
 from runtime.services.errors import Invalid, NotAuthenticated, TooLarge
@@ -28,6 +29,7 @@ from runtime.services.errors import Invalid, NotAuthenticated, TooLarge
 Schema = dict[str, Any]
 Detail = dict[str, str]
 MAX_JSON_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = MAX_DEPTH  # objects and lists in a body; form data needs about 4
 TYPE_NAMES = {"object": "对象", "array": "数组", "string": "字符串", "integer": "整数",
               "number": "数字", "boolean": "布尔值", "null": "null"}
 DIGITS = re.compile(r"[0-9]{1,12}")
@@ -185,11 +187,17 @@ async def read_json(request: Request, schema: Schema, *, required: bool) -> dict
         return {}
     try:
         value = json.loads(bytes(raw), parse_constant=_no_constant, parse_float=_finite)
-    except (ValueError, RecursionError):
+    except RecursionError:  # about 1,000 levels: the decoder's own limit
+        raise Invalid("请求体嵌套过深", [{"pointer": "", "message": f"嵌套超过 {MAX_JSON_DEPTH} 层"}
+                                     ]) from None
+    except ValueError:
         raise Invalid("请求体不是有效的 JSON", [{"pointer": "", "message": "不是有效的 JSON"}]) \
             from None
     if not isinstance(value, dict):
         raise Invalid("请求体须为 JSON 对象", [{"pointer": "", "message": "须为对象"}])
+    odd = text_errors(value, MAX_JSON_DEPTH)  # before anything else walks it recursively
+    if odd:
+        raise Invalid("请求内容含有不能保存的字符，或嵌套过深", odd)
     problems = shape_problems(schema, value)
     if problems:
         raise Invalid("请求内容有误", problems)

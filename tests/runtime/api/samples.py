@@ -15,8 +15,8 @@ DATA: dict[str, Any] = {
     "business_scope": "一般项目：技术服务、技术开发。",
     "has_pre_approval": False,
     "legal_representative": {"name": "王小明", "position": "经理",
-                             "id_no": "110101199003071234", "mobile": "13800138000"},
-    "shareholders": [{"name": "王小明", "kind": "自然人", "id_no": "110101199003071234",
+                             "id_no": "110101199003071233", "mobile": "13800138000"},
+    "shareholders": [{"name": "王小明", "kind": "自然人", "id_no": "110101199003071233",
                       "subscribed_capital": 100, "contribution_method": "货币",
                       "contribution_deadline": "2030-12-31"}],
     "needs_seal": True,
@@ -38,7 +38,7 @@ FILES = {
 }
 
 #: 统一社会信用代码: matches the licence step's pattern in the catalog.
-LICENSE = {"license_no": "91530100MA6K2Y7X3B", "established_on": "2026-11-30"}
+LICENSE = {"license_no": "91530100MA6K2Y7X37", "established_on": "2026-11-30"}
 
 #: What each parallel step's department enters to approve.
 PARALLEL = {

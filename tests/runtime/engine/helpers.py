@@ -26,7 +26,7 @@ from runtime.engine import (
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "catalog"
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=CHINA_TZ)  # a Monday
 CAL = WorkCalendar()
-LICENSE_NO = "91110000MA01ABCD2X"
+LICENSE_NO = "91110000MA01ABCD2Q"
 
 APPLICANT = Actor("u_app", Role.APPLICANT, None, "张三")
 OTHER_APPLICANT = Actor("u_app2", Role.APPLICANT, None, "李四")

@@ -94,6 +94,20 @@ def test_request_supplement_reports_every_bad_item() -> None:
                              "/items/3", "/items/4/extra"]
 
 
+def test_a_supplement_notice_lists_at_most_every_field_and_material_once() -> None:
+    spec = M.form["properties"]
+    limit = len(spec) + len(M.materials)
+    items = [{"field": "company_name", "reason": "名称有误"}] * 10_000
+    with pytest.raises(ValidationFailed) as err:
+        request_supplement(submitted(), M, WINDOW, NOW, items)
+    assert err.value.details == [{"pointer": "/items", "keyword": "maxItems",
+                                  "params": {"limit": limit},
+                                  "message": f"list at most {limit} items (the matter's fields "
+                                             "and materials)"}]
+    case = request_supplement(submitted(), M, WINDOW, NOW, items[:limit])
+    assert len(case["supplement"]["items"]) == limit
+
+
 def test_refuse_needs_a_reason_and_closes_the_case() -> None:
     with pytest.raises(ValidationFailed) as err:
         refuse(submitted(), M, WINDOW, NOW, "")

@@ -90,9 +90,9 @@ def test_enterprise_form_round_trip() -> None:
         "registered_capital": 100.5,
         "business_scope": "一般项目：技术服务。\n许可项目：食品销售。",
         "legal_representative": {"name": "王五", "position": "经理",
-                                 "id_no": "110101199003071234", "mobile": "13800138000"},
+                                 "id_no": "110101199003071233", "mobile": "13800138000"},
         "shareholders": [
-            {"name": "王五", "kind": "自然人", "id_no": "110101199003071234",
+            {"name": "王五", "kind": "自然人", "id_no": "110101199003071233",
              "subscribed_capital": 60, "contribution_method": "货币",
              "contribution_deadline": "2030-01-31"},
             {"name": "<b>甲</b>公司", "kind": "企业法人", "id_no": "91530100MA6K000000",

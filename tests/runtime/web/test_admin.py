@@ -147,3 +147,22 @@ def test_a_bad_version_in_the_diff_query_is_a_clear_400(admin_app) -> None:  # t
     client, _, _ = admin_app
     response = client.get("/admin/matters/enterprise-establishment/versions?old=abc&new=1")
     assert response.status_code == 400 and "不是版本号" in response.text
+
+
+def test_an_alias_bomb_draft_is_a_located_error_and_still_opens(admin_app) -> None:  # type: ignore[no-untyped-def]
+    client, services, token = admin_app
+    levels = ["x: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"  - &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = "id: rural-construction-planning-permit\nname: 炸弹\nbombs:\n" + "\n".join(
+        ["  - " + levels[0][3:], *levels[1:]]) + "\n"
+    saved = client.post("/admin/matters/rural-construction-planning-permit/yaml",
+                        data={"yaml": bomb, "_csrf": token})
+    assert saved.status_code == 200
+    assert re.search(r"第 9 行第 5 列</a> 错误：YAML 中的别名（\*名称）重复展开的内容超过 "
+                     r"100,000 项", saved.text), saved.text[-3000:]
+    again = client.get("/admin/matters/rural-construction-planning-permit/edit")
+    assert again.status_code == 200 and "重复展开" in again.text
+    refused = client.post("/admin/matters/rural-construction-planning-permit/publish",
+                          data={"_csrf": token})
+    assert refused.status_code == 400
+    assert services.matters.current("rural-construction-planning-permit").version == 1

@@ -212,3 +212,15 @@ def test_withdraw_and_query(client: TestClient, applicant: str, services: Servic
     assert "已撤回" in client.get(f"/my/cases/{case_id}").text
     missing = client.get("/query?number=ZW000")
     assert missing.status_code == 404 and "没有这个受理编号" in missing.text
+
+
+def test_control_characters_in_a_posted_form_are_errors_at_their_field(
+        client: TestClient, applicant: str) -> None:
+    answers = {**ANSWERS, "company_name": "云川\x00公司",
+               "legal_representative.mobile": "1381234",
+               "legal_representative.id_no": "110101199003074515"}
+    status, _, html = _start(client, applicant, answers, files=[], action="review")
+    assert status == 400
+    assert "「企业名称」内容含有不允许的控制字符（U+0000）" in html
+    assert "应为 11 位中国大陆手机号码" in html
+    assert "应为 18 位居民身份证号码，末位校验码不正确" in html

@@ -12,7 +12,7 @@ from runtime.services.container import Services
 from tests.runtime.web.conftest import PASSWORD, Clock, csrf_of
 from tests.runtime.web.samples import ANSWERS, FILES, multipart_files
 
-LICENSE_NO = "91530100MA6K2Y7X3B"
+LICENSE_NO = "91530100MA6K2Y7X37"
 
 
 class Person:
