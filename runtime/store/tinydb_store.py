@@ -21,7 +21,7 @@ import re
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,28 @@ from runtime.store.base import CLOSED_CASE_STATUSES, STORE_FORMAT, Document, Sto
 from runtime.store.batch import LOCATED_KINDS, Entry
 from runtime.store.blobs import fsync_dir
 from runtime.store.core import CACHE_BYTES, IndexedStore
+from runtime.store.damage import Damage, StoreDamaged
 from runtime.store.delta import Version, apply
-from runtime.store.index import CHAIN, CaseFacts, CaseRef, Chain, Loc, case_facts, dumps
+from runtime.store.index import (
+    CHAIN,
+    CaseFacts,
+    CaseIndex,
+    CaseRef,
+    Chain,
+    Loc,
+    case_facts,
+    dumps,
+)
 from runtime.store.journal import Frame, Segment, decode_frame, encode_frame, seal, segment_path
+from runtime.store.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    ManifestError,
+    ManifestState,
+    read_manifest,
+)
 from runtime.store.snapshot import (
+    meta_path,
     read_index,
     read_meta,
     remove_other_snapshots,
@@ -60,10 +78,17 @@ class TinyDBStore(IndexedStore):
         *,
         segment_bytes: int = 32 << 20,
         cache_bytes: int = CACHE_BYTES,
+        inspect: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self._dir = self.data_dir / "db"
+        #: Read-only inspection (``onewindow store verify``/``repair``): every problem
+        #: is collected in ``problems`` instead of refusing to open, and nothing on
+        #: disk is changed; writes are refused.
+        self.inspect = inspect
         if not self._dir.is_dir():
+            if inspect:
+                raise StoreError(f"{self._dir}: no store here (no such directory)")
             self._dir.mkdir(parents=True)
             fsync_dir(self._dir.parent)
         super().__init__(self.data_dir / "files", cache_bytes=cache_bytes)
@@ -79,10 +104,18 @@ class TinyDBStore(IndexedStore):
         self._end = 0  # where the next frame goes: the newest segment's size + _frames
         self._lock_fd = _lock(self._dir / "LOCK")
         self._incomplete_rows = False  # the snapshot predates some indexed facts
+        self._manifest: Manifest | None = None
+        self.problems: list[Damage] = []  # damage found on open (see `inspect`)
+        self.damaged: dict[int, list[tuple[int, int]]] = {}  # segment -> damaged byte ranges
+        self.torn: dict[int, tuple[int, int]] = {}  # segment -> torn (unacknowledged) tail
+        self.missing: set[int] = set()  # segments the manifest or the snapshot needs
+        self.reverted: dict[str, str] = {}  # case id -> why a later record was not applied
         try:
             self._active = self._open()
             self._synced = self._end = self._active.size
-            if self._incomplete_rows:  # completed from the documents: pay that only once
+            if not inspect:
+                self._manifest = Manifest(self._dir, self._manifest_state())
+            if self._incomplete_rows and not inspect:  # completed from the documents: once
                 self.checkpoint()
         except BaseException:
             self._release_files()
@@ -94,40 +127,153 @@ class TinyDBStore(IndexedStore):
         numbers = sorted(
             int(m.group(1)) for m in map(_SEGMENT.fullmatch, os.listdir(self._dir)) if m
         )
+        state = self._read_manifest()
+        listed = {} if state is None else state.segments
+        for number in sorted(set(listed) - set(numbers)):
+            self.missing.add(number)
+            self._problem(segment_path(self._dir, number), 0, "the segment is missing: "
+                          f"{listed[number]} bytes of it had been acknowledged")
         for number in numbers:
-            self._segments[number] = Segment.open(segment_path(self._dir, number), number)
+            try:
+                self._segments[number] = Segment.open(
+                    segment_path(self._dir, number), number, writable=not self.inspect)
+            except StoreDamaged as err:
+                self.problems += err.problems
+                self.missing.add(number)
+        numbers = sorted(self._segments)
+        newest = numbers[-1] if numbers else 0
         found = snapshots(self._dir)
         self._snapshot = found[-1] if found else 0
-        deferred = self._load_snapshot() if self._snapshot else []
+        if state is not None and state.snapshot > self._snapshot and not all(
+                n in self._segments for n in range(1, state.snapshot + 1)):
+            self._problem(meta_path(self._dir, state.snapshot), 0, f"snapshot {state.snapshot} "
+                          "is missing, and segments it covers were merged away")
+        deferred: list[tuple[str, CaseRef]] = []
+        if self._snapshot:
+            try:
+                deferred = self._load_snapshot()
+            except StoreDamaged as err:
+                self.problems += err.problems
+                self._forget_snapshot()  # replay every segment there is instead
+        for number in (n for n in numbers if n <= self._snapshot):
+            for _ in self._scan(number, listed, newest):
+                pass  # not replayed (the snapshot covers it), but every frame verified
         rows: dict[tuple[str, str], Any] = {}
         for number in (n for n in numbers if n > self._snapshot):
-            segment = self._segments[number]
-            for start, payload in segment.frames(last=number == numbers[-1]):
-                for kind, key, value, loc in decode_frame(payload, number, start):
-                    if kind == "case":
-                        self._replay_case(key, value, (loc,))
-                    elif kind == "delta":
-                        self._replay_delta(key, value, loc)
-                    elif kind == "file":
-                        self._put_file_loc(key, loc)
-                    else:
-                        rows[(kind, key)] = value
+            for start, payload in self._scan(number, listed, newest):
+                self._replay_frame(number, start, payload, rows)
         self._tables.put_many(rows)
-        lost = [n for n, live in self._live.items() if live and n not in self._segments]
-        if lost:
-            raise StoreError(f"{self._dir}: segment {lost[0]} is missing")
+        for number in sorted(n for n, live in self._live.items()
+                             if live and n not in self._segments and n not in self.missing):
+            self.missing.add(number)
+            self._problem(segment_path(self._dir, number), 0,
+                          "the segment is missing, yet the snapshot's cases point into it")
         for number in [n for n in self._live if n not in self._segments]:
             del self._live[number]
         for case_id, ref in deferred:  # index their tasks now, unless replayed since
-            if self._index.refs[case_id] is ref:
-                self._replay_case(case_id, self._read_doc(ref[CHAIN]), ref[CHAIN])
+            if self._index.refs[case_id] is ref and self._readable(ref[CHAIN]):
+                try:
+                    self._replay_case(case_id, self._read_doc(ref[CHAIN]), ref[CHAIN])
+                except (StoreError, ValueError, TypeError, KeyError) as err:
+                    seg, offset, _ = ref[CHAIN][-1]
+                    self._problem(segment_path(self._dir, seg), offset, f"case {case_id}: {err}")
+        if self.inspect:
+            if not numbers:
+                raise StoreError(f"{self._dir}: no journal segment to inspect")
+            return self._segments[newest]
+        if self.problems:
+            raise StoreDamaged(self.problems)
         remove_other_snapshots(self._dir, self._snapshot)
         for number in [n for n in numbers if n <= self._snapshot and not self._live[n]]:
             self._drop_segment(number)  # left over from an interrupted merge
-        newest = self._segments.get(numbers[-1]) if numbers else None
-        if newest is not None and newest.number > self._snapshot and newest.format == STORE_FORMAT:
-            return newest
+        last = self._segments.get(newest)
+        if last is not None and last.number > self._snapshot and last.format == STORE_FORMAT:
+            return last
         return self._new_segment(max([self._snapshot, *numbers]) + 1)
+
+    def _read_manifest(self) -> ManifestState | None:
+        try:
+            return read_manifest(self._dir)
+        except ManifestError as err:
+            self.problems.append(Damage(self._dir / MANIFEST_NAME, 0, str(err).split(": ", 2)[-1]))
+            return None
+
+    def _manifest_state(self) -> ManifestState:
+        return ManifestState({n: s.size for n, s in self._segments.items()},
+                             self._active.number, self._snapshot)
+
+    def _problem(self, path: Path, offset: int, message: str) -> None:
+        self.problems.append(Damage(path, offset, message))
+
+    def _scan(
+        self, number: int, listed: dict[int, int], newest: int
+    ) -> Iterator[tuple[int, bytes]]:
+        """The valid frames of a segment, checked against what the manifest says of it."""
+        segment = self._segments[number]
+        acked = listed.get(number, 0)
+        if number in listed and number != newest and segment.size > acked:
+            self._problem(segment.path, acked, f"{segment.size - acked} bytes after the end "
+                          "of this closed segment (it was complete at that byte)")
+        cut = not self.inspect and not self.problems
+        yield from segment.frames(last=number == newest, acknowledged=acked,
+                                  problems=self.problems, cut=cut)
+        if segment.damaged:
+            self.damaged[number] = segment.damaged
+        if segment.torn is not None:
+            self.torn[number] = segment.torn
+
+    def _replay_frame(self, number: int, start: int, payload: bytes,
+                      rows: dict[tuple[str, str], Any]) -> None:
+        path = self._segments[number].path
+        try:
+            records = list(decode_frame(payload, number, start))
+        except ValueError as err:  # the crc matched: written so by a bug
+            self._problem(path, start, f"a record of this frame does not decode: {err}")
+            return
+        for kind, key, value, loc in records:
+            try:
+                if kind == "case":
+                    self._replay_case(key, value, (loc,))
+                elif kind == "delta":
+                    self._replay_delta(key, value, loc)
+                elif kind == "file":
+                    self._put_file_loc(key, loc)
+                else:
+                    if kind == "sequences":
+                        self._check_sequence(key, value, rows, loc)
+                    rows[(kind, key)] = value
+            except (StoreError, ValueError, TypeError, KeyError, AttributeError) as err:
+                self.reverted[key] = str(err)
+                self._problem(path, loc[1], f"{kind} {key}: {err}")
+
+    def _check_sequence(self, key: str, value: Any, rows: dict[tuple[str, str], Any],
+                        loc: Loc) -> None:
+        """Sequences (受理编号) never move backwards: a record that does is damage."""
+        before = rows.get(("sequences", key)) or self._tables.get("sequences", key)
+        if value is None or before is None or value["value"] >= before["value"]:
+            return
+        self._problem(self._segments[loc[0]].path, loc[1], f"sequence {key} goes back from "
+                      f"{before['value']} to {value['value']}")
+
+    def _forget_snapshot(self) -> None:
+        """Drop a partly loaded snapshot: the open replays every segment instead."""
+        self._snapshot = 0
+        self._index = CaseIndex()
+        self._files.clear()
+        self._live.clear()
+        self._tables = MetaTables()
+        self._hot.clear()
+        self._incomplete_rows = False
+
+    def _readable(self, chain: Chain) -> bool:
+        """Whether no record of ``chain`` lies in a missing segment or damaged bytes."""
+        for seg, offset, length in chain:
+            if seg not in self._segments:
+                return False
+            for start, end in self.damaged.get(seg, ()):
+                if offset < end and start < offset + length:
+                    return False
+        return True
 
     def _load_snapshot(self) -> list[tuple[str, CaseRef]]:
         """Load the latest snapshot; return the cases whose facts are incomplete:
@@ -183,9 +329,19 @@ class TinyDBStore(IndexedStore):
         segment = self._segments.get(loc[0])
         if segment is None:
             raise StoreError("the store is closed" if self._closed else f"no segment {loc[0]}")
-        return segment.read(loc[1], loc[2]).decode()
+        data = segment.read(loc[1], loc[2])
+        try:
+            return data.decode()
+        except UnicodeDecodeError as err:
+            raise StoreDamaged([Damage(segment.path, loc[1] + err.start,
+                                       "a record is not UTF-8: damaged")]) from None
+
+    def _describe(self, loc: Loc) -> str:
+        return f"{segment_path(self._dir, loc[0])}:{loc[1]}"
 
     def _persist(self, entries: list[Entry]) -> list[Loc | None]:
+        if self._manifest is None:
+            raise StoreError(f"{self._dir} is open for inspection only: no writes")
         if self._end >= self._segment_bytes:
             self._drain()
             self._roll()
@@ -209,6 +365,8 @@ class TinyDBStore(IndexedStore):
             if frames:
                 segment.write(b"".join([seal(frame, durable) for frame in frames]))
             segment.sync()
+            assert self._manifest is not None  # no manifest: no writes (`_persist`)
+            self._manifest.ack(segment.number, segment.size)  # no fsync: see manifest.py
         except OSError as err:
             self._failed = self._failed or str(err)
             raise
@@ -241,8 +399,16 @@ class TinyDBStore(IndexedStore):
         """Start a new segment (every appended batch must be durable: `_drain`)."""
         closing = self._active
         self._active = self._new_segment(closing.number + 1)
+        assert self._manifest is not None
+        state = self._manifest.state
         try:
+            state.segments[closing.number] = closing.size
+            state.segments[self._active.number] = self._active.size
+            state.newest = self._active.number
+            self._manifest.save()
             write_snapshot(self._dir, closing.number, self._index, self._files, self._tables)
+            state.snapshot = closing.number
+            self._manifest.save()
         except OSError as err:
             raise StoreError(f"could not write snapshot {closing.number}: {err}") from err
         self._snapshot = closing.number
@@ -287,6 +453,11 @@ class TinyDBStore(IndexedStore):
                           for (kind, key, chain), loc in zip(part, locs, strict=True)]
             self._active.sync()
             self._synced = self._end = self._active.size
+            assert self._manifest is not None
+            for number in chosen:  # listed no more before they go: never "missing"
+                self._manifest.state.segments.pop(number, None)
+            self._manifest.state.segments[self._active.number] = self._active.size
+            self._manifest.save()
         except OSError as err:
             self._failed = str(err)
             raise StoreError(f"could not merge segments: {err}") from err
@@ -346,6 +517,10 @@ class TinyDBStore(IndexedStore):
             self._hot.clear()
 
     def _release_files(self) -> None:
+        if self._manifest is not None:
+            with contextlib.suppress(OSError):  # it can only lag: see manifest.py
+                self._manifest.close()
+            self._manifest = None
         for segment in self._segments.values():
             segment.close()
         self._segments.clear()
