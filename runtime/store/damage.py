@@ -30,4 +30,4 @@ class StoreDamaged(StoreError):
     def __init__(self, problems: list[Damage]) -> None:
         self.problems = problems
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        super().__init__(f"damaged: {problems[0]}{more}")
+        super().__init__(f"the store is damaged: {problems[0]}{more}")

@@ -171,7 +171,7 @@ class TinyDBStore(IndexedStore):
         for number in [n for n in self._live if n not in self._segments]:
             del self._live[number]
         for case_id, ref in deferred:  # index their tasks now, unless replayed since
-            if self._index.refs[case_id] is ref and self._readable(ref[CHAIN]):
+            if self._index.refs[case_id] is ref and self.readable(ref[CHAIN]):
                 try:
                     self._replay_case(case_id, self._read_doc(ref[CHAIN]), ref[CHAIN])
                 except (StoreError, ValueError, TypeError, KeyError) as err:
@@ -265,7 +265,7 @@ class TinyDBStore(IndexedStore):
         self._hot.clear()
         self._incomplete_rows = False
 
-    def _readable(self, chain: Chain) -> bool:
+    def readable(self, chain: Chain) -> bool:
         """Whether no record of ``chain`` lies in a missing segment or damaged bytes."""
         for seg, offset, length in chain:
             if seg not in self._segments:
@@ -486,6 +486,45 @@ class TinyDBStore(IndexedStore):
         segment.close()
         segment.path.unlink()
         self._live.pop(number, None)
+
+    # -- inspection (``runtime.store.check``) --------------------------------
+
+    def segment_file(self, number: int) -> Path:
+        """Return the path of segment ``number``."""
+        return segment_path(self._dir, number)
+
+    def segment_bytes(self, number: int, start: int, end: int) -> bytes:
+        """Return bytes ``start:end`` of segment ``number`` as they are on disk."""
+        return self._segments[number].read(start, end - start)
+
+    def case_refs(self) -> list[tuple[str, CaseRef]]:
+        """Return every indexed case with its index entry."""
+        with self._state:
+            return list(self._index.rows())
+
+    def case_ids(self) -> set[str]:
+        """Return the ids of every indexed case."""
+        with self._state:
+            return set(self._index.refs)
+
+    def file_locs(self) -> list[tuple[str, Loc]]:
+        """Return every file record's location."""
+        with self._state:
+            return list(self._files.items())
+
+    def record_text(self, loc: Loc) -> str:
+        """Return the JSON text of the record at ``loc``."""
+        with self._state:
+            return self._read_text(loc)
+
+    def image(self, case_id: str, chain: Chain) -> str:
+        """Return the JSON text of a case's full image (its chain applied)."""
+        return self._image(case_id, chain)
+
+    def table_rows(self) -> dict[str, dict[str, Any]]:
+        """Return a copy of the small tables (users, tokens, settings, sequences)."""
+        with self._state:
+            return json.loads(json.dumps(self._tables.data()))
 
     # -- closing -------------------------------------------------------------
 
