@@ -70,8 +70,8 @@ def read_manifest(directory: Path) -> ManifestState | None:
         if found is not None and (best is None or found[0] > best[0]):
             best = found
     if best is None:
-        raise ManifestError(f"{path}:0: neither slot of the manifest is valid "
-                            f"({len(data)} bytes): damaged")
+        raise ManifestError(f"neither slot of the manifest is valid ({len(data)} bytes): "
+                            "damaged")
     return best[1]
 
 

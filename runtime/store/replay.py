@@ -54,6 +54,7 @@ class JournalReplay(IndexedStore):
     torn: dict[int, tuple[int, int]]
     missing: set[int]
     reverted: dict[str, str]
+    _manifest_expected = False  # the snapshot says the store had a manifest
 
     def _new_segment(self, number: int) -> Segment:
         raise NotImplementedError
@@ -98,6 +99,9 @@ class JournalReplay(IndexedStore):
             except StoreDamaged as err:
                 self.problems += err.problems
                 self._forget_snapshot()  # replay every segment there is instead
+        if state is None and self._manifest_expected and not self.problems:
+            self._problem(self._dir / MANIFEST_NAME, 0, "the manifest is missing (snapshot "
+                          f"{self._snapshot} was written with one): deleted or lost")
         for number in (n for n in numbers if n <= self._snapshot):
             for _ in self._scan(number, listed, newest):
                 pass  # not replayed (the snapshot covers it), but every frame verified
@@ -138,7 +142,7 @@ class JournalReplay(IndexedStore):
         try:
             return read_manifest(self._dir)
         except ManifestError as err:
-            self.problems.append(Damage(self._dir / MANIFEST_NAME, 0, str(err).split(": ", 2)[-1]))
+            self.problems.append(Damage(self._dir / MANIFEST_NAME, 0, str(err)))
             return None
 
     def _manifest_state(self) -> ManifestState:
@@ -222,7 +226,7 @@ class JournalReplay(IndexedStore):
         """Load the latest snapshot; return the cases whose facts are incomplete:
         unfinished ones (their tasks) and rows written before matter, matter_version
         and the decided tasks were kept (read once from their documents)."""
-        tables, count = read_meta(self._dir, self._snapshot)
+        tables, count, self._manifest_expected = read_meta(self._dir, self._snapshot)
         self._tables = MetaTables(tables)
         deferred = []
         with self._index.bulk():  # sorted once at the end

@@ -90,7 +90,8 @@ def write_snapshot(
     try:
         storage.write({
             **tables.data(),
-            "_store": {"1": {"format": STORE_FORMAT, "segment": number, "rows": rows}},
+            "_store": {"1": {"format": STORE_FORMAT, "segment": number, "rows": rows,
+                             "manifest": True}},
         })  # JSONStorage.write flushes and fsyncs
     finally:
         storage.close()
@@ -120,8 +121,9 @@ def _write_chunk(out: Any, kind: str, chunk: list[list[Any]]) -> int:
     return count
 
 
-def read_meta(directory: Path, number: int) -> tuple[dict[str, dict[str, Any]], int]:
-    """Return snapshot ``number``'s small tables and its index row count.
+def read_meta(directory: Path, number: int) -> tuple[dict[str, dict[str, Any]], int, bool]:
+    """Return snapshot ``number``'s small tables, its index row count, and whether
+    the store had a manifest (``db/MANIFEST``) when it wrote the snapshot.
 
     A file that does not decode is `StoreDamaged`, located at the byte it fails at.
     """
@@ -142,7 +144,7 @@ def read_meta(directory: Path, number: int) -> tuple[dict[str, dict[str, Any]], 
         raise _damaged(path, 0, f"not a snapshot of format {STORE_FORMAT} for segment {number}")
     if not all(isinstance(rows, dict) for rows in tables.values()):
         raise _damaged(path, 0, "a table of the snapshot is not a JSON object")
-    return tables, int(info["rows"])
+    return tables, int(info["rows"]), bool(info.get("manifest"))
 
 
 def read_index(directory: Path, number: int, rows: int) -> Iterator[tuple[str, list[Any]]]:

@@ -124,6 +124,15 @@ def test_a_deleted_newest_segment_is_refused(data_dir: Path) -> None:
     refused(data_dir, newest, "the segment is missing")
 
 
+def test_a_deleted_or_damaged_manifest_is_refused(data_dir: Path) -> None:
+    manifest = db(data_dir) / "MANIFEST"
+    data = manifest.read_bytes()
+    manifest.unlink()
+    refused(data_dir, manifest, "the manifest is missing")
+    manifest.write_bytes(bytes(len(data)))
+    refused(data_dir, manifest, "neither slot of the manifest is valid")
+
+
 def test_a_flipped_ascii_byte_in_an_older_segment_is_refused(data_dir: Path) -> None:
     oldest = segments(data_dir)[0]
     data = bytearray(oldest.read_bytes())
