@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,14 +136,15 @@ def repair(store_dir: Path) -> Repair:
         if not store.problems:
             return done
         lost = _losses(store, done)
-        _write_repaired(store, repaired / "db", lost, done)
+        if repaired.exists():  # left by a repair that stopped before its renames
+            shutil.rmtree(repaired)
+        _write_repaired(store, repaired, lost, done)
     finally:
         store.close()
     done.moved_to = store_dir / time.strftime("db.damaged-%Y%m%dT%H%M%S")
     os.rename(db, done.moved_to)
     fsync_dir(store_dir)
-    os.rename(repaired / "db", db)
-    os.rmdir(repaired)
+    os.rename(repaired, db)
     fsync_dir(store_dir)
     TinyDBStore(store_dir).close()  # opens the repaired journal: writes its manifest
     return done
@@ -203,7 +205,7 @@ def _json_str(raw: bytes) -> str:
 
 def _write_repaired(store: TinyDBStore, target: Path, lost: set[str], done: Repair) -> None:
     """Write every kept record as full images into segment 1 of a fresh journal."""
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir()
     segment = Segment.create(target, 1)
     records: list[tuple[str, str, str]] = []
     numbers: list[str] = []

@@ -68,6 +68,9 @@ class TinyDBStore(JournalReplay):
         #: disk is changed; writes are refused.
         self.inspect = inspect
         if not self._dir.is_dir():
+            if (self.data_dir / "db.repaired").is_dir():
+                raise StoreError(f"{self._dir} is missing: a repair was interrupted; run "
+                                 "'onewindow store repair' again to finish it")
             if inspect:
                 raise StoreError(f"{self._dir}: no store here (no such directory)")
             self._dir.mkdir(parents=True)

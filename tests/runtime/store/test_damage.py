@@ -8,6 +8,7 @@ merges, and big open cases journalled as deltas.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.store import StoreError, TinyDBStore
+from runtime.store import StoreError, TinyDBStore, check
 from runtime.store.check import repair, verify
 from runtime.store.damage import StoreDamaged
 from tests.runtime.store.conftest import make_case
@@ -217,6 +218,29 @@ def test_repair_of_an_older_segment_lists_the_lost_cases(data_dir: Path) -> None
         assert all("Xubmitted" not in str(c) for c in store.list_cases(limit=CASES))
     finally:
         store.close()
+
+
+def test_an_interrupted_repair_is_refused_then_finished(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newest = segments(data_dir)[-1]
+    newest.write_bytes(newest.read_bytes()[:-100])
+    renames, real_rename = [], os.rename
+
+    def rename_once(src: Path, dst: Path) -> None:
+        if renames:
+            raise OSError("power cut")
+        renames.append(dst)
+        real_rename(src, dst)
+
+    monkeypatch.setattr(check.os, "rename", rename_once)
+    with pytest.raises(OSError, match="power cut"):
+        repair(data_dir / "store")
+    monkeypatch.undo()
+    with pytest.raises(StoreError, match="a repair was interrupted"):
+        TinyDBStore(data_dir / "store")
+    assert repair(data_dir / "store").lost == [f"{db(data_dir)}: finished an interrupted repair"]
+    assert verify(data_dir / "store").problems == []
 
 
 def test_repair_leaves_a_clean_directory_alone(data_dir: Path) -> None:
