@@ -172,12 +172,15 @@ class JournalReplay(IndexedStore):
     def _replay_frame(self, number: int, start: int, payload: bytes,
                       rows: dict[tuple[str, str], Any]) -> None:
         path = self._segments[number].path
-        try:
-            records = list(decode_frame(payload, number, start))
-        except ValueError as err:  # the crc matched: written so by a bug
-            self._problem(path, start, f"a record of this frame does not decode: {err}")
-            return
-        for kind, key, value, loc in records:
+        records = decode_frame(payload, number, start)  # one at a time: fewer objects alive
+        while True:
+            try:
+                kind, key, value, loc = next(records)
+            except StopIteration:
+                return
+            except ValueError as err:  # the crc matched: written so by a bug
+                self._problem(path, start, f"a record of this frame does not decode: {err}")
+                return
             try:
                 if kind == "case":
                     self._replay_case(key, value, (loc,))

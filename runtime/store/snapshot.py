@@ -161,34 +161,33 @@ def read_index(directory: Path, number: int, rows: int) -> Iterator[tuple[str, l
         for line_number, line in enumerate(lines, 1):
             try:
                 if line_number == 1:
-                    header = json.loads(line)
+                    header = json.loads(line.decode())
                     if header not in ({"format": n, "segment": number} for n in _FORMATS):
                         raise ValueError(f"unexpected header {header}")
                     old = header["format"] == 1
                     continue
                 if not line.endswith(b"\n"):
                     raise ValueError("the line is cut short")
-                ((kind, chunk),) = json.loads(line).items()
-                parsed = [(kind, _index_row(kind, row, old)) for row in chunk]
-            except (ValueError, TypeError, KeyError, IndexError) as err:
+                ((kind, chunk),) = json.loads(line.decode()).items()
+                if kind == "cases":
+                    parsed = [_case_row_from(row, old) for row in chunk]
+                elif kind == "files" and all(len(row) == 4 for row in chunk):
+                    parsed = chunk
+                else:
+                    raise ValueError(f"not a chunk of index rows: {kind!r}")
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
                 raise _damaged(path, offset, f"line {line_number}: {_reason(err)}; the "
                                "snapshot is damaged or cut short") from None
             finally:
                 offset += len(line)
             seen += len(chunk)
-            yield from parsed
+            for row in parsed:
+                yield kind, row
     if seen != rows:
         raise _damaged(path, offset, f"{seen} rows, the snapshot says {rows}: cut short")
 
 
-def _index_row(kind: str, row: list[Any], old: bool) -> list[Any]:
-    if kind not in ("cases", "files") or not isinstance(row, list) or not isinstance(
-            row[0], str):
-        raise ValueError(f"not an index row: {str(row)[:60]}")
-    if kind == "files":
-        if len(row) != 4 or not all(isinstance(n, int) for n in row[1:]):
-            raise ValueError(f"not a file row: {str(row)[:60]}")
-        return row
+def _case_row_from(row: list[Any], old: bool) -> list[Any]:
     chain: Chain = ((row[1], row[2], row[3]),) if old else tuple(
         (seg, off, length) for seg, off, length in row[1])
     row = [row[0], chain, *row[4 if old else 2:]]
