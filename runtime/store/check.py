@@ -28,7 +28,7 @@ from runtime.store.tinydb_store import TinyDBStore
 #: Where `repair` builds the repaired journal before it takes the damaged one's place.
 REPAIRED = "db.repaired"
 #: A record's kind and key at the start of a journal line, found in damaged bytes.
-_RECORD = re.compile(rb'\["(case|delta|file|users|tokens|settings|sequences)","((?:[^"\\]|\\.)*)",')
+_RECORD = re.compile(rb'\["([a-z_]+)","((?:[^"\\]|\\.)*)",')
 #: A 受理编号 as `Cases.accept` makes it: the sequence key, then the sequence number.
 _NUMBER = re.compile(r"(\D+\d{8})(\d+)")
 
