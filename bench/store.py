@@ -228,6 +228,8 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true", help="also time plain TinyDB")
     parser.add_argument("--writes", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--work-dir", metavar="DIR", help="where the measured copies live "
+                        "(e.g. /dev/shm: no fsync wait, the store's own time; default bench/out)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -251,7 +253,7 @@ def main() -> None:
     os.sync()
     probe = fsync_probe(OUT)
     print(f"disk: 2 KB append + fdatasync p50 {probe[0]:.2f} ms p99 {probe[1]:.2f} ms")
-    opened = {label: _child(["open"], [label])[0] for label in SIZES}
+    opened = {label: _child(["open"], [label], args)[0] for label in SIZES}
     timed = dict(zip(SIZES, _child(["latency"], list(SIZES), args), strict=True))
     p50: dict[str, float] = {}
     for label in SIZES:
@@ -275,7 +277,8 @@ def main() -> None:
 
 def _child(command: list[str], labels: list[str], args: Any = None) -> list[dict[str, Any]]:
     """Run a measurement in a fresh process on fresh copies of the cached stores."""
-    works = [OUT / f"work-{label}" for label in labels]
+    root = Path(args.work_dir) if args is not None and args.work_dir else OUT
+    works = [root / f"onewindow-bench-work-{label}" for label in labels]
     for label, work in zip(labels, works, strict=True):
         shutil.rmtree(work, ignore_errors=True)
         _clone(OUT / f"store-{label}", work)
@@ -299,16 +302,20 @@ def _child(command: list[str], labels: list[str], args: Any = None) -> list[dict
 def _clone(source: Path, target: Path) -> None:
     """Copy a store cheaply: hard links for files the store never modifies in place
     (closed segments, snapshots: they are only ever replaced or unlinked), a real
-    copy of the newest segment, which is appended to."""
+    copy of the newest segment, which is appended to, and of the manifest, which
+    is rewritten in place (everything is copied onto another file system)."""
     if (source / "files").exists():
         shutil.copytree(source / "files", target / "files")
     (target / "db").mkdir(parents=True)
     newest = max((source / "db").glob("seg-*.log"))
     for path in (source / "db").iterdir():
-        if path == newest:
+        if path == newest or path.name in ("MANIFEST", "LOCK"):
             shutil.copy2(path, target / "db" / path.name)
-        else:
+            continue
+        try:
             os.link(path, target / "db" / path.name)
+        except OSError:  # another file system (--work-dir)
+            shutil.copy2(path, target / "db" / path.name)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ from runtime.services.accounts import ROLES
 from runtime.services.container import Services
 from runtime.services.errors import ServiceError
 from runtime.settings import Settings, SettingsError
+from runtime.store import StoreError
+from runtime.store_cli import add_store_commands
 
 
 def _print_problems(problems: Sequence[object]) -> None:
@@ -96,6 +98,9 @@ def _services(args: argparse.Namespace) -> Services | int:
         print(f"onewindow: the catalog {settings.catalog_path} has errors; fix them first",
               file=sys.stderr)
         return 1
+    except StoreError as exc:
+        print(f"onewindow: {exc}", file=sys.stderr)
+        return 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -117,6 +122,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print("onewindow serve: not started: the catalog has errors", file=sys.stderr)
+        return 1
+    except StoreError as exc:  # damage: one line, the first problem; verify lists them all
+        print(f"onewindow serve: not started: {exc}; run 'onewindow store verify "
+              f"--data-dir {args.data_dir}'", file=sys.stderr)
         return 1
     # The store's indexes are long-lived; keep them out of every full GC pass.
     gc.freeze()
@@ -220,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--data-dir", default="data", metavar="DIR")
     create.add_argument("--catalog", default="catalog", metavar="DIR")
     create.set_defaults(func=cmd_token_create)
+    add_store_commands(sub)
     return parser
 
 

@@ -10,6 +10,7 @@ from runtime.store.base import (
     TaskRow,
     WriteBatch,
 )
+from runtime.store.damage import Damage, StoreDamaged
 from runtime.store.memory import MemoryStore
 from runtime.store.tinydb_store import TinyDBStore
 
@@ -17,9 +18,11 @@ __all__ = [
     "CLOSED_CASE_STATUSES",
     "OPEN_TASK_STATUSES",
     "Conflict",
+    "Damage",
     "MemoryStore",
     "NotFound",
     "Store",
+    "StoreDamaged",
     "StoreError",
     "TaskRow",
     "TinyDBStore",

@@ -71,6 +71,10 @@ class IndexedStore:
         """Return the JSON text stored at ``loc`` (called with ``_state`` held)."""
         raise NotImplementedError
 
+    def _describe(self, loc: Loc) -> str:
+        """Where a record is, for error messages (``FILE:OFFSET``)."""
+        return f"record {loc}"
+
     def _persist(self, entries: list[Entry]) -> list[Loc | None]:
         """Append a batch (not yet durable); return a location for each located entry."""
         raise NotImplementedError
@@ -259,9 +263,13 @@ class IndexedStore:
 
     def _materialize(self, case_id: str, ref: CaseRef, texts: list[str]) -> Document:
         """Rebuild a case from its records; an open case is cached on the way."""
-        doc: Document = json.loads(texts[0])
-        for text in texts[1:]:
-            doc = apply(doc, json.loads(text))
+        try:
+            doc: Document = json.loads(texts[0])
+            for text in texts[1:]:
+                doc = apply(doc, json.loads(text))
+        except ValueError as err:  # the bytes changed on disk since they were verified
+            raise StoreError(f"{self._describe(ref[CHAIN][0])}: case {case_id} does not "
+                             f"read back: {err}") from None
         if ref[STATUS] in CLOSED_CASE_STATUSES or not worth_a_delta(ref[CHAIN]):
             return doc
         with self._state:

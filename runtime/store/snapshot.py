@@ -24,8 +24,9 @@ from typing import Any
 
 from tinydb.storages import JSONStorage
 
-from runtime.store.base import STORE_FORMAT, StoreError
+from runtime.store.base import STORE_FORMAT
 from runtime.store.blobs import fsync_dir
+from runtime.store.damage import Damage, StoreDamaged
 from runtime.store.index import DECIDED, UPDATED_AT, CaseIndex, CaseRef, Chain, Decided, Loc
 from runtime.store.tables import MetaTables
 
@@ -89,7 +90,8 @@ def write_snapshot(
     try:
         storage.write({
             **tables.data(),
-            "_store": {"1": {"format": STORE_FORMAT, "segment": number, "rows": rows}},
+            "_store": {"1": {"format": STORE_FORMAT, "segment": number, "rows": rows,
+                             "manifest": True}},
         })  # JSONStorage.write flushes and fsyncs
     finally:
         storage.close()
@@ -119,18 +121,30 @@ def _write_chunk(out: Any, kind: str, chunk: list[list[Any]]) -> int:
     return count
 
 
-def read_meta(directory: Path, number: int) -> tuple[dict[str, dict[str, Any]], int]:
-    """Return snapshot ``number``'s small tables and its index row count."""
+def read_meta(directory: Path, number: int) -> tuple[dict[str, dict[str, Any]], int, bool]:
+    """Return snapshot ``number``'s small tables, its index row count, and whether
+    the store had a manifest (``db/MANIFEST``) when it wrote the snapshot.
+
+    A file that does not decode is `StoreDamaged`, located at the byte it fails at.
+    """
     path = meta_path(directory, number)
-    storage = JSONStorage(str(path), encoding="utf-8", access_mode="r")
+    data = path.read_bytes()
     try:
-        data = storage.read() or {}
-    finally:
-        storage.close()
-    info = data.pop("_store", {}).get("1", {})
+        text = data.decode()
+    except UnicodeDecodeError as err:
+        raise _damaged(path, err.start, f"not UTF-8 ({err.reason})") from None
+    try:
+        tables = json.loads(text)
+    except json.JSONDecodeError as err:
+        offset = len(text[:err.pos].encode())
+        raise _damaged(path, offset, f"not valid JSON ({err.msg}, line {err.lineno}); "
+                       "the snapshot is damaged or cut short") from None
+    info = tables.pop("_store", {}).get("1", {}) if isinstance(tables, dict) else {}
     if info.get("format") not in _FORMATS or info.get("segment") != number:
-        raise StoreError(f"{path}: not a snapshot of format {STORE_FORMAT} for segment {number}")
-    return data, int(info["rows"])
+        raise _damaged(path, 0, f"not a snapshot of format {STORE_FORMAT} for segment {number}")
+    if not all(isinstance(rows, dict) for rows in tables.values()):
+        raise _damaged(path, 0, "a table of the snapshot is not a JSON object")
+    return tables, int(info["rows"]), bool(info.get("manifest"))
 
 
 def read_index(directory: Path, number: int, rows: int) -> Iterator[tuple[str, list[Any]]]:
@@ -139,27 +153,59 @@ def read_index(directory: Path, number: int, rows: int) -> Iterator[tuple[str, l
     A case row comes as id, chain (a tuple of locations), rev, status, applicant,
     updated_at, number, then (unless written before they existed) matter,
     matter_version and the decided tasks; a file row as id, segment, offset, length.
+    A line that does not decode is `StoreDamaged`, located at the line's first byte.
     """
     path = index_path(directory, number)
-    seen = 0
-    with path.open(encoding="utf-8") as lines:
-        header = json.loads(next(lines))
-        if header not in ({"format": n, "segment": number} for n in _FORMATS):
-            raise StoreError(f"{path}: unexpected header {header}")
-        old = header["format"] == 1
-        for line in lines:
-            ((kind, chunk),) = json.loads(line).items()
-            seen += len(chunk)
-            for row in chunk:
+    seen = offset = 0
+    with path.open("rb") as lines:
+        for line_number, line in enumerate(lines, 1):
+            try:
+                if line_number == 1:
+                    header = json.loads(line.decode())
+                    if header not in ({"format": n, "segment": number} for n in _FORMATS):
+                        raise ValueError(f"unexpected header {header}")
+                    old = header["format"] == 1
+                    continue
+                if not line.endswith(b"\n"):
+                    raise ValueError("the line is cut short")
+                ((kind, chunk),) = json.loads(line.decode()).items()
                 if kind == "cases":
-                    chain: Chain = ((row[1], row[2], row[3]),) if old else tuple(
-                        (seg, off, length) for seg, off, length in row[1])
-                    row = [row[0], chain, *row[4 if old else 2:]]
-                    if len(row) > DECIDED + 1:
-                        row[DECIDED + 1] = _decided(row[0], row[UPDATED_AT + 1], row[DECIDED + 1])
+                    parsed = [_case_row_from(row, old) for row in chunk]
+                elif kind == "files" and all(len(row) == 4 for row in chunk):
+                    parsed = chunk
+                else:
+                    raise ValueError(f"not a chunk of index rows: {kind!r}")
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError) as err:
+                raise _damaged(path, offset, f"line {line_number}: {_reason(err)}; the "
+                               "snapshot is damaged or cut short") from None
+            finally:
+                offset += len(line)
+            seen += len(chunk)
+            for row in parsed:
                 yield kind, row
     if seen != rows:
-        raise StoreError(f"{path}: {seen} rows, the snapshot says {rows}")
+        raise _damaged(path, offset, f"{seen} rows, the snapshot says {rows}: cut short")
+
+
+def _case_row_from(row: list[Any], old: bool) -> list[Any]:
+    chain: Chain = ((row[1], row[2], row[3]),) if old else tuple(
+        (seg, off, length) for seg, off, length in row[1])
+    row = [row[0], chain, *row[4 if old else 2:]]
+    if len(row) > DECIDED + 1:
+        row[DECIDED + 1] = _decided(row[0], row[UPDATED_AT + 1], row[DECIDED + 1])
+    return row
+
+
+def _reason(err: Exception) -> str:
+    if isinstance(err, UnicodeDecodeError):
+        return f"not UTF-8 at byte {err.start} of the line"
+    if isinstance(err, json.JSONDecodeError):
+        return f"not valid JSON ({err.msg}, column {err.colno})"
+    return f"not a snapshot row ({err})"
+
+
+def _damaged(path: Path, offset: int, message: str) -> StoreDamaged:
+    return StoreDamaged([Damage(path, offset, message)])
 
 
 def remove_other_snapshots(directory: Path, keep: int) -> None:

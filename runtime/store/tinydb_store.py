@@ -15,36 +15,35 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
-import re
-import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from runtime.store.base import CLOSED_CASE_STATUSES, STORE_FORMAT, Document, StoreError
+from runtime.store.base import StoreError
 from runtime.store.batch import LOCATED_KINDS, Entry
 from runtime.store.blobs import fsync_dir
-from runtime.store.core import CACHE_BYTES, IndexedStore
-from runtime.store.delta import Version, apply
-from runtime.store.index import CHAIN, CaseFacts, CaseRef, Chain, Loc, case_facts, dumps
-from runtime.store.journal import Frame, Segment, decode_frame, encode_frame, seal, segment_path
+from runtime.store.core import CACHE_BYTES
+from runtime.store.damage import Damage, StoreDamaged
+from runtime.store.index import (
+    CHAIN,
+    Chain,
+    Loc,
+    dumps,
+)
+from runtime.store.journal import Frame, Segment, encode_frame, seal, segment_path
+from runtime.store.manifest import (
+    Manifest,
+)
+from runtime.store.replay import JournalReplay
 from runtime.store.snapshot import (
-    read_index,
-    read_meta,
     remove_other_snapshots,
-    snapshots,
     write_snapshot,
 )
-from runtime.store.tables import MetaTables
-
-_SEGMENT = re.compile(r"seg-(\d{6})\.log")
 
 
-class TinyDBStore(IndexedStore):
+class TinyDBStore(JournalReplay):
     """The durable store in ``<data_dir>/db`` (blobs in ``<data_dir>/files``).
 
     One process may open a data directory at a time (an ``flock`` enforces it);
@@ -60,10 +59,20 @@ class TinyDBStore(IndexedStore):
         *,
         segment_bytes: int = 32 << 20,
         cache_bytes: int = CACHE_BYTES,
+        inspect: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self._dir = self.data_dir / "db"
+        #: Read-only inspection (``onewindow store verify``/``repair``): every problem
+        #: is collected in ``problems`` instead of refusing to open, and nothing on
+        #: disk is changed; writes are refused.
+        self.inspect = inspect
         if not self._dir.is_dir():
+            if (self.data_dir / "db.repaired").is_dir():
+                raise StoreError(f"{self._dir} is missing: a repair was interrupted; run "
+                                 "'onewindow store repair' again to finish it")
+            if inspect:
+                raise StoreError(f"{self._dir}: no store here (no such directory)")
             self._dir.mkdir(parents=True)
             fsync_dir(self._dir.parent)
         super().__init__(self.data_dir / "files", cache_bytes=cache_bytes)
@@ -79,103 +88,22 @@ class TinyDBStore(IndexedStore):
         self._end = 0  # where the next frame goes: the newest segment's size + _frames
         self._lock_fd = _lock(self._dir / "LOCK")
         self._incomplete_rows = False  # the snapshot predates some indexed facts
+        self._manifest: Manifest | None = None
+        self.problems: list[Damage] = []  # damage found on open (see `inspect`)
+        self.damaged: dict[int, list[tuple[int, int]]] = {}  # segment -> damaged byte ranges
+        self.torn: dict[int, tuple[int, int]] = {}  # segment -> torn (unacknowledged) tail
+        self.missing: set[int] = set()  # segments the manifest or the snapshot needs
+        self.reverted: dict[str, str] = {}  # case id -> why a later record was not applied
         try:
             self._active = self._open()
             self._synced = self._end = self._active.size
-            if self._incomplete_rows:  # completed from the documents: pay that only once
+            if not inspect:
+                self._manifest = Manifest(self._dir, self._manifest_state())
+            if self._incomplete_rows and not inspect:  # completed from the documents: once
                 self.checkpoint()
         except BaseException:
             self._release_files()
             raise
-
-    # -- opening -------------------------------------------------------------
-
-    def _open(self) -> Segment:
-        numbers = sorted(
-            int(m.group(1)) for m in map(_SEGMENT.fullmatch, os.listdir(self._dir)) if m
-        )
-        for number in numbers:
-            self._segments[number] = Segment.open(segment_path(self._dir, number), number)
-        found = snapshots(self._dir)
-        self._snapshot = found[-1] if found else 0
-        deferred = self._load_snapshot() if self._snapshot else []
-        rows: dict[tuple[str, str], Any] = {}
-        for number in (n for n in numbers if n > self._snapshot):
-            segment = self._segments[number]
-            for start, payload in segment.frames(last=number == numbers[-1]):
-                for kind, key, value, loc in decode_frame(payload, number, start):
-                    if kind == "case":
-                        self._replay_case(key, value, (loc,))
-                    elif kind == "delta":
-                        self._replay_delta(key, value, loc)
-                    elif kind == "file":
-                        self._put_file_loc(key, loc)
-                    else:
-                        rows[(kind, key)] = value
-        self._tables.put_many(rows)
-        lost = [n for n, live in self._live.items() if live and n not in self._segments]
-        if lost:
-            raise StoreError(f"{self._dir}: segment {lost[0]} is missing")
-        for number in [n for n in self._live if n not in self._segments]:
-            del self._live[number]
-        for case_id, ref in deferred:  # index their tasks now, unless replayed since
-            if self._index.refs[case_id] is ref:
-                self._replay_case(case_id, self._read_doc(ref[CHAIN]), ref[CHAIN])
-        remove_other_snapshots(self._dir, self._snapshot)
-        for number in [n for n in numbers if n <= self._snapshot and not self._live[n]]:
-            self._drop_segment(number)  # left over from an interrupted merge
-        newest = self._segments.get(numbers[-1]) if numbers else None
-        if newest is not None and newest.number > self._snapshot and newest.format == STORE_FORMAT:
-            return newest
-        return self._new_segment(max([self._snapshot, *numbers]) + 1)
-
-    def _load_snapshot(self) -> list[tuple[str, CaseRef]]:
-        """Load the latest snapshot; return the cases whose facts are incomplete:
-        unfinished ones (their tasks) and rows written before matter, matter_version
-        and the decided tasks were kept (read once from their documents)."""
-        tables, count = read_meta(self._dir, self._snapshot)
-        self._tables = MetaTables(tables)
-        deferred = []
-        with self._index.bulk():  # sorted once at the end
-            for kind, row in read_index(self._dir, self._snapshot, count):
-                # A row may point into a segment merged away after this snapshot; the
-                # replay then moves it to its copy (checked after the replay).
-                if kind == "files":
-                    self._put_file_loc(row[0], (row[1], row[2], row[3]))
-                    continue
-                case_id, chain, rev, status, applicant, updated_at, number, *more = row
-                status = sys.intern(status)
-                applicant = None if applicant is None else sys.intern(applicant)
-                matter, matter_version, decided = more or (None, None, ())
-                matter = None if matter is None else sys.intern(matter)
-                self._put_case_facts(case_id, CaseFacts(
-                    case_id, chain, rev, status, applicant, updated_at, number, matter,
-                    matter_version, decided, None), None)
-                if status not in CLOSED_CASE_STATUSES or not more:
-                    deferred.append((case_id, self._index.refs[case_id]))
-                self._incomplete_rows = self._incomplete_rows or not more
-        return deferred
-
-    def _replay_case(self, case_id: str, doc: Document, chain: Chain) -> None:
-        """Index a replayed version; an open one is cached (the next delta's base)."""
-        facts = case_facts(doc, chain)
-        version = None if facts.open is None else Version(doc, facts)
-        self._put_case_facts(case_id, facts, version)
-
-    def _replay_delta(self, case_id: str, delta: dict[str, Any], loc: Loc) -> None:
-        ref = self._index.refs.get(case_id)
-        if ref is None:
-            raise StoreError(f"{self._dir}: a delta of case {case_id} precedes its image")
-        cached = self._hot.get(case_id)
-        base = cached.doc if cached is not None else self._read_doc(ref[CHAIN])
-        self._replay_case(case_id, apply(base, delta), (*ref[CHAIN], loc))
-
-    def _read_doc(self, chain: Chain) -> Document:
-        """Rebuild a document from its full image and deltas on disk."""
-        doc: Document = json.loads(self._read_text(chain[0]))
-        for loc in chain[1:]:
-            doc = apply(doc, json.loads(self._read_text(loc)))
-        return doc
 
     # -- backend hooks -------------------------------------------------------
 
@@ -183,9 +111,19 @@ class TinyDBStore(IndexedStore):
         segment = self._segments.get(loc[0])
         if segment is None:
             raise StoreError("the store is closed" if self._closed else f"no segment {loc[0]}")
-        return segment.read(loc[1], loc[2]).decode()
+        data = segment.read(loc[1], loc[2])
+        try:
+            return data.decode()
+        except UnicodeDecodeError as err:
+            raise StoreDamaged([Damage(segment.path, loc[1] + err.start,
+                                       "a record is not UTF-8: damaged")]) from None
+
+    def _describe(self, loc: Loc) -> str:
+        return f"{segment_path(self._dir, loc[0])}:{loc[1]}"
 
     def _persist(self, entries: list[Entry]) -> list[Loc | None]:
+        if self._manifest is None:
+            raise StoreError(f"{self._dir} is open for inspection only: no writes")
         if self._end >= self._segment_bytes:
             self._drain()
             self._roll()
@@ -209,6 +147,8 @@ class TinyDBStore(IndexedStore):
             if frames:
                 segment.write(b"".join([seal(frame, durable) for frame in frames]))
             segment.sync()
+            assert self._manifest is not None  # no manifest: no writes (`_persist`)
+            self._manifest.ack(segment.number, segment.size)  # no fsync: see manifest.py
         except OSError as err:
             self._failed = self._failed or str(err)
             raise
@@ -241,8 +181,16 @@ class TinyDBStore(IndexedStore):
         """Start a new segment (every appended batch must be durable: `_drain`)."""
         closing = self._active
         self._active = self._new_segment(closing.number + 1)
+        assert self._manifest is not None
+        state = self._manifest.state
         try:
+            state.segments[closing.number] = closing.size
+            state.segments[self._active.number] = self._active.size
+            state.newest = self._active.number
+            self._manifest.save()
             write_snapshot(self._dir, closing.number, self._index, self._files, self._tables)
+            state.snapshot = closing.number
+            self._manifest.save()
         except OSError as err:
             raise StoreError(f"could not write snapshot {closing.number}: {err}") from err
         self._snapshot = closing.number
@@ -287,6 +235,11 @@ class TinyDBStore(IndexedStore):
                           for (kind, key, chain), loc in zip(part, locs, strict=True)]
             self._active.sync()
             self._synced = self._end = self._active.size
+            assert self._manifest is not None
+            for number in chosen:  # listed no more before they go: never "missing"
+                self._manifest.state.segments.pop(number, None)
+            self._manifest.state.segments[self._active.number] = self._active.size
+            self._manifest.save()
         except OSError as err:
             self._failed = str(err)
             raise StoreError(f"could not merge segments: {err}") from err
@@ -346,6 +299,10 @@ class TinyDBStore(IndexedStore):
             self._hot.clear()
 
     def _release_files(self) -> None:
+        if self._manifest is not None:
+            with contextlib.suppress(OSError):  # it can only lag: see manifest.py
+                self._manifest.close()
+            self._manifest = None
         for segment in self._segments.values():
             segment.close()
         self._segments.clear()

@@ -52,6 +52,15 @@ def last_segment(path: Path) -> Path:
     return sorted((path / "db").glob("seg-*.log"))[-1]
 
 
+def crash_before_ack(path: Path, store: TinyDBStore, last_write: Callable[[], None]) -> None:
+    """Do ``last_write``, then leave the data directory as a crash before its fsync
+    returned would: its bytes on disk, the manifest not acknowledging them."""
+    manifest = (path / "db" / "MANIFEST").read_bytes()
+    last_write()
+    store.close()
+    (path / "db" / "MANIFEST").write_bytes(manifest)
+
+
 def test_reopen_after_close_gives_identical_data(open_store: Opener) -> None:
     store = open_store()
     fill(store, 30)
@@ -121,8 +130,8 @@ def test_torn_last_record_is_dropped_on_open(
     open_store: Opener, tmp_path: Path, damage: str
 ) -> None:
     store = open_store()
-    fill(store, 3)
-    store.close()
+    fill(store, 2)
+    crash_before_ack(tmp_path, store, lambda: fill(store, 1, start=2))
     seg = last_segment(tmp_path)
     data = seg.read_bytes()
     if damage == "truncate":
@@ -342,8 +351,7 @@ def test_a_torn_delta_at_the_tail_leaves_the_previous_version(
     for step in range(5):
         advance(store, "c_00001", step)
     previous = exactly(store.get_case("c_00001"))
-    advance(store, "c_00001", 5)
-    store.close()
+    crash_before_ack(tmp_path, store, lambda: advance(store, "c_00001", 5))
     seg = last_segment(tmp_path)
     seg.write_bytes(seg.read_bytes()[:-9])
     store = open_store()
