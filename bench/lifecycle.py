@@ -56,6 +56,7 @@ from typing import Any
 from builder.spec import Certificate, Material, MatterSpec, Need, Step
 from runtime import engine
 from runtime.engine import CHINA_TZ, Actor, Role, WorkCalendar
+from runtime.services import LIFECYCLE
 from runtime.store import TinyDBStore, WriteBatch
 from runtime.store.index import dumps
 
@@ -190,7 +191,7 @@ def run_onewindow(
     """(cases/s, persisted actions per case, bytes of the final case JSON, batches per
     fsync). With ``in_flight`` > 1, that many cases are open at once and their
     requests are run by a pool of ``threads`` threads."""
-    store = TinyDBStore(data_dir)
+    store = TinyDBStore(data_dir, lifecycle=LIFECYCLE)
     try:
         runner = OneWindow(store, bench_matter(departments))
         runner.run_case(-1)  # warm-up: validators, calendar year
@@ -286,7 +287,7 @@ def breakdown(cases: int, departments: int, data_dir: Path) -> None:
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in phases]
     for owner, name, label in phases:
         timed(owner, name, label)
-    store = TinyDBStore(data_dir)
+    store = TinyDBStore(data_dir, lifecycle=LIFECYCLE)
     try:
         runner = OneWindow(store, bench_matter(departments))
         runner.run_case(-1)
@@ -324,7 +325,7 @@ def copies(departments: int, data_dir: Path) -> None:
 
     from runtime.engine.events import clone
 
-    store = TinyDBStore(data_dir)
+    store = TinyDBStore(data_dir, lifecycle=LIFECYCLE)
     try:
         runner = OneWindow(store, bench_matter(departments))
         runner.run_case(0)  # then reopen it: an open case at its largest

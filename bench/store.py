@@ -27,7 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runtime.store import OPEN_TASK_STATUSES, TinyDBStore  # noqa: E402
+from runtime.services import LIFECYCLE, labels  # noqa: E402
+from runtime.store import TinyDBStore  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
@@ -74,7 +75,7 @@ def build(path: Path, size: int) -> None:
     open_cases = min(3_000, size // 3)
     if path.exists():
         shutil.rmtree(path)
-    store = TinyDBStore(path)
+    store = TinyDBStore(path, lifecycle=LIFECYCLE)
     try:
         for start in range(0, size, 500):
             with store.write() as tx:
@@ -121,7 +122,7 @@ class Workload:
 
     def __init__(self, path: Path) -> None:
         started = time.perf_counter()
-        self.store = TinyDBStore(path)
+        self.store = TinyDBStore(path, lifecycle=LIFECYCLE)
         self.open_s = time.perf_counter() - started
         self.rng = random.Random(7)
         self.open_ids: list[str] = []
@@ -160,7 +161,7 @@ class Workload:
         """One department worklist page: 50 open tasks."""
         started = time.perf_counter()
         self.rows += len(self.store.list_tasks(
-            department=self.rng.choice(DEPARTMENTS), status=OPEN_TASK_STATUSES, limit=50))
+            department=self.rng.choice(DEPARTMENTS), status=labels.WORKABLE_TASK, limit=50))
         self._sample("worklist", started)
 
     def read_closed(self, count: int) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from builder import Catalog, load_catalog
 from runtime import engine, forms
 from runtime.engine import CHINA_TZ, Actor, Role, WorkCalendar
+from runtime.services import LIFECYCLE
 from runtime.services.cases import task_ids_for
 from runtime.store import TinyDBStore
 
@@ -219,7 +220,7 @@ def build_store(path: Path, catalog_dir: Path, size: int, open_cases: int, *,
     moments = list(_working_moments(maker.calendar, now, open_cases, rng))
     finished_day = datetime(2025, 12, 1, tzinfo=CHINA_TZ)
     per_day: dict[str, int] = {}
-    store = TinyDBStore(path)
+    store = TinyDBStore(path, lifecycle=LIFECYCLE)
     open_every = size // open_cases
     try:
         for start in range(0, size, 500):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from runtime.services import LIFECYCLE
 from runtime.store import StoreError
 from runtime.store.check import repair, verify
 
@@ -22,7 +23,7 @@ def _store_dir(args: argparse.Namespace) -> Path:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Print every problem as ``FILE:OFFSET: message``; exit 1 if there is any."""
     try:
-        found = verify(_store_dir(args))
+        found = verify(_store_dir(args), LIFECYCLE)
     except StoreError as exc:
         print(f"onewindow store verify: {exc}", file=sys.stderr)
         return 1
@@ -44,7 +45,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_repair(args: argparse.Namespace) -> int:
     """Keep what verifies, move the damaged journal aside, print every loss."""
     try:
-        done = repair(_store_dir(args))
+        done = repair(_store_dir(args), LIFECYCLE)
     except StoreError as exc:
         print(f"onewindow store repair: {exc}", file=sys.stderr)
         return 1

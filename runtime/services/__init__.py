@@ -7,7 +7,7 @@ Views and API handlers import from here (and from ``runtime.forms`` and
 from builder import MatterSpec
 from runtime.engine import vocabulary as labels
 from runtime.services.accounts import User
-from runtime.services.container import Services
+from runtime.services.container import LIFECYCLE, Services
 from runtime.services.errors import (
     Conflict,
     Forbidden,
@@ -21,6 +21,7 @@ from runtime.services.errors import (
 )
 
 __all__ = [
+    "LIFECYCLE",
     "Conflict",
     "Forbidden",
     "Invalid",

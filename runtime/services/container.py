@@ -8,6 +8,7 @@ from datetime import datetime
 
 from builder import Catalog, load_catalog
 from runtime.engine.calendar import CHINA_TZ, WorkCalendar
+from runtime.engine.vocabulary import CLOSED_CASE, DECIDED_TASK
 from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
 from runtime.services.cases import Cases
@@ -18,10 +19,13 @@ from runtime.services.reconcile import reconcile
 from runtime.services.tasks import Tasks
 from runtime.services.walk_in import WalkIn
 from runtime.settings import Settings
-from runtime.store import Store, TinyDBStore
+from runtime.store import Lifecycle, Store, TinyDBStore
 from runtime.store.admin_store import AdminStore
 
 Clock = Callable[[], datetime]
+LIFECYCLE = Lifecycle(closed_case=frozenset(str(s) for s in CLOSED_CASE),
+                      decided_task=frozenset(str(s) for s in DECIDED_TASK))
+"""What the store needs of the engine's states (it spells none itself)."""
 
 
 def china_now() -> datetime:
@@ -61,7 +65,7 @@ class Services:
         catalog = known.catalog
         calendar = WorkCalendar.from_catalog(catalog.calendar)
         if store is None:
-            store = TinyDBStore(settings.data_path / "store")
+            store = TinyDBStore(settings.data_path / "store", lifecycle=LIFECYCLE)
         accounts = Accounts(store, catalog.departments, attempts=settings.login_attempts)
         matters = Matters(known.specs)
         files = Files(store, min(settings.max_upload_mb, catalog.centre.max_upload_mb), clock)

@@ -1,9 +1,8 @@
 """Storage: one `Store` interface, the durable `TinyDBStore` and the `MemoryStore`."""
 
 from runtime.store.base import (
-    CLOSED_CASE_STATUSES,
-    OPEN_TASK_STATUSES,
     Conflict,
+    Lifecycle,
     NotFound,
     Store,
     StoreError,
@@ -15,10 +14,9 @@ from runtime.store.memory import MemoryStore
 from runtime.store.tinydb_store import TinyDBStore
 
 __all__ = [
-    "CLOSED_CASE_STATUSES",
-    "OPEN_TASK_STATUSES",
     "Conflict",
     "Damage",
+    "Lifecycle",
     "MemoryStore",
     "NotFound",
     "Store",

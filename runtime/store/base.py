@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
@@ -16,16 +17,18 @@ from typing import Any, BinaryIO, NamedTuple, Protocol
 #: added case deltas; format 1 data is still read (and rewritten as format 2).
 STORE_FORMAT = 2
 
-#: Case statuses after which nothing more happens to a case (办结). These cases
-#: are kept on disk only; every other status is "open" and its tasks are indexed.
-CLOSED_CASE_STATUSES = frozenset({"delivered", "refused", "withdrawn"})
 
-#: Task statuses a department can work on (the default worklist filter).
-OPEN_TASK_STATUSES = frozenset({"ready", "claimed", "preliminary", "suspended"})
+@dataclass(frozen=True)
+class Lifecycle:
+    """What the store must know of the engine's states, given at construction (the
+    store spells no state itself): ``closed_case`` are the case states after which
+    nothing more happens (those cases leave the hot indexes, kept on disk only);
+    ``decided_task`` the task states that mean a department has decided (indexed in
+    every case, finished ones included, for `Store.list_decided`)."""
 
-#: Task statuses that mean a department has decided (已办结); indexed in every case,
-#: finished ones included, for `Store.list_decided`.
-DECIDED_TASK_STATUSES = frozenset({"approved", "rejected"})
+    closed_case: frozenset[str]
+    decided_task: frozenset[str]
+
 
 #: Case fields copied into the summary returned with each worklist row. A case may
 #: also carry a small engine-defined ``"summary"`` dict, which is copied as well.

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from runtime.store.base import CLOSED_CASE_STATUSES, Conflict, Document, NotFound, StoreError
+from runtime.store.base import Conflict, Document, Lifecycle, NotFound, StoreError
 from runtime.store.delta import (
     CHAIN_FACTOR,
     CHAIN_MIN_BYTES,
@@ -45,6 +45,8 @@ class Entry:
 
 class CommittedState(Protocol):
     """What a batch needs to know about the store's committed state."""
+
+    lifecycle: Lifecycle
 
     def committed_case(self, case_id: str) -> Document | None: ...
 
@@ -124,7 +126,8 @@ class Batch:
     def _case_entry(self, case_id: str, doc: Document) -> Entry:
         """Encode a case as a delta against its committed version, or as a full image."""
         status = doc.get("status")
-        closed = isinstance(status, str) and status in CLOSED_CASE_STATUSES
+        lifecycle = self._state.lifecycle
+        closed = isinstance(status, str) and status in lifecycle.closed_case
         base = None if closed else self._state.committed_base(case_id)
         if base is not None and worth_a_delta(base[1]):
             version, chain = base
@@ -133,16 +136,17 @@ class Batch:
                 delta, changed = found
                 text = dumps(delta)
                 new_doc = apply(version.doc, json.loads(text))
-                facts = case_facts(new_doc, (), reuse=version.facts, changed=changed)
+                facts = case_facts(new_doc, (), lifecycle, reuse=version.facts,
+                                   changed=changed)
                 new = Version(new_doc, facts, version.carried(delta))
                 if _chain_is_full(chain, len(text)):
                     return Entry("case", case_id, dumps(new_doc), facts=facts, version=new)
                 return Entry("case", case_id, text, facts=facts, version=new, delta=True)
         text = dumps(doc)
         if closed or len(text) < DELTA_MIN_BYTES:
-            return Entry("case", case_id, text, facts=case_facts(doc, ()))
+            return Entry("case", case_id, text, facts=case_facts(doc, (), lifecycle))
         parsed = json.loads(text)  # the version exactly as a reopen will read it
-        facts = case_facts(parsed, ())
+        facts = case_facts(parsed, (), lifecycle)
         return Entry("case", case_id, text, facts=facts,
                      version=None if facts.open is None else Version(parsed, facts))
 

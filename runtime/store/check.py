@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runtime.store.base import StoreError
+from runtime.store.base import Lifecycle, StoreError
 from runtime.store.blobs import fsync_dir
 from runtime.store.damage import Damage
 from runtime.store.index import CHAIN, NUMBER, REV, STATUS, dumps
@@ -46,9 +46,9 @@ class Verification:
     bytes: int = 0
 
 
-def verify(store_dir: Path) -> Verification:
+def verify(store_dir: Path, lifecycle: Lifecycle) -> Verification:
     """Check the store in ``store_dir`` (``DATA_DIR/store``) without changing it."""
-    store = TinyDBStore(store_dir, inspect=True)
+    store = TinyDBStore(store_dir, lifecycle=lifecycle, inspect=True)
     try:
         found = Verification(list(store.problems))
         _torn_notes(store, found.torn)
@@ -118,7 +118,7 @@ class Repair:
     moved_to: Path | None = None
 
 
-def repair(store_dir: Path) -> Repair:
+def repair(store_dir: Path, lifecycle: Lifecycle) -> Repair:
     """Keep what verifies in ``store_dir``; move the damaged journal aside.
 
     Raise `StoreError` if the directory cannot be inspected (in use, not a store).
@@ -131,7 +131,7 @@ def repair(store_dir: Path) -> Repair:
         fsync_dir(store_dir)
         done.lost.append(f"{db}: finished an interrupted repair")
         return done
-    store = TinyDBStore(store_dir, inspect=True)
+    store = TinyDBStore(store_dir, lifecycle=lifecycle, inspect=True)
     try:
         if not store.problems:
             return done
@@ -146,7 +146,8 @@ def repair(store_dir: Path) -> Repair:
     fsync_dir(store_dir)
     os.rename(repaired, db)
     fsync_dir(store_dir)
-    TinyDBStore(store_dir).close()  # opens the repaired journal: writes its manifest
+    # opening the repaired journal writes its manifest
+    TinyDBStore(store_dir, lifecycle=lifecycle).close()
     return done
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from runtime.store.base import CLOSED_CASE_STATUSES, Document, StoreError, TaskRow, WriteBatch
+from runtime.store.base import Document, Lifecycle, StoreError, TaskRow, WriteBatch
 from runtime.store.batch import Batch, Entry, entry_case, worth_a_delta
 from runtime.store.blobs import BlobStore
 from runtime.store.cache import HotCases
@@ -50,7 +50,9 @@ class IndexedStore:
     are acknowledged only after it, so they can never outlive it.
     """
 
-    def __init__(self, blob_root: Path, *, cache_bytes: int = CACHE_BYTES) -> None:
+    def __init__(self, blob_root: Path, *, lifecycle: Lifecycle,
+                 cache_bytes: int = CACHE_BYTES) -> None:
+        self.lifecycle = lifecycle
         self._index = CaseIndex()
         self._tables = MetaTables()
         self._files: dict[str, Loc] = {}
@@ -168,7 +170,8 @@ class IndexedStore:
             if old is not None:
                 self._release(old)
             self._retain(chain)
-        if version is None or facts.status in CLOSED_CASE_STATUSES or not worth_a_delta(chain):
+        closed = facts.status in self.lifecycle.closed_case
+        if version is None or closed or not worth_a_delta(chain):
             self._hot.discard(case_id)  # small cases are read from disk: as cheap
         else:
             self._hot.put(case_id, version, sum(loc[2] for loc in chain))
@@ -270,7 +273,7 @@ class IndexedStore:
         except ValueError as err:  # the bytes changed on disk since they were verified
             raise StoreError(f"{self._describe(ref[CHAIN][0])}: case {case_id} does not "
                              f"read back: {err}") from None
-        if ref[STATUS] in CLOSED_CASE_STATUSES or not worth_a_delta(ref[CHAIN]):
+        if ref[STATUS] in self.lifecycle.closed_case or not worth_a_delta(ref[CHAIN]):
             return doc
         with self._state:
             facts = self._index.facts(case_id) if self._index.refs.get(case_id) is ref else None

@@ -20,10 +20,9 @@ from itertools import islice
 from typing import Any, Final
 
 from runtime.store.base import (
-    CLOSED_CASE_STATUSES,
-    DECIDED_TASK_STATUSES,
     SUMMARY_FIELDS,
     Document,
+    Lifecycle,
     StoreError,
 )
 
@@ -161,6 +160,7 @@ def _req_str(doc: Mapping[str, Any], field: str, what: str) -> str:
 def case_facts(
     doc: Mapping[str, Any],
     chain: Chain,
+    lifecycle: Lifecycle,
     *,
     reuse: CaseFacts | None = None,
     changed: set[int] | None = None,
@@ -188,7 +188,7 @@ def case_facts(
     tasks = doc.get("tasks", [])
     if not isinstance(tasks, list):
         raise StoreError(f"case {case_id}: 'tasks' must be a list")
-    closed = status in CLOSED_CASE_STATUSES
+    closed = status in lifecycle.closed_case
     open_tasks: list[tuple[str, TaskItem]] = []
     decided: list[Decided] = []
     seen: set[str] = set()
@@ -203,7 +203,7 @@ def case_facts(
                 raise StoreError(f"case {case_id}: duplicate task id {entry[1][3]}")
             seen.add(entry[1][3])
             open_tasks.append(entry)
-            if task["status"] in DECIDED_TASK_STATUSES:  # checked with the version it is from
+            if task["status"] in lifecycle.decided_task:  # checked with the version it is from
                 decided.append((_decided_at(task, updated_at), case_id, position,
                                 sys.intern(task["department"])))
             continue
@@ -217,7 +217,7 @@ def case_facts(
         task_status = _req_str(task, "status", f"task {task_id}")
         due = _opt_str(task, "due") or _LAST
         ready = _opt_str(task, "ready_at") or _LAST
-        if task_status in DECIDED_TASK_STATUSES:
+        if task_status in lifecycle.decided_task:
             decided.append((_decided_at(task, updated_at), case_id, position,
                             sys.intern(department)))
         if not closed:

@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from runtime.store.base import Lifecycle
 from runtime.store.batch import LOCATED_KINDS, Entry
 from runtime.store.core import IndexedStore
 from runtime.store.index import Loc
@@ -19,12 +20,12 @@ class MemoryStore(IndexedStore):
     Blobs go to ``blob_dir`` or to a temporary directory removed on `close()`.
     """
 
-    def __init__(self, blob_dir: Path | None = None) -> None:
+    def __init__(self, blob_dir: Path | None = None, *, lifecycle: Lifecycle) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if blob_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="onewindow-blobs-")
             blob_dir = Path(self._tmp.name)
-        super().__init__(blob_dir)
+        super().__init__(blob_dir, lifecycle=lifecycle)
         self._texts: dict[int, str] = {}
         self._next = 0
 

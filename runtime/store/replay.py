@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from runtime.store.base import CLOSED_CASE_STATUSES, STORE_FORMAT, Document, StoreError
+from runtime.store.base import STORE_FORMAT, Document, StoreError
 from runtime.store.core import IndexedStore
 from runtime.store.damage import Damage, StoreDamaged
 from runtime.store.delta import Version, apply
@@ -247,14 +247,14 @@ class JournalReplay(IndexedStore):
                 self._put_case_facts(case_id, CaseFacts(
                     case_id, chain, rev, status, applicant, updated_at, number, matter,
                     matter_version, decided, None), None)
-                if status not in CLOSED_CASE_STATUSES or not more:
+                if status not in self.lifecycle.closed_case or not more:
                     deferred.append((case_id, self._index.refs[case_id]))
                 self._incomplete_rows = self._incomplete_rows or not more
         return deferred
 
     def _replay_case(self, case_id: str, doc: Document, chain: Chain) -> None:
         """Index a replayed version; an open one is cached (the next delta's base)."""
-        facts = case_facts(doc, chain)
+        facts = case_facts(doc, chain, self.lifecycle)
         version = None if facts.open is None else Version(doc, facts)
         self._put_case_facts(case_id, facts, version)
 

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from runtime.store.base import StoreError
+from runtime.store.base import Lifecycle, StoreError
 from runtime.store.batch import LOCATED_KINDS, Entry
 from runtime.store.blobs import fsync_dir
 from runtime.store.core import CACHE_BYTES
@@ -57,6 +57,7 @@ class TinyDBStore(JournalReplay):
         self,
         data_dir: str | Path,
         *,
+        lifecycle: Lifecycle,
         segment_bytes: int = 32 << 20,
         cache_bytes: int = CACHE_BYTES,
         inspect: bool = False,
@@ -75,7 +76,7 @@ class TinyDBStore(JournalReplay):
                 raise StoreError(f"{self._dir}: no store here (no such directory)")
             self._dir.mkdir(parents=True)
             fsync_dir(self._dir.parent)
-        super().__init__(self.data_dir / "files", cache_bytes=cache_bytes)
+        super().__init__(self.data_dir / "files", lifecycle=lifecycle, cache_bytes=cache_bytes)
         self._segment_bytes = segment_bytes
         self._segments: dict[int, Segment] = {}
         self._live: dict[int, int] = defaultdict(int)  # segment -> bytes still referenced

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from runtime.engine.calendar import CHINA_TZ
+from runtime.services import LIFECYCLE
 from runtime.services.accounts import User
 from runtime.services.container import Services
 from runtime.settings import Settings
@@ -48,7 +49,8 @@ class Opener:
              data: Path | None = None) -> Services:
         settings = Settings.load({"data_dir": str(data or self.data),
                                   "catalog_dir": str(catalog or self.catalog)}, environ={})
-        store: Store | None = None if durable else MemoryStore(self.tmp_path / "blobs")
+        store: Store | None = None if durable else MemoryStore(self.tmp_path / "blobs",
+                                                               lifecycle=LIFECYCLE)
         services = Services.open(settings, store=store, clock=Clock())
         self.opened.append(services)
         return services

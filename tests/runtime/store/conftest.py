@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from runtime.services import LIFECYCLE
 from runtime.store import MemoryStore, TinyDBStore
 from runtime.store.core import IndexedStore
 
@@ -59,7 +60,8 @@ def make_case(
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexedStore]:
     """A fresh store of each backend."""
     opened: IndexedStore = (
-        MemoryStore(tmp_path / "files") if request.param == "memory" else TinyDBStore(tmp_path)
+        MemoryStore(tmp_path / "files", lifecycle=LIFECYCLE) if request.param == "memory"
+        else TinyDBStore(tmp_path, lifecycle=LIFECYCLE)
     )
     yield opened
     opened.close()
@@ -71,7 +73,7 @@ def open_store(tmp_path: Path) -> Iterator[Callable[..., TinyDBStore]]:
     opened: list[TinyDBStore] = []
 
     def _open(**options: Any) -> TinyDBStore:
-        new = TinyDBStore(tmp_path, **options)
+        new = TinyDBStore(tmp_path, **options, lifecycle=LIFECYCLE)
         opened.append(new)
         return new
 
@@ -91,11 +93,11 @@ def reopen(tmp_path: Path) -> Iterator[Callable[[IndexedStore], Iterator[Indexed
             yield store
             return
         store.close()
-        opened.append(TinyDBStore(tmp_path))
+        opened.append(TinyDBStore(tmp_path, lifecycle=LIFECYCLE))
         yield opened[-1]
         opened[-1].checkpoint()
         opened[-1].close()
-        opened.append(TinyDBStore(tmp_path))
+        opened.append(TinyDBStore(tmp_path, lifecycle=LIFECYCLE))
         yield opened[-1]
 
     yield _reopen

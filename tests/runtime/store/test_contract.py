@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from runtime.store import OPEN_TASK_STATUSES, Conflict, NotFound, StoreError
+from runtime.services import labels
+from runtime.store import Conflict, NotFound, StoreError
 from runtime.store.core import IndexedStore
 from tests.runtime.store.conftest import make_case
 
@@ -150,7 +151,7 @@ def test_list_tasks_only_that_department_most_urgent_first(store: IndexedStore) 
         make_case(4, departments=("dept_a",), status="delivered"),
         make_case(5, departments=("dept_a",), task_status="waiting", summary={"title": "店"}),
     )
-    rows = store.list_tasks(department="dept_a", status=OPEN_TASK_STATUSES)
+    rows = store.list_tasks(department="dept_a", status=labels.WORKABLE_TASK)
     assert [(r.task["id"], r.case["id"]) for r in rows] == [("t_00001_0", "c_00001")]
     assert rows[0].case == {
         "id": "c_00001", "number": None, "matter": "food-licence", "matter_version": 3,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from runtime.services import LIFECYCLE
 from runtime.store import TinyDBStore
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -17,9 +18,10 @@ ROOT = Path(__file__).resolve().parents[3]
 # the process may be killed. Prints each id only after write() has returned.
 WRITER = """
 import sys
+from runtime.services import LIFECYCLE
 from runtime.store import TinyDBStore
 
-store = TinyDBStore(sys.argv[1], segment_bytes=32 * 1024)
+store = TinyDBStore(sys.argv[1], segment_bytes=32 * 1024, lifecycle=LIFECYCLE)
 i = int(sys.argv[2])
 while True:
     i += 1
@@ -62,7 +64,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     for round_writes in (700, 300):
         start = len(acked)
         acked += _run_and_kill(tmp_path, start, round_writes)
-        store = TinyDBStore(tmp_path, segment_bytes=32 * 1024)
+        store = TinyDBStore(tmp_path, segment_bytes=32 * 1024, lifecycle=LIFECYCLE)
         try:
             missing = [case_id for case_id in acked if store.get_case(case_id) is None]
             assert not missing, f"{len(missing)} acknowledged cases lost, e.g. {missing[:3]}"
@@ -85,9 +87,10 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
 # Prints "case rev" only after write() has returned.
 DELTA_WRITER = """
 import sys, threading
+from runtime.services import LIFECYCLE
 from runtime.store import TinyDBStore
 
-store = TinyDBStore(sys.argv[1], segment_bytes=64 * 1024)
+store = TinyDBStore(sys.argv[1], segment_bytes=64 * 1024, lifecycle=LIFECYCLE)
 out = threading.Lock()
 
 def work(t):
@@ -131,7 +134,7 @@ def test_acknowledged_deltas_survive_sigkill(tmp_path: Path) -> None:
             if line.strip():
                 case_id, rev = line.split()
                 acked[case_id] = max(acked.get(case_id, 0), int(rev))
-        store = TinyDBStore(tmp_path, segment_bytes=64 * 1024)
+        store = TinyDBStore(tmp_path, segment_bytes=64 * 1024, lifecycle=LIFECYCLE)
         try:
             assert store.stats()["snapshot"] > 0
             for case_id, rev in acked.items():

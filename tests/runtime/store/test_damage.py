@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from runtime.services import LIFECYCLE
 from runtime.store import StoreError, TinyDBStore, check
 from runtime.store.check import repair, verify
 from runtime.store.damage import StoreDamaged
@@ -37,7 +38,7 @@ def accept(store: TinyDBStore, n: int) -> None:
 
 
 def build(data_dir: Path) -> None:
-    store = TinyDBStore(data_dir / "store", segment_bytes=64 << 10)
+    store = TinyDBStore(data_dir / "store", segment_bytes=64 << 10, lifecycle=LIFECYCLE)
     try:
         for n in range(CASES):
             with store.write() as tx:
@@ -75,22 +76,22 @@ def segments(data_dir: Path) -> list[Path]:
 def refused(data_dir: Path, path: Path, match: str) -> StoreDamaged:
     """Opening refuses, naming ``path`` and a byte offset; verify finds the same."""
     with pytest.raises(StoreDamaged, match=match) as caught:
-        TinyDBStore(data_dir / "store")
+        TinyDBStore(data_dir / "store", lifecycle=LIFECYCLE)
     first = caught.value.problems[0]
     assert first.path == path
     assert str(first).startswith(f"{path}:{first.offset}: ")
     assert str(caught.value).startswith("the store is damaged: ")
-    found = verify(data_dir / "store")
+    found = verify(data_dir / "store", LIFECYCLE)
     assert str(first) in [str(p) for p in found.problems]
     return caught.value
 
 
 def test_the_pristine_directory_verifies_and_has_what_the_tests_need(data_dir: Path) -> None:
-    found = verify(data_dir / "store")
+    found = verify(data_dir / "store", LIFECYCLE)
     assert found.problems == [] and found.cases == CASES
     assert len(segments(data_dir)) >= 3 and list(db(data_dir).glob("meta-*.json"))
     assert any(b'["delta",' in seg.read_bytes() for seg in segments(data_dir))
-    store = TinyDBStore(data_dir / "store")
+    store = TinyDBStore(data_dir / "store", lifecycle=LIFECYCLE)
     assert store.get_case_by_number(f"{DAY}{CASES:04d}") is not None
     store.close()
 
@@ -162,7 +163,7 @@ def test_a_truncated_snapshot_file_is_refused_with_its_name(data_dir: Path, kind
 
 
 def test_a_sequence_that_moves_backwards_is_refused(data_dir: Path) -> None:
-    store = TinyDBStore(data_dir / "store")
+    store = TinyDBStore(data_dir / "store", lifecycle=LIFECYCLE)
     with store.write() as tx:
         tx._put_row("sequences", DAY, {"key": DAY, "value": 3})  # type: ignore[attr-defined]
     store.close()
@@ -173,9 +174,9 @@ def test_a_crash_tear_after_the_acknowledged_length_is_still_cut(data_dir: Path)
     newest = segments(data_dir)[-1]
     with newest.open("ab") as out:
         out.write(b"OWB2" + bytes(40))  # a write that never completed nor was acknowledged
-    found = verify(data_dir / "store")
+    found = verify(data_dir / "store", LIFECYCLE)
     assert found.problems == [] and len(found.torn) == 1
-    store = TinyDBStore(data_dir / "store")
+    store = TinyDBStore(data_dir / "store", lifecycle=LIFECYCLE)
     assert store.count_cases() == CASES
     store.close()
 
@@ -185,15 +186,15 @@ def test_repair_keeps_what_verifies_and_names_what_was_lost(data_dir: Path) -> N
     data = bytearray(newest.read_bytes())
     data[-30] ^= 0x01  # the last acceptance's frame
     newest.write_bytes(bytes(data))
-    done = repair(data_dir / "store")
+    done = repair(data_dir / "store", LIFECYCLE)
     assert done.moved_to is not None and (done.moved_to / newest.name).exists()
     assert any(line.startswith(f"damage: {newest}:") for line in done.lost)
     assert done.reverted_cases >= 1
     reverted = [line for line in done.lost if "kept as it was before" in line]
     assert reverted and all("status submitted" in line for line in reverted)
     assert done.kept_cases == CASES
-    assert verify(data_dir / "store").problems == []
-    store = TinyDBStore(data_dir / "store")
+    assert verify(data_dir / "store", LIFECYCLE).problems == []
+    store = TinyDBStore(data_dir / "store", lifecycle=LIFECYCLE)
     try:
         assert store.count_cases() == CASES
         assert store.count_cases(status=["accepted"]) == CASES - done.reverted_cases
@@ -209,10 +210,10 @@ def test_repair_of_an_older_segment_lists_the_lost_cases(data_dir: Path) -> None
     data = bytearray(oldest.read_bytes())
     data[data.index(b'"status":"') + 10] = ord("X")
     oldest.write_bytes(bytes(data))
-    done = repair(data_dir / "store")
+    done = repair(data_dir / "store", LIFECYCLE)
     lost = [line for line in done.lost if line.startswith("case ") and ": lost" in line]
     assert len(lost) == done.lost_cases
-    store = TinyDBStore(data_dir / "store")
+    store = TinyDBStore(data_dir / "store", lifecycle=LIFECYCLE)
     try:
         assert store.count_cases() == CASES - done.lost_cases
         assert all("Xubmitted" not in str(c) for c in store.list_cases(limit=CASES))
@@ -235,17 +236,18 @@ def test_an_interrupted_repair_is_refused_then_finished(
 
     monkeypatch.setattr(check.os, "rename", rename_once)
     with pytest.raises(OSError, match="power cut"):
-        repair(data_dir / "store")
+        repair(data_dir / "store", LIFECYCLE)
     monkeypatch.undo()
     with pytest.raises(StoreError, match="a repair was interrupted"):
-        TinyDBStore(data_dir / "store")
-    assert repair(data_dir / "store").lost == [f"{db(data_dir)}: finished an interrupted repair"]
-    assert verify(data_dir / "store").problems == []
+        TinyDBStore(data_dir / "store", lifecycle=LIFECYCLE)
+    assert repair(data_dir / "store", LIFECYCLE).lost == [
+        f"{db(data_dir)}: finished an interrupted repair"]
+    assert verify(data_dir / "store", LIFECYCLE).problems == []
 
 
 def test_repair_leaves_a_clean_directory_alone(data_dir: Path) -> None:
     before = {p.name: p.read_bytes() for p in db(data_dir).iterdir()}
-    done = repair(data_dir / "store")
+    done = repair(data_dir / "store", LIFECYCLE)
     assert done.moved_to is None and done.lost == []
     assert {p.name: p.read_bytes() for p in db(data_dir).iterdir()} == before
 
@@ -255,11 +257,11 @@ def test_verify_changes_nothing_and_refuses_a_store_in_use(data_dir: Path) -> No
     with newest.open("ab") as out:
         out.write(b"torn")
     before = {p.name: p.read_bytes() for p in db(data_dir).iterdir()}
-    verify(data_dir / "store")
+    verify(data_dir / "store", LIFECYCLE)
     assert {p.name: p.read_bytes() for p in db(data_dir).iterdir()} == before
-    store = TinyDBStore(data_dir / "store")
+    store = TinyDBStore(data_dir / "store", lifecycle=LIFECYCLE)
     try:
         with pytest.raises(StoreError, match="already open"):
-            verify(data_dir / "store")
+            verify(data_dir / "store", LIFECYCLE)
     finally:
         store.close()

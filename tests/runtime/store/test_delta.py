@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runtime.services import LIFECYCLE
 from runtime.store import StoreError
 from runtime.store.delta import Version, apply, diff
 from runtime.store.index import case_facts, dumps
@@ -21,7 +22,7 @@ from tests.runtime.store.conftest import make_case
 def version(doc: dict[str, Any]) -> Version:
     """A committed version, exactly as the store keeps one (parsed from its JSON)."""
     parsed = json.loads(dumps(doc))
-    return Version(parsed, case_facts(parsed, ()))
+    return Version(parsed, case_facts(parsed, (), LIFECYCLE))
 
 
 def replayed(base: Version, doc: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +163,7 @@ json_values = st.recursive(
 def test_any_edit_is_rebuilt_exactly(fields: dict[str, Any], edits: list[Any]) -> None:
     base_doc = {**make_case(1), "tasks": [], "rev": 1, **fields}
     base_doc["tasks"] = [] if not isinstance(base_doc["tasks"], list) else base_doc["tasks"]
-    facts = case_facts({**make_case(1), "rev": 1}, ())
+    facts = case_facts({**make_case(1), "rev": 1}, (), LIFECYCLE)
     base = Version(json.loads(dumps(base_doc)), facts)
     doc = base.copy()
     for key, how, value in edits:

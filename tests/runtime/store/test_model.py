@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runtime.store import CLOSED_CASE_STATUSES, TinyDBStore
+from runtime.services import LIFECYCLE
+from runtime.store import TinyDBStore
 
 STATUSES = ("submitted", "in_progress", "approved", "delivered", "withdrawn")
 TASK_STATUSES = ("waiting", "ready", "claimed", "approved")
@@ -67,7 +68,7 @@ class Model:
     def worklist(self, dept: str) -> list[tuple[str, str]]:
         rows = [
             ((t["due"] or "\uffff", "\uffff", c["id"], t["id"]), (c["id"], t["id"]))
-            for c in self.cases.values() if c["status"] not in CLOSED_CASE_STATUSES
+            for c in self.cases.values() if c["status"] not in LIFECYCLE.closed_case
             for t in c["tasks"] if t["department"] == dept
         ]
         return [pair for _, pair in sorted(rows)]
@@ -102,12 +103,12 @@ def check(store: TinyDBStore, model: Model) -> None:
 def test_random_writes_and_reopens_match_a_dict_model(script: list[tuple[Any, ...]]) -> None:
     model = Model()
     with tempfile.TemporaryDirectory() as data_dir:
-        store = TinyDBStore(data_dir, segment_bytes=4096)
+        store = TinyDBStore(data_dir, segment_bytes=4096, lifecycle=LIFECYCLE)
         try:
             for stamp, (kind, *args) in enumerate(script):
                 if kind == "reopen":
                     store.close()
-                    store = TinyDBStore(data_dir, segment_bytes=4096)
+                    store = TinyDBStore(data_dir, segment_bytes=4096, lifecycle=LIFECYCLE)
                     check(store, model)
                 elif kind == "checkpoint":
                     store.checkpoint()

@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from runtime.engine.calendar import CHINA_TZ
+from runtime.services import LIFECYCLE
 from runtime.services.container import Services
 from runtime.settings import Settings
 from runtime.store import MemoryStore
@@ -39,7 +40,8 @@ def clock() -> Clock:
 def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
     settings = Settings.load({"data_dir": str(tmp_path / "data"),
                               "catalog_dir": str(ROOT / "catalog")}, environ={})
-    services = Services.open(settings, store=MemoryStore(tmp_path / "blobs"), clock=clock)
+    store = MemoryStore(tmp_path / "blobs", lifecycle=LIFECYCLE)
+    services = Services.open(settings, store=store, clock=clock)
     yield services
     services.close()
 

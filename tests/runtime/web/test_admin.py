@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from runtime.services import LIFECYCLE
 from runtime.services.container import Services
 from runtime.settings import Settings
 from runtime.store import MemoryStore
@@ -24,7 +25,8 @@ def admin_app(tmp_path: Path, clock: Clock) -> Iterator[tuple[TestClient, Servic
     shutil.copytree(ROOT / "catalog", catalog)
     settings = Settings.load({"data_dir": str(tmp_path / "data"),
                               "catalog_dir": str(catalog)}, environ={})
-    services = Services.open(settings, store=MemoryStore(tmp_path / "blobs"), clock=clock,
+    store = MemoryStore(tmp_path / "blobs", lifecycle=LIFECYCLE)
+    services = Services.open(settings, store=store, clock=clock,
                              admin_store=AdminStore.in_memory())
     services.accounts.create_user("admin1", PASSWORD, "admin", display_name="管理员")
     services.accounts.create_user("amr1", PASSWORD, "department", department="amr")

@@ -10,6 +10,7 @@ import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from runtime.services import LIFECYCLE
 from runtime.services.container import Services
 from runtime.settings import Settings
 from runtime.store import MemoryStore
@@ -31,7 +32,8 @@ URLENCODED = "application/x-www-form-urlencoded"
 def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
     settings = Settings.load({"data_dir": str(tmp_path / "data"), "max_upload_mb": 0.25,
                               "catalog_dir": str(ROOT / "catalog")}, environ={})
-    services = Services.open(settings, store=MemoryStore(tmp_path / "blobs"), clock=clock)
+    store = MemoryStore(tmp_path / "blobs", lifecycle=LIFECYCLE)
+    services = Services.open(settings, store=store, clock=clock)
     yield services
     services.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from runtime.services import LIFECYCLE
 from runtime.services.container import Services
 from runtime.settings import Settings
 from runtime.store import MemoryStore
@@ -73,7 +74,8 @@ def test_api_answers_to_a_token_are_never_stored(client: TestClient, services: S
 def _app(tmp_path: Path, **given: object) -> TestClient:
     settings = Settings.load({"data_dir": str(tmp_path / "data"),
                               "catalog_dir": str(ROOT / "catalog"), **given}, environ={})
-    services = Services.open(settings, store=MemoryStore(tmp_path / "blobs"), clock=Clock())
+    store = MemoryStore(tmp_path / "blobs", lifecycle=LIFECYCLE)
+    services = Services.open(settings, store=store, clock=Clock())
     return TestClient(create_app(settings, services))
 
 
