@@ -240,4 +240,7 @@ def require_text(name: str, value: Any) -> str:
     """A non-blank string argument (reason, opinion, note) or `ValidationFailed`."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed([problem("/" + name, f"{name} is required", "required")])
+    odd = text_problems(value)
+    if odd:
+        raise ValidationFailed([{**d, "pointer": "/" + name} for d in odd])
     return value

@@ -44,12 +44,13 @@ REQUIRED_ARGUMENT = {
 class Titles:
     """Titles of a matter's fields, materials and steps, for messages people read."""
 
-    def __init__(self, matter: MatterSpec | None) -> None:
+    def __init__(self, matter: MatterSpec | None, form: Mapping[str, Any] | None = None) -> None:
         self.matter = matter
+        self.form = form if form is not None else (matter.form if matter else {})
 
     def field(self, pointer: str) -> str:
         """The title of the form field at a JSON pointer (nested titles joined by ·)."""
-        schema: Any = self.matter.form if self.matter else {}
+        schema: Any = self.form
         names: list[str] = []
         for part in [p for p in pointer.split("/") if p]:
             if not isinstance(schema, Mapping):
@@ -97,8 +98,9 @@ def explain(detail: Mapping[str, Any], titles: Titles) -> str:
     keyword = str(detail.get("keyword") or "")
     material = _material_of(detail)
     subject = f"“{titles.material(material)}”" if material else None
-    if subject is None and pointer and pointer not in ARGUMENTS \
-            and not pointer.startswith(("/items", "/deferred")):
+    if subject is None and pointer in ARGUMENTS:
+        subject = f"“{ARGUMENTS[pointer]}”"
+    elif subject is None and pointer and not pointer.startswith(("/items", "/deferred")):
         subject = f"“{titles.field(pointer)}”"
     if keyword == "required":
         if pointer in REQUIRED_ARGUMENT:
@@ -149,9 +151,11 @@ def refusal(exc: TransitionNotAllowed) -> str:
     return f"当前状态（{state}）不允许“{labels.get(exc.action, exc.action)}”"
 
 
-def translate(exc: EngineError, matter: MatterSpec | None) -> ServiceError:
-    """The service error for an engine error."""
-    titles = Titles(matter)
+def translate(exc: EngineError, matter: MatterSpec | None,
+              form: Mapping[str, Any] | None = None) -> ServiceError:
+    """The service error for an engine error; ``form`` is the schema the data was checked
+    against when it is not the matter's (a step's form, for an approval)."""
+    titles = Titles(matter, form)
     if isinstance(exc, ValidationFailed):
         found = details(exc.details, titles)
         return Invalid("提交的内容有误：" + "；".join(d["message"] for d in found), found)
@@ -167,9 +171,10 @@ def translate(exc: EngineError, matter: MatterSpec | None) -> ServiceError:
 
 
 @contextmanager
-def engine_errors(matter: MatterSpec | None) -> Iterator[None]:
+def engine_errors(matter: MatterSpec | None,
+                  form: Mapping[str, Any] | None = None) -> Iterator[None]:
     """Run engine code; its errors come out as service errors people can read."""
     try:
         yield
     except EngineError as exc:
-        raise translate(exc, matter) from exc
+        raise translate(exc, matter, form) from exc

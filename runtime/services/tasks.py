@@ -144,7 +144,7 @@ class Tasks:
             if user.role != Role.DEPARTMENT:
                 raise Forbidden("只有本部门审批人员可以办理此任务")
             matter = self.spec(case)
-            with engine_errors(matter):
+            with engine_errors(matter, matter.step(task["step"]).form or {}):
                 new = action(case, matter, tx)
             return self._put(tx, new, case.get("rev", 0))
 

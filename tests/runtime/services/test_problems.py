@@ -51,3 +51,19 @@ def test_refusals_in_chinese() -> None:
     assert isinstance(exc, Conflict) and exc.message == "容缺受理的材料尚未补齐，补齐后才能出件"
     assert translate(TransitionNotAllowed("task", "ready", "approve"), M).message == \
         "当前状态（待签收）不允许“审批通过”"
+
+
+def test_control_characters_in_a_reason_are_refused_by_name() -> None:
+    from runtime.engine.validation import require_text
+    with pytest.raises(ValidationFailed) as err:
+        require_text("reason", "材料\x00不全")
+    said = translate(err.value, M)
+    assert isinstance(said, Invalid) and said.details[0]["pointer"] == "/reason"
+    assert said.details[0]["message"].startswith("“理由”") and "控制字符" in said.message
+
+
+def test_a_step_forms_problem_is_named_by_the_steps_field_title() -> None:
+    licence = next(s for s in M.steps if s.id == "license")
+    said = translate(ValidationFailed([{"pointer": "/license_no", "keyword": "required",
+                                        "message": "x"}]), M, licence.form)
+    assert said.details[0]["message"] == "请填写“统一社会信用代码”"
