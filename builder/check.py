@@ -78,6 +78,7 @@ class MatterCheck:
             self.reads(steps, needs)
             self.limits(steps)
         self.unused_materials(steps, materials)
+        self.deferrals(steps, materials)
         return self.problems
 
     # -- references -------------------------------------------------------------
@@ -358,6 +359,29 @@ class MatterCheck:
                 self.warning(("materials", i, "id"), f"material '{mat_id}' is not used by any "
                                                      "step's reviewers", "unused_material",
                              {"material": mat_id})
+
+
+    def deferrals(self, steps: Mapping[str, tuple[int, dict[str, Any]]],
+                  materials: Mapping[str, tuple[int, dict[str, Any]]]) -> None:
+        """A deferral rule belongs to a deferrable material and names a known step."""
+        for mat_id, (i, mat) in materials.items():
+            rule = [k for k in ("deferred_days", "deferred_after") if k in mat]
+            if rule and not mat.get("deferrable"):
+                self.error(("materials", i, rule[0]), f"material '{mat_id}': {rule[0]} needs "
+                                                      "'deferrable: true'",
+                           "deferral_not_deferrable", {"material": mat_id, "key": rule[0]},
+                           key=True)
+            after = mat.get("deferred_after")
+            if isinstance(after, str) and after not in steps:
+                hint = closest(after, steps)
+                self.error(("materials", i, "deferred_after"),
+                           f"material '{mat_id}': deferred_after names unknown step '{after}'"
+                           f"{hint_text(hint)}", "deferral_unknown_step",
+                           {"material": mat_id, "step": after, "hint": hint})
+            if "deferred_after" in mat and "deferred_days" not in mat:
+                self.error(("materials", i, "deferred_after"), f"material '{mat_id}': "
+                           "deferred_after needs deferred_days (how many days after it)",
+                           "deferral_without_days", {"material": mat_id}, key=True)
 
 
 def _valid_need(entry: Any, step_id: str, steps: Mapping[str, Any]) -> bool:

@@ -77,6 +77,8 @@ def compile_material(raw: Mapping[str, Any]) -> Material:
         accept=tuple(raw.get("accept", defaults.accept)),
         max_mb=raw.get("max_mb", defaults.max_mb),
         deferrable=raw.get("deferrable", False),
+        deferred_days=raw.get("deferred_days"),
+        deferred_after=raw.get("deferred_after"),
         copies=raw.get("copies", 1),
         original=raw.get("original", False),
         note=raw.get("note", ""),

@@ -246,4 +246,10 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
                                       f"所需的 {p['parallel_days']} 个工作日（关键路径："
                                       f"{' → '.join(p['critical_path'])}）",
     "unused_material": lambda p: f"材料 “{p['material']}” 没有被任何环节的审批人使用",
+    "deferral_not_deferrable": lambda p: f"材料 “{p['material']}” 设置了 {p['key']}，"
+                                         "须同时设置 deferrable: true（可容缺受理）",
+    "deferral_unknown_step": lambda p: f"材料 “{p['material']}” 的 deferred_after 环节 "
+                                       f"“{p['step']}” 不存在{_hint(p)}",
+    "deferral_without_days": lambda p: f"材料 “{p['material']}” 设置了 deferred_after，"
+                                       "须同时用 deferred_days 写明其后多少日内补交",
 }

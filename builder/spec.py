@@ -69,6 +69,8 @@ class Material:
     accept: tuple[str, ...] = ("pdf", "jpg", "jpeg", "png")
     max_mb: float = 20
     deferrable: bool = False  # may be supplied after acceptance (容缺受理)
+    deferred_days: int | None = None  # due this many days (日) after acceptance or …
+    deferred_after: str | None = None  # … after this step is decided
     copies: int = 1
     original: bool = False  # the original is checked at the window (原件核验)
     note: str = ""

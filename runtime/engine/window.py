@@ -4,7 +4,7 @@ materials, delivery. Each returns a NEW case."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from builder.spec import MatterSpec
@@ -93,8 +93,7 @@ def accept(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
     if case["matter_version"] != matter.version:
         w.set(["matter_version"], matter.version)
     if later:
-        w.set(["deferred"], [{"material": m, "due": due, "supplied": False}
-                             for m, due in later.items()])
+        w.set(["deferred"], [_owed(spec, m, due) for m, due in later.items()])
     move_case(w, CaseAction.START, actor)
     TASK.check(None, TaskAction.CREATE, actor.role)
     applicable = {s.id for s in matter.applicable_steps(data)}
@@ -138,6 +137,16 @@ def deliver(case: Document, matter: MatterSpec, actor: Actor, now: datetime) -> 
     move_case(w, CaseAction.DELIVER, actor)
     w.set(["closed_at"], w.at)
     return w.result()
+
+
+def _owed(spec: Compiled, material_id: str, due: str | None) -> Document:
+    """A deferred material's entry; due after a step's decision (``after``, ``days``)
+    when the catalog says so, its date then known only once that step is decided."""
+    entry: Document = {"material": material_id, "due": due, "supplied": False}
+    material = spec.materials[material_id]
+    if due is None and material.deferred_after:
+        entry.update(after=material.deferred_after, days=material.deferred_days)
+    return entry
 
 
 def _task(task_id: str, case_id: str, step_id: str, department: str) -> Document:
@@ -188,9 +197,9 @@ def _notice_items(spec: Compiled, items: Sequence[Mapping[str, Any]]) -> list[Do
 
 def _deferrals(spec: Compiled, data: Mapping[str, Any], materials: Mapping[str, Any],
                deferred: Iterable[Deferral], now: datetime,
-               calendar: WorkCalendar) -> dict[str, str]:
+               calendar: WorkCalendar) -> dict[str, str | None]:
     applicable = {m.id for m in spec.matter.applicable_materials(data)}
-    later: dict[str, str] = {}
+    later: dict[str, str | None] = {}
     details: list[Detail] = []
     default_due: str | None = None
     for n, entry in enumerate(deferred):
@@ -209,6 +218,10 @@ def _deferrals(spec: Compiled, data: Mapping[str, Any], materials: Mapping[str, 
             details.append(problem(here, f"{material.name} listed twice", "uniqueItems"))
         elif due is not None:
             later[material_id] = iso(due)
+        elif material.deferred_after:
+            later[material_id] = None  # due `days` after that step is decided
+        elif material.deferred_days:
+            later[material_id] = iso(now + timedelta(days=material.deferred_days))
         else:
             if default_due is None:
                 default_due = iso(calendar.add(now, spec.matter.time_limit).at)

@@ -235,17 +235,35 @@ def material_state(matter: MatterSpec, case: Document, now: datetime,
     names = {m.id: m.name for m in matter.materials}
     owed = []
     for entry in case.get("deferred") or ():
-        due = datetime.fromisoformat(entry["due"]) if entry.get("due") else None
+        due, text = _owed_due(matter, case, entry)
         owed.append(OwedMaterial(
-            entry["material"], names.get(entry["material"], entry["material"]), due,
-            f"{due:%Y-%m-%d} 前" if due else "按一次性告知的期限", entry["supplied"],
-            bool(due and not entry["supplied"] and due < now)))
+            entry["material"], names.get(entry["material"], entry["material"]), due, text,
+            entry["supplied"], bool(due and not entry["supplied"] and due < now)))
     return MaterialState(
         applicable=applicable,
         missing=[m for m in applicable if m.required and m.id not in present
                  and not m.deferrable],
         deferrable=[m for m in applicable if m.deferrable and m.id not in present],
         owed=owed)
+
+
+def _owed_due(matter: MatterSpec, case: Document,
+              entry: Mapping[str, Any]) -> tuple[datetime | None, str]:
+    """When a deferred material is due, and how to say it: a date, or "N 日内" after a
+    step that has not been decided yet (the notice's 营业执照核发后 30 日内)."""
+    if entry.get("due"):
+        due = datetime.fromisoformat(entry["due"])
+        return due, f"{due:%Y-%m-%d} 前"
+    after, days = entry.get("after"), entry.get("days")
+    if not after or not days:
+        return None, "按一次性告知的期限"
+    decided = [datetime.fromisoformat(t["decision"]["at"]) for t in case.get("tasks", ())
+               if t["step"] == after and t.get("decision")
+               and t["status"] in DECIDED_TASK]
+    if decided:
+        due = max(decided) + timedelta(days=days)
+        return due, f"{due:%Y-%m-%d} 前"
+    return None, f"“{Titles(matter).step(after)}”办结后 {days} 日内"
 
 
 def supplement_items(matter: MatterSpec, notice: Document | None) -> list[SupplementItem]:

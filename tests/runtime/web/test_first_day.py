@@ -9,7 +9,13 @@ from collections.abc import Callable
 from runtime.services import Services
 from tests.runtime.web.conftest import Clock
 from tests.runtime.web.samples import FILES, multipart_files
-from tests.runtime.web.test_workspaces import Person, _submitted_case, _task_id, people
+from tests.runtime.web.test_workspaces import (
+    LICENSE_NO,
+    Person,
+    _submitted_case,
+    _task_id,
+    people,
+)
 
 __all__ = ["people"]
 MATTER = "enterprise-establishment"
@@ -141,3 +147,23 @@ def test_pages_draw_only_the_buttons_the_engine_allows(people: Callable[[str], P
     assert f"/tasks/{task}/resume" not in page
     # the window offers no acceptance once the case runs
     assert f"/window/cases/{case_id}/accept" not in window.get(f"/window/cases/{case_id}").text
+
+
+def test_a_deferred_material_is_due_as_the_matter_says(people: Callable[[str], Person],
+                                                      services: Services) -> None:
+    """Defect: the receipt said 2 days where the notice says 30 days after the licence."""
+    applicant, window, amr = people("applicant1"), people("window1"), people("amr1")
+    case_id = _submitted_case(applicant, without=("premises",))
+    window.post(f"/window/cases/{case_id}/accept", data={"deferred": "premises"})
+    owed = services.store.get_case(case_id)["deferred"]
+    assert owed == [{"material": "premises", "due": None, "supplied": False,
+                     "after": "license", "days": 30}]
+    receipt = window.get(f"/cases/{case_id}/receipt").text
+    assert "“设立登记、核发营业执照”办结后 30 日内" in receipt
+    task = _task_id(amr)
+    amr.post(f"/tasks/{task}/claim")
+    done = amr.post(f"/tasks/{task}/approve", data={
+        "step.license_no": LICENSE_NO, "step.established_on": "2026-11-30"})
+    assert done.status_code == 303, done.text[-1500:]
+    page = applicant.get(f"/cases/{case_id}").text
+    assert "2026-12-30 前补交" in page  # decided on 2026-11-30, plus 30 days
