@@ -41,6 +41,10 @@ class StoreError(Exception):
     """Base class of every error the store raises (also: invalid documents, I/O failure)."""
 
 
+class StoreBusy(StoreError):
+    """The data directory is held by another process (a running ``onewindow serve``)."""
+
+
 class NotFound(StoreError):
     """A referenced record (user, blob, …) does not exist."""
 
