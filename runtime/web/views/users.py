@@ -66,7 +66,7 @@ def _detail(request: Request, user_id: str, errors: dict[str, str] | None = None
     return page(request, "admin_user.html", {
         "account": services.users.get(actor, user_id),
         "tokens": services.users.tokens(actor, user_id), "errors": errors or {},
-        "self": actor.id == user_id, **_choices(request)}, status=status)
+        "is_self": actor.id == user_id, **_choices(request)}, status=status)
 
 
 @requires("admin")

@@ -10,8 +10,13 @@ import pytest
 
 from runtime.engine.calendar import CHINA_TZ
 from runtime.services.accounts import Accounts, User
-from runtime.services.errors import Forbidden, Invalid, NotAuthenticated, NotFound, \
-    TooManyAttempts
+from runtime.services.errors import (
+    Forbidden,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    TooManyAttempts,
+)
 from runtime.services.limits import Limiter
 from runtime.services.passwords import password_problem
 from runtime.store import MemoryStore

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from runtime.services.accounts import Accounts, User
-from runtime.services.errors import Conflict, Forbidden, Invalid
+from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.users import Users
 from runtime.store import MemoryStore
 from tests.runtime.services.test_accounts import DEPARTMENTS, GOOD, Clock
@@ -115,7 +115,7 @@ def test_tokens_are_listed_and_revoked_per_user(users: Users, accounts: Accounts
     other, _ = users.create(ADMIN, "robot2", "window", password=GOOD)
     token = accounts.create_token("robot")
     [info] = users.tokens(ADMIN, account.id)
-    with pytest.raises(Exception, match="没有令牌"):
+    with pytest.raises(NotFound, match="没有令牌"):
         users.revoke_token(ADMIN, other.id, info.id)  # not that user's token
     users.revoke_token(ADMIN, account.id, info.id)
     assert accounts.user_for_token(token) is None

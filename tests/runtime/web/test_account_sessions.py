@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from runtime.services.container import Services
-from runtime.settings import Settings
+from runtime.settings import Settings, SettingsError
 from runtime.web.auth import client_address
 from tests.runtime.web.conftest import PASSWORD, csrf_of
 
@@ -55,7 +55,12 @@ def test_deactivation_refuses_an_open_session_at_once(
     assert sign_in(client, "boss").status_code == 303
     amr1 = services.accounts.find("amr1")
     assert amr1 is not None
-    token = csrf_of(client.get(f"/admin/users/{amr1.id}").text)
+    page = client.get(f"/admin/users/{amr1.id}").text
+    assert "停用该用户" in page and "市场监督管理局" in page
+    boss = services.accounts.find("boss")
+    assert boss is not None
+    assert "停用该用户" not in client.get(f"/admin/users/{boss.id}").text  # not oneself
+    token = csrf_of(page)
     done = client.post(f"/admin/users/{amr1.id}/active", data={"active": "0", "_csrf": token})
     assert done.status_code == 200 and "已停用该用户" in done.text
     refused = other.get("/tasks", follow_redirects=False)
@@ -184,6 +189,5 @@ def test_client_address_trusts_only_configured_proxies(peer: str, forwarded: str
 
 
 def test_a_bad_trusted_proxies_setting_is_refused() -> None:
-    from runtime.settings import SettingsError
-    with pytest.raises(SettingsError, match="trusted_proxies.*not an IP address"):
+    with pytest.raises(SettingsError, match=r"trusted_proxies.*not an IP address"):
         Settings.load({"trusted_proxies": "10.0.0.0/8, proxy.local"}, environ={})
