@@ -97,7 +97,7 @@ _BUSY_HINTS = {
 
 def _services(args: argparse.Namespace) -> Services | int:
     """The services on ``--data-dir``, or an exit code after one line saying what to do."""
-    action = getattr(args, "user_command", None) or getattr(args, "token_command", "")
+    action = str(getattr(args, "user_command", None) or getattr(args, "token_command", ""))
     command = f"onewindow {args.command} {action}"
     settings = Settings.load({"data_dir": args.data_dir,
                               "catalog_dir": getattr(args, "catalog", None)})
