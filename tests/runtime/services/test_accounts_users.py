@@ -124,11 +124,11 @@ def test_tokens_are_listed_and_revoked_per_user(users: Users, accounts: Accounts
 def test_the_window_opens_an_account_for_a_visitor(users: Users, accounts: Accounts) -> None:
     user, one_time = users.open_for_visitor(
         CLERK, "青禾茶饮有限公司", "13812345678", "530102199001011234")
-    assert (user.role, user.name, user.must_change_password) == ("applicant", "13812345678",
+    assert (user.role, user.name, user.must_change_password) == ("applicant", "v13812345678",
                                                                    True)
     again, _ = users.open_for_visitor(CLERK, "另一家", "13812345678", "530102199001011234")
-    assert again.name.startswith("13812345678-")
-    assert accounts.authenticate("13812345678", one_time).display_name == "青禾茶饮有限公司"
+    assert again.name.startswith("v13812345678-")
+    assert accounts.authenticate("v13812345678", one_time).display_name == "青禾茶饮有限公司"
     with pytest.raises(Forbidden):
         users.open_for_visitor(ADMIN, "某人", "13812345678", "x")
     with pytest.raises(Invalid) as caught:
