@@ -21,7 +21,7 @@ from runtime.services.accounts import ROLES
 from runtime.services.container import Services
 from runtime.services.errors import ServiceError
 from runtime.settings import Settings, SettingsError
-from runtime.store import StoreError
+from runtime.store import StoreBusy, StoreError
 from runtime.store_cli import add_store_commands
 
 
@@ -87,7 +87,18 @@ def _department_names(catalog_dir: Path) -> dict[str, str]:
     return {d.id: d.name for d in catalog.departments.values()}
 
 
+_BUSY_HINTS = {
+    "add": "stop it first, or add the user in the admin pages (/admin/users) or with "
+           "POST /api/v1/users",
+    "list": "stop it first, or see the tokens on the user's admin page (/admin/users)",
+    "revoke": "stop it first, or revoke the token on the user's admin page (/admin/users)",
+}
+
+
 def _services(args: argparse.Namespace) -> Services | int:
+    """The services on ``--data-dir``, or an exit code after one line saying what to do."""
+    action = str(getattr(args, "user_command", None) or getattr(args, "token_command", ""))
+    command = f"onewindow {args.command} {action}"
     settings = Settings.load({"data_dir": args.data_dir,
                               "catalog_dir": getattr(args, "catalog", None)})
     try:
@@ -98,8 +109,13 @@ def _services(args: argparse.Namespace) -> Services | int:
         print(f"onewindow: the catalog {settings.catalog_path} has errors; fix them first",
               file=sys.stderr)
         return 1
+    except StoreBusy:
+        print(f"{command}: {settings.data_path} is in use by a running `onewindow serve`; "
+              f"{_BUSY_HINTS.get(action, 'stop it first, then run this command again')}",
+              file=sys.stderr)
+        return 1
     except StoreError as exc:
-        print(f"onewindow: {exc}", file=sys.stderr)
+        print(f"{command}: cannot open {settings.data_path}: {exc}", file=sys.stderr)
         return 1
 
 
@@ -136,7 +152,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings, services)
     print(f"onewindow: serving {services.catalog.centre.name} on "
           f"http://{settings.host}:{settings.port}", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    # Forwarded headers are read by `client_address`, from `trusted_proxies` only.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                proxy_headers=False)
     return 0
 
 
@@ -180,6 +198,41 @@ def cmd_token_create(args: argparse.Namespace) -> int:
         return 1
     finally:
         services.close()
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """``onewindow token list NAME``: one line per token: id, created, last used."""
+    services = _services(args)
+    if isinstance(services, int):
+        return services
+    try:
+        user = services.store.get_user_by_name(args.name)
+        if user is None:
+            print(f"onewindow token list: no user {args.name!r}", file=sys.stderr)
+            return 1
+        for token in services.accounts.tokens_of(user["id"]):
+            print(f"{token.id}\tcreated {token.created_at or '-'}\t"
+                  f"last used {token.last_used_at or 'never'}")
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    """``onewindow token revoke REF``: REF is a token id (``t_…``) or the token itself."""
+    services = _services(args)
+    if isinstance(services, int):
+        return services
+    try:
+        info = services.accounts.revoke_token(args.ref)
+    except ServiceError:
+        print("onewindow token revoke: no such token (give a token id from "
+              "`onewindow token list NAME`, or the token itself)", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    print(f"revoked {info.id}", file=sys.stderr)
     return 0
 
 
@@ -229,6 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--data-dir", default="data", metavar="DIR")
     create.add_argument("--catalog", default="catalog", metavar="DIR")
     create.set_defaults(func=cmd_token_create)
+    listing = token.add_parser("list", help="list a user's tokens with their last use")
+    listing.add_argument("name", metavar="NAME")
+    listing.add_argument("--data-dir", default="data", metavar="DIR")
+    listing.add_argument("--catalog", default="catalog", metavar="DIR")
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token.add_parser("revoke", help="revoke a token (its id, or the token itself)")
+    revoke.add_argument("ref", metavar="TOKEN", help="a token id (t_…) or the token (ow_…)")
+    revoke.add_argument("--data-dir", default="data", metavar="DIR")
+    revoke.add_argument("--catalog", default="catalog", metavar="DIR")
+    revoke.set_defaults(func=cmd_token_revoke)
     add_store_commands(sub)
     return parser
 

@@ -7,6 +7,7 @@ two in step.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -48,6 +49,24 @@ def _not_negative(value: Any) -> int:
     return number
 
 
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def _networks(value: Any) -> Networks:
+    """Comma-separated addresses or networks (CIDR), e.g. ``127.0.0.1, 10.0.0.0/8``."""
+    if isinstance(value, tuple):
+        return value
+    items = value if isinstance(value, list) else str(value).split(",")
+    found = []
+    for item in (str(i).strip() for i in items):
+        if item:
+            try:
+                found.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {item!r}") from None
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Setting:
     """One setting: its name, default, help text and parser."""
@@ -73,8 +92,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hsts_seconds", 0, "Strict-Transport-Security max-age in seconds; 0: off. Set only "
             "when every visitor reaches the site over HTTPS (see docs/security.md).",
             _not_negative),
-    Setting("login_attempts", 5, "Failed sign-ins allowed per name and address in 15 minutes.",
-            _positive(int)),
+    Setting("login_attempts", 5, "Failed sign-ins allowed per name and address in 15 minutes "
+            "(three times as many per address across names).", _positive(int)),
+    Setting("trusted_proxies", (), "Comma-separated addresses or networks of reverse proxies "
+            "whose X-Forwarded-For header gives the client's address; empty: none is trusted.",
+            _networks),
     Setting("tick_seconds", 30.0, "How often the serving process applies due timeouts "
             "(超时默许), in seconds.", _positive(float)),
     Setting("demo", False, "Create demo users on first start and print their passwords.", _bool),

@@ -17,6 +17,7 @@ from runtime.services.matters import Matters
 from runtime.services.pages import Pages
 from runtime.services.reconcile import reconcile
 from runtime.services.tasks import Tasks
+from runtime.services.users import Users
 from runtime.services.walk_in import WalkIn
 from runtime.settings import Settings
 from runtime.store import Lifecycle, Store, TinyDBStore
@@ -66,7 +67,8 @@ class Services:
         calendar = WorkCalendar.from_catalog(catalog.calendar)
         if store is None:
             store = TinyDBStore(settings.data_path / "store", lifecycle=LIFECYCLE)
-        accounts = Accounts(store, catalog.departments, attempts=settings.login_attempts)
+        accounts = Accounts(store, catalog.departments, attempts=settings.login_attempts,
+                            now=clock, session_hours=settings.session_hours)
         matters = Matters(known.specs)
         files = Files(store, min(settings.max_upload_mb, catalog.centre.max_upload_mb), clock)
         cases = Cases(store, matters, calendar, catalog.centre, clock, accounts)
@@ -84,6 +86,11 @@ class Services:
     def department_names(self) -> dict[str, str]:
         """Department id -> name."""
         return {d.id: d.name for d in self.catalog.departments.values()}
+
+    @property
+    def users(self) -> Users:
+        """User management (administrator) and the window's accounts for visitors."""
+        return Users(self.store, self.accounts)
 
     def use_catalog(self, catalog: Catalog) -> None:
         """Give every reader a changed catalog (an administrator's edit), without a restart."""

@@ -21,7 +21,7 @@ from typing import Any
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
-from runtime.store.base import Conflict, StoreError
+from runtime.store.base import Conflict, StoreBusy, StoreError
 from runtime.store.blobs import write_atomically
 
 #: Version of the admin file's own format; a newer file is refused, never guessed at.
@@ -230,6 +230,6 @@ def _flock(path: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise StoreError(f"{path.name.removesuffix('.lock')} is already open in another "
+        raise StoreBusy(f"{path.name.removesuffix('.lock')} is already open in another "
                          "process") from None
     return fd

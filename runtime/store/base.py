@@ -44,6 +44,10 @@ class StoreError(Exception):
     """Base class of every error the store raises (also: invalid documents, I/O failure)."""
 
 
+class StoreBusy(StoreError):
+    """The data directory is held by another process (a running ``onewindow serve``)."""
+
+
 class NotFound(StoreError):
     """A referenced record (user, blob, …) does not exist."""
 
@@ -82,8 +86,24 @@ class WriteBatch(Protocol):
         """Create or replace a user; ``name`` must be unique (`Conflict`)."""
         ...
 
-    def put_token(self, token_hash: str, user_id: str) -> None:
-        """Map an API token's hash to an existing user (`NotFound` otherwise)."""
+    def put_token(self, token_hash: str, user_id: str,
+                  info: Mapping[str, Any] | None = None) -> None:
+        """Map an API token's hash to an existing user (`NotFound` otherwise).
+
+        ``info`` holds small facts kept with it (``created_at``, ``last_used_at``).
+        """
+        ...
+
+    def put_session(self, session: Mapping[str, Any]) -> None:
+        """Create or replace a sign-in session: ``id``, ``user``, ``expires_at``, …"""
+        ...
+
+    def delete_session(self, session_id: str) -> None:
+        """Forget a sign-in session (no error if unknown)."""
+        ...
+
+    def put_limit(self, key: str, value: Mapping[str, Any] | None) -> None:
+        """Set (or with None delete) one rate-limit counter (failed sign-ins, …)."""
         ...
 
     def delete_token(self, token_hash: str) -> None:
@@ -100,7 +120,8 @@ class WriteBatch(Protocol):
 
 
 class Store(Protocol):
-    """Cases with their tasks and events, users, tokens, files, sequences, settings.
+    """Cases with their tasks and events, users, tokens, sessions, rate-limit counters,
+    files, sequences, settings.
 
     Reads return fresh copies the caller may modify. All writes go through
     `write()`; only one batch is open at a time (a second writer thread waits).
@@ -185,6 +206,30 @@ class Store(Protocol):
 
     def user_for_token(self, token_hash: str) -> Document | None:
         """Return the user an API token hash belongs to, or None."""
+        ...
+
+    def get_token(self, token_hash: str) -> Document | None:
+        """Return an API token's record (``user``, ``created_at``, …), or None."""
+        ...
+
+    def list_tokens(self, user_id: str) -> list[Document]:
+        """Return a user's API token records, oldest first."""
+        ...
+
+    def get_session(self, session_id: str) -> Document | None:
+        """Return a sign-in session, or None."""
+        ...
+
+    def list_sessions(self, user_id: str) -> list[Document]:
+        """Return a user's sign-in sessions, oldest first."""
+        ...
+
+    def get_limit(self, key: str) -> Document | None:
+        """Return one rate-limit counter, or None."""
+        ...
+
+    def list_limits(self) -> list[Document]:
+        """Return every rate-limit counter (to forget the stale ones)."""
         ...
 
     def get_file(self, file_id: str) -> Document | None:

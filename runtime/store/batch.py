@@ -184,15 +184,32 @@ class Batch:
             raise Conflict(f"user name {name!r} is taken by {sorted(holders)[0]}")
         self._put_row("users", user_id, dict(user))
 
-    def put_token(self, token_hash: str, user_id: str) -> None:
-        """Map a token hash to an existing user."""
+    def put_token(self, token_hash: str, user_id: str,
+                  info: Mapping[str, Any] | None = None) -> None:
+        """Map a token hash to an existing user, with small facts (created, last used)."""
         if self._row("users", user_id) is None:
             raise NotFound(f"no user {user_id}")
-        self._put_row("tokens", token_hash, {"token_hash": token_hash, "user": user_id})
+        self._put_row("tokens", token_hash,
+                      {**(info or {}), "token_hash": token_hash, "user": user_id})
 
     def delete_token(self, token_hash: str) -> None:
         """Forget a token hash."""
         self._put_row("tokens", token_hash, None)
+
+    def put_session(self, session: Mapping[str, Any]) -> None:
+        """Create or replace a sign-in session (``id``, ``user``, ``expires_at``, …)."""
+        session_id, user_id = session.get("id"), session.get("user")
+        if not isinstance(session_id, str) or not session_id or not isinstance(user_id, str):
+            raise StoreError("a session needs non-empty string 'id' and 'user'")
+        self._put_row("sessions", session_id, dict(session))
+
+    def delete_session(self, session_id: str) -> None:
+        """Forget a session (no error if unknown)."""
+        self._put_row("sessions", session_id, None)
+
+    def put_limit(self, key: str, value: Mapping[str, Any] | None) -> None:
+        """Set (or with None delete) one rate-limit counter."""
+        self._put_row("limits", key, None if value is None else {**value, "key": key})
 
     def put_file(self, meta: Mapping[str, Any]) -> None:
         """Create or replace an uploaded file's metadata."""

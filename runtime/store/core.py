@@ -395,6 +395,38 @@ class IndexedStore:
             token = self._tables.get("tokens", token_hash)
             return None if token is None else self._tables.get("users", token["user"])
 
+    def get_token(self, token_hash: str) -> Document | None:
+        """Return an API token's record, or None."""
+        with self._state:
+            return self._tables.get("tokens", token_hash)
+
+    def list_tokens(self, user_id: str) -> list[Document]:
+        """Return a user's API token records, oldest first."""
+        with self._state:
+            found = self._tables.find("tokens", "user", user_id)
+        return sorted(found, key=lambda t: (t.get("created_at") or "", t["token_hash"]))
+
+    def get_session(self, session_id: str) -> Document | None:
+        """Return a sign-in session, or None."""
+        with self._state:
+            return self._tables.get("sessions", session_id)
+
+    def list_sessions(self, user_id: str) -> list[Document]:
+        """Return a user's sign-in sessions, oldest first."""
+        with self._state:
+            found = self._tables.find("sessions", "user", user_id)
+        return sorted(found, key=lambda s: (s.get("created_at") or "", s["id"]))
+
+    def get_limit(self, key: str) -> Document | None:
+        """Return one rate-limit counter, or None."""
+        with self._state:
+            return self._tables.get("limits", key)
+
+    def list_limits(self) -> list[Document]:
+        """Return every rate-limit counter."""
+        with self._state:
+            return self._tables.all("limits")
+
     def get_file(self, file_id: str) -> Document | None:
         """Return an uploaded file's metadata, or None."""
         with self._state:

@@ -1,4 +1,5 @@
-"""Users, API tokens, settings and sequences: small TinyDB tables.
+"""Users, API tokens, sign-in sessions, rate-limit counters, settings and sequences:
+small TinyDB tables.
 
 These tables grow with staff and calendar days, never with cases, so TinyDB's
 Table layer (which rebuilds a table's dict on every write) stays cheap here.
@@ -16,7 +17,7 @@ from tinydb.storages import MemoryStorage
 from tinydb.table import Document, Table
 
 #: Table name -> what the store puts there, as written in journals and snapshots.
-TABLES = ("users", "tokens", "settings", "sequences")
+TABLES = ("users", "tokens", "settings", "sequences", "sessions", "limits")
 
 
 class _KeyedTable(Table):

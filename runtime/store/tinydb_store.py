@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from runtime.store.base import Lifecycle, StoreError
+from runtime.store.base import Lifecycle, StoreBusy, StoreError
 from runtime.store.batch import LOCATED_KINDS, Entry
 from runtime.store.blobs import fsync_dir
 from runtime.store.core import CACHE_BYTES
@@ -316,5 +316,5 @@ def _lock(path: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise StoreError(f"{path.parent} is already open in another store or process") from None
+        raise StoreBusy(f"{path.parent} is already open in another store or process") from None
     return fd

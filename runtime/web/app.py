@@ -35,6 +35,7 @@ from runtime.web.views import (
     editor,
     matters,
     supervision,
+    users,
     window,
 )
 
@@ -58,6 +59,7 @@ def routes() -> list[BaseRoute]:
         *department.routes,
         *supervision.routes,
         *admin.routes,
+        *users.routes,
         *editor.routes,
         *api.routes,
         Route("/favicon.ico", _favicon),

@@ -18,11 +18,13 @@ DESCRIPTIONS = {
     409: "the current state does not allow this",
     413: "the body or the file is too large",
     415: "the file's real type is not accepted",
+    429: "too many attempts: wait before trying again",
 }
 ID_PATTERNS = {
     "case_id": ("a case id", "^c_[0-9a-f]+$"),
     "task_id": ("a task id", "^t_[0-9a-f]+-[0-9]+$"),
     "matter_id": ("a matter id", "^[a-z0-9][a-z0-9-]*$"),
+    "user_id": ("a user id", "^u_[0-9a-f]+$"),
 }
 
 

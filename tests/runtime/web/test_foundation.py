@@ -75,7 +75,7 @@ def test_register_applicant_with_errors_then_success(client: TestClient) -> None
     taken = client.post("/register", data={"name": "zhang.san", "display_name": "另一个",
                                            "password": PASSWORD, "password2": PASSWORD,
                                            "_csrf": token})
-    assert taken.status_code == 400 and "用户名已被使用" in taken.text
+    assert taken.status_code == 400 and "该用户名无法注册" in taken.text
 
 
 def test_register_short_password_and_bad_name(client: TestClient) -> None:
@@ -83,7 +83,7 @@ def test_register_short_password_and_bad_name(client: TestClient) -> None:
     bad = client.post("/register", data={"name": "x", "display_name": "张三", "password": "short",
                                          "password2": "short", "_csrf": token})
     assert bad.status_code == 400
-    assert "密码至少 8 位" in bad.text and "用户名须为 3–64 位" in bad.text
+    assert "密码至少 8 个字符" in bad.text and "用户名须为 3–64 位" in bad.text
 
 
 def test_xss_in_display_name_is_escaped(client: TestClient) -> None:
