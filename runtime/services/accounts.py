@@ -31,11 +31,12 @@ from runtime.services.passwords import (
     password_problem,
     verify_password,
 )
+from runtime.engine.states import Role
+from runtime.engine.vocabulary import ROLE_LABELS
 from runtime.store import Store
 
-ROLES = ("applicant", "window", "department", "supervisor", "admin")
-ROLE_NAMES = {"applicant": "申请人", "window": "综合窗口", "department": "部门审批人员",
-              "supervisor": "电子监察", "admin": "中心管理员"}
+ROLES = tuple(str(r) for r in Role if r != Role.SYSTEM)
+ROLE_NAMES = {r: ROLE_LABELS[r] for r in ROLES}  # the one label table (engine/vocabulary)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$")
 NAME_RULE = "用户名须为 3–64 位字母、数字或 _ . @ -，以字母或数字开头"
 #: Names self-registration never hands out (they look like staff or system accounts).

@@ -78,7 +78,7 @@ class Services:
                       clock)
         services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
                        Pages(cases, tasks, files, accounts, lambda: {}),
-                       WalkIn(cases, accounts), admin, clock)
+                       WalkIn(cases, accounts, Users(store, accounts)), admin, clock)
         services.pages.departments = services.department_names
         admin.on_catalog = services.use_catalog
         return services

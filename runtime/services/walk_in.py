@@ -8,7 +8,6 @@ and the clerk may fill it in (every event names the clerk).
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,8 @@ from stdnum.cn import ric
 from runtime.engine.states import Role
 from runtime.services.accounts import Accounts, User
 from runtime.services.cases import Cases
-from runtime.services.errors import Forbidden, Invalid, ServiceError
+from runtime.services.errors import Forbidden, Invalid
+from runtime.services.users import Users
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
@@ -33,9 +33,10 @@ class OneTimePassword:
 class WalkIn:
     """The window's walk-in use case."""
 
-    def __init__(self, cases: Cases, accounts: Accounts) -> None:
+    def __init__(self, cases: Cases, accounts: Accounts, users: Users) -> None:
         self.cases = cases
         self.accounts = accounts
+        self.users = users
 
     def start(self, clerk: User, matter_id: str, *, account: str = "", display_name: str = "",
               phone: str = "", id_number: str = "",
@@ -58,25 +59,22 @@ class WalkIn:
         if details:
             raise Invalid("请按提示修改：" + "；".join(d["message"] for d in details), details)
         if visitor is None:
-            visitor, created = self._open_account(display_name, phone, ric.compact(id_number))
+            visitor, created = self._open_account(clerk, display_name, phone,
+                                                  ric.compact(id_number))
         case = self.cases.start(clerk, matter_id, applicant=visitor)
         return case, created
 
-    def _open_account(self, display_name: str, phone: str,
+    def _open_account(self, clerk: User, display_name: str, phone: str,
                       id_number: str) -> tuple[User, OneTimePassword | None]:
-        name = "v" + phone
-        existing = self.accounts.find(name)
-        if existing is not None:
-            return existing, None
-        secret = secrets.token_urlsafe(9)
-        try:
-            visitor = self.accounts.create_user(name, secret, Role.APPLICANT,
-                                                display_name=display_name, phone=phone,
-                                                id_number=id_number)
-        except ServiceError as exc:
-            raise Invalid(exc.message, [{"pointer": "/phone", "message": exc.message}]) \
-                from exc
-        return visitor, OneTimePassword(name, secret)
+        """The visitor's own account when they came before (same mobile and ID number);
+        else a new one with a one-time password to change at first sign-in."""
+        known = self.accounts.store.get_user_by_name("v" + phone)
+        if known is not None and known.get("id_number") == id_number:
+            found = self.accounts.get(known["id"])
+            if found is not None:
+                return found, None
+        visitor, secret = self.users.open_for_visitor(clerk, display_name, phone, id_number)
+        return visitor, OneTimePassword(visitor.name, secret)
 
 
 def _visitor_problems(display_name: str, phone: str, id_number: str) -> list[dict[str, str]]:

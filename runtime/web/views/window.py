@@ -208,9 +208,9 @@ def walk_in(request: Request) -> Response:
             {"account": exc.message}
         return page(request, "window_walk_in.html", {"matters": matters, "errors": errors,
                                                      "values": values}, status=400)
-    if password:
-        flash(request, f"已为申请人开户：账号 {password.account}，初始密码 {password.secret}"
-                       "（仅显示一次，请告知申请人首次登录后修改）。")
+    if password:  # shown once on this page, never put in the (readable) session cookie
+        return page(request, "window_walk_in_account.html", {"case": case,
+                                                             "password": password})
     return RedirectResponse(f"/my/cases/{case['id']}/edit", status_code=303)
 
 

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from runtime.engine.calendar import CHINA_TZ
+from runtime.services import LIFECYCLE
 from runtime.services.accounts import Accounts, User
 from runtime.services.errors import (
     Forbidden,
@@ -46,7 +47,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store() -> Iterator[MemoryStore]:
-    store = MemoryStore()
+    store = MemoryStore(lifecycle=LIFECYCLE)
     yield store
     store.close()
 

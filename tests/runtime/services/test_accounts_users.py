@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from runtime.services import LIFECYCLE
 from runtime.services.accounts import Accounts, User
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.users import Users
@@ -23,7 +24,7 @@ def cheap_passwords() -> None:
 
 @pytest.fixture
 def accounts() -> Iterator[Accounts]:
-    store = MemoryStore()
+    store = MemoryStore(lifecycle=LIFECYCLE)
     yield Accounts(store, DEPARTMENTS, now=Clock())
     store.close()
 

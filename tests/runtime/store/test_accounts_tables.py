@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from runtime.services import LIFECYCLE
 from runtime.store import TinyDBStore
 
 
 def test_sessions_tokens_and_limits_survive_a_reopen_and_a_snapshot(tmp_path: Path) -> None:
-    store = TinyDBStore(tmp_path)
+    store = TinyDBStore(tmp_path, lifecycle=LIFECYCLE)
     with store.write() as tx:
         tx.put_user({"id": "u_1", "name": "clerk"})
         tx.put_token("h" * 64, "u_1", {"created_at": "2026-11-30T09:00:00+08:00"})
@@ -19,7 +20,7 @@ def test_sessions_tokens_and_limits_survive_a_reopen_and_a_snapshot(tmp_path: Pa
         tx.delete_session("s1")
     store.close()
     for step in ("replay", "snapshot"):
-        store = TinyDBStore(tmp_path)
+        store = TinyDBStore(tmp_path, lifecycle=LIFECYCLE)
         assert [s["id"] for s in store.list_sessions("u_1")] == ["s2"], step
         assert store.get_session("s1") is None
         [token] = store.list_tokens("u_1")

@@ -33,13 +33,21 @@ def test_walk_in_asks_a_valid_id_number_and_keeps_form_defaults(
     assert "11 位中国大陆手机号码" in bad.text and "居民身份证号码" in bad.text
     made = _walk_in(window, display_name="李四", phone="13812345678",
                     id_number="11010519491231002X")
-    assert made.status_code == 303
-    case_id = re.search(r"(c_[0-9a-f]+)", made.headers["location"]).group(1)
+    # the one-time password is shown on the page once, never kept in the cookie
+    assert made.status_code == 200 and "初始密码" in made.text
+    assert "初始密码" not in window.get("/window").text
+    case_id = re.search(r"/my/cases/(c_[0-9a-f]+)/edit", made.text).group(1)
     case = services.store.get_case(case_id)
     # the form's defaults are filled in, as on an online application
     assert case["data"]["needs_seal"] is True and case["data"]["seal_count"] == 5
     visitor = services.store.get_user(case["applicant"])
     assert visitor["role"] == "applicant" and visitor["id_number"] == "11010519491231002X"
+    assert visitor["must_change_password"] is True
+    again = _walk_in(window, display_name="李四", phone="13812345678",
+                     id_number="11010519491231002X")  # comes back: the same account
+    assert again.status_code == 303
+    second = re.search(r"(c_[0-9a-f]+)", again.headers["location"]).group(1)
+    assert services.store.get_case(second)["applicant"] == visitor["id"]
     assert case["entered_by"] == services.store.get_user_by_name("window1")["id"]
     edit = window.get(f"/my/cases/{case_id}/edit").text
     assert re.search(r'name="needs_seal" value="true"[^>]*checked', edit), "radio unselected"
@@ -51,7 +59,7 @@ def test_the_window_declares_for_the_applicant_not_as_them(
     window = people("window1")
     made = _walk_in(window, display_name="李四", phone="13812345678",
                     id_number="11010519491231002X")
-    case_id = re.search(r"(c_[0-9a-f]+)", made.headers["location"]).group(1)
+    case_id = re.search(r"/my/cases/(c_[0-9a-f]+)/edit", made.text).group(1)
     review = window.get(f"/my/cases/{case_id}/review")
     # the draft is not complete yet: the review page sends the clerk back to the form
     page = review.text if review.status_code == 200 else ""
