@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from runtime.engine.states import Role
+from runtime.engine.vocabulary import ROLE_LABELS
 from runtime.services.errors import (
     Conflict,
     Forbidden,
@@ -31,8 +33,6 @@ from runtime.services.passwords import (
     password_problem,
     verify_password,
 )
-from runtime.engine.states import Role
-from runtime.engine.vocabulary import ROLE_LABELS
 from runtime.store import Store
 
 ROLES = tuple(str(r) for r in Role if r != Role.SYSTEM)
