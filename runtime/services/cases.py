@@ -287,7 +287,11 @@ class Cases:
             day = now.strftime("%Y%m%d")
             key = f"{self.centre.case_prefix}{day}"
             # Engine errors abort the batch, so a refused acceptance consumes no number.
-            number = f"{key}{tx.next_sequence(key):0{NUMBER_DIGITS}d}"
+            sequence = tx.next_sequence(key)
+            if sequence >= 10 ** NUMBER_DIGITS:  # a number never grows a digit
+                raise Conflict(f"今日受理编号已用尽（{10 ** NUMBER_DIGITS - 1:,} 件），"
+                               "请联系中心管理员")
+            number = f"{key}{sequence:0{NUMBER_DIGITS}d}"
             return engine.accept(case, matter, actor_of(user), now, number=number,
                                  calendar=self.calendar, deferred=tuple(deferred),
                                  new_id=task_ids_for(case["id"]))

@@ -90,3 +90,29 @@ def test_reading_a_case_never_writes_and_timeouts_apply_on_the_clock(
     assert after["status"] == "approved"
     assert [e["action"] for e in after["events"]][-2:] == ["consent", "approve"]
     assert services.cases.apply_timeouts() == 0
+
+
+def test_a_case_number_never_grows_a_digit(services: Services) -> None:
+    """After 999,999 acceptances in a day the next is refused, not numbered 7 digits."""
+    applicant = _user(services, "dave11", "applicant")
+    window = _user(services, "window1", "window")
+    key = f"{services.catalog.centre.case_prefix}{services.clock():%Y%m%d}"
+    with services.store.write() as tx:  # a busy day: 999,998 numbers already given
+        tx._put_row("sequences", key, {"key": key, "value": 999_998})  # type: ignore[attr-defined]
+    case = _submitted(services, applicant)
+    numbered = services.cases.accept(window, case["id"], deferred=["premises"])
+    assert numbered["number"].endswith("999999") and len(numbered["number"]) == 2 + 8 + 6
+    refused = _submitted(services, applicant)
+    with pytest.raises(Exception, match="今日受理编号已用尽"):
+        services.cases.accept(window, refused["id"], deferred=["premises"])
+    assert services.store.get_case(refused["id"])["status"] == "submitted"
+
+
+def _submitted(services: Services, applicant: User) -> dict:
+    from runtime import forms
+    from tests.runtime.web.samples import ANSWERS  # posted form answers, parsed
+    spec = services.matters.current(MATTER)
+    data = forms.parse(spec.form, list(ANSWERS.items()))
+    files = {m: [services.files.upload(applicant, Upload(f"{m}.pdf", PDF))["id"]]
+             for m in ("articles", "legal-rep-id", "shareholder-id", "officers-appointment")}
+    return services.cases.apply(applicant, MATTER, data, files)
