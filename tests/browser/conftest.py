@@ -15,9 +15,17 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 ROOT = Path(__file__).parents[2]
 CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
@@ -29,6 +37,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 # The suite runs on every core next to real servers and browsers: an assertion that
 # waits for the page may need longer than Playwright's 5 s default on a busy machine.
 expect.set_options(timeout=20_000)
+ACTION_TIMEOUT_MS = 90_000
 
 
 @dataclass
@@ -99,6 +108,17 @@ def browser(playwright_session: Playwright) -> Iterator[Browser]:
                     "(apt-get install -y chromium) or set ONEWINDOW_CHROMIUM; "
                     "`make test` does this")
     browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    opened = browser.new_context
+
+    def new_context(**options: Any) -> BrowserContext:
+        # Every action may wait as long as an assertion: the suite runs on every core
+        # next to real servers, and a page can take longer than Playwright's 30 s then.
+        context = opened(**options)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
+        return context
+
+    browser.new_context = new_context  # type: ignore[method-assign]
     yield browser
     browser.close()
 
