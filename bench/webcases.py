@@ -70,7 +70,7 @@ APPLICATIONS: dict[str, dict[str, Any]] = {
 
 #: Valid decision data per (matter, step) for the steps that have a form.
 DECISIONS: dict[tuple[str, str], dict[str, Any]] = {
-    ("enterprise-establishment", "license"): {"license_no": "91511002MA01ABCD2X",
+    ("enterprise-establishment", "license"): {"license_no": "91511002MA01ABCD2W",
                                               "established_on": "2026-11-02"},
     ("enterprise-establishment", "seal"): {"seal_maker": "云川市新城区印章刻制点",
                                            "seal_count": 5},
