@@ -120,7 +120,8 @@ class Server:
         """A new database (with the current schema unless ``empty``); return its URL."""
         name = f"{self.prefix}{next(_names)}"
         template = "template0" if empty else self.template
-        self._admin(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+        # FILE_COPY: a third of the time of the default WAL_LOG for a small template
+        self._admin(sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
             sql.Identifier(name), sql.Identifier(template)))
         return self.url_of(name)
 
