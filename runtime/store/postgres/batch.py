@@ -69,7 +69,8 @@ class PostgresBatch:
         try:
             return self._conn.execute(sql, params)
         except errors.UniqueViolation as err:
-            raise Conflict(f"a concurrent write took the same key: {err.diag.detail}") from None
+            detail = err.diag.message_detail
+            raise Conflict(f"a concurrent write took the same key: {detail}") from None
         except errors.UntranslatableCharacter:
             raise StoreError("text with a NUL character (\\u0000) cannot be stored") from None
 

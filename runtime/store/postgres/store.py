@@ -16,13 +16,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import psycopg
 from psycopg import errors, sql
 
 from runtime.store.base import Conflict, Document, NotFound, StoreError, TaskRow, WriteBatch
 from runtime.store.index import status_set
 from runtime.store.postgres.batch import PostgresBatch
 from runtime.store.postgres.connection import Pool, prepare
+
+#: A query: plain text or composed with `psycopg.sql`.
+Query = str | sql.SQL | sql.Composed
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -54,12 +56,12 @@ class PostgresStore:
         if self._closed:
             raise StoreError("the store is closed")
 
-    def _rows(self, query: str | sql.Composable, params: Any = None) -> list[tuple[Any, ...]]:
+    def _rows(self, query: Query, params: Any = None) -> list[tuple[Any, ...]]:
         self._check_open()
         with self._pool.connection() as conn:
             return conn.execute(query, params).fetchall()
 
-    def _one(self, query: str | sql.Composable, params: Any = None) -> Any:
+    def _one(self, query: str | sql.SQL | sql.Composed, params: Any = None) -> Any:
         rows = self._rows(query, params)
         return rows[0][0] if rows else None
 

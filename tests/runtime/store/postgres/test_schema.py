@@ -9,6 +9,7 @@ import pytest
 from runtime.store import StoreError
 from runtime.store.postgres import PostgresStore, latest_version, migrate
 from runtime.store.postgres.schema import current_version, migrations
+from tests.pg import Server
 from tests.runtime.store.conftest import make_case
 
 TABLES = {"cases", "tasks", "users", "tokens", "files", "blobs", "settings", "sequences",
@@ -80,11 +81,11 @@ def test_an_unreachable_database_is_one_line_without_the_password() -> None:
 
 
 def test_a_malformed_url_is_one_line() -> None:
-    with pytest.raises(StoreError, match="not a PostgreSQL URL .*postgresql://USER"):
+    with pytest.raises(StoreError, match=r"not a PostgreSQL URL .*postgresql://USER"):
         PostgresStore("postgresql://a b c")
 
 
-def test_a_missing_permission_is_one_line(pg_server, pg_empty_url: str) -> None:  # noqa: ANN001
+def test_a_missing_permission_is_one_line(pg_server: Server, pg_empty_url: str) -> None:
     """A role that may connect but not create tables: the schema cannot be made."""
     with psycopg.connect(pg_empty_url, autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS ow_reader")
