@@ -13,7 +13,7 @@ from tests.pg import Server
 from tests.runtime.store.conftest import make_case
 
 TABLES = {"cases", "tasks", "users", "tokens", "files", "blobs", "settings", "sequences",
-          "schema_migrations"}
+          "schema_migrations", "admin_versions", "admin_drafts", "admin_audit"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
