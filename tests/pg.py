@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -112,9 +113,7 @@ class Server:
 
     def url_of(self, name: str) -> str:
         """The URL of database ``name`` on this server."""
-        info = psycopg.conninfo.conninfo_to_dict(self.url)
-        info["dbname"] = name
-        return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items()})
+        return urlsplit(self.url)._replace(path=f"/{name}").geturl()
 
     def create(self, *, empty: bool = False) -> str:
         """A new database (with the current schema unless ``empty``); return its URL."""

@@ -21,7 +21,7 @@ from runtime.store.base import (
 )
 from runtime.store.index import case_facts, case_summary, dumps
 
-_UPSERT_CASE = """
+UPSERT_CASE = """
 INSERT INTO cases AS c (id, rev, status, applicant, number, matter, matter_version,
                         updated_at, summary, doc)
 VALUES (%(id)s, %(rev)s, %(status)s, %(applicant)s, %(number)s, %(matter)s,
@@ -34,7 +34,7 @@ ON CONFLICT (id) DO UPDATE SET
 WHERE c.rev = %(current)s
 """
 
-_INSERT_TASKS = """
+INSERT_TASKS = """
 INSERT INTO tasks (case_id, position, task_id, department, status, due, ready_at, open,
                    decided_at, task)
 SELECT %(case)s, p, i, d, s, du, r, %(open)s, da, t::jsonb
@@ -50,6 +50,36 @@ def _decided_at(task: Mapping[str, Any], updated_at: str) -> str | None:
     decision = task.get("decision")
     at = decision.get("at") if isinstance(decision, Mapping) else None
     return at if isinstance(at, str) else updated_at
+
+
+def case_params(case_id: str, text: str, doc: Document, current: int) -> dict[str, Any]:
+    """The parameters of `UPSERT_CASE` for a checked case (``doc`` parsed from ``text``)."""
+    facts = case_facts(doc, ())  # checks every indexed field (StoreError)
+    return {
+        "id": case_id, "rev": facts.rev, "status": facts.status,
+        "applicant": facts.applicant, "number": facts.number, "matter": facts.matter,
+        "matter_version": facts.matter_version, "updated_at": facts.updated_at,
+        "summary": dumps(case_summary(doc)), "doc": text, "current": current,
+    }
+
+
+def task_params(case_id: str, doc: Document) -> dict[str, Any] | None:
+    """The parameters of `INSERT_TASKS` for a checked case, or None if it has no tasks."""
+    tasks = doc.get("tasks", [])
+    if not tasks:
+        return None
+    updated_at = doc["updated_at"]
+    return {
+        "case": case_id, "open": doc["status"] not in CLOSED_CASE_STATUSES,
+        "p": list(range(len(tasks))),
+        "i": [t["id"] for t in tasks],
+        "d": [t["department"] for t in tasks],
+        "s": [t["status"] for t in tasks],
+        "du": [t.get("due") or None for t in tasks],
+        "r": [t.get("ready_at") or None for t in tasks],
+        "da": [_decided_at(t, updated_at) for t in tasks],
+        "t": [dumps(t) for t in tasks],
+    }
 
 
 class PostgresBatch:
@@ -93,40 +123,20 @@ class PostgresBatch:
         doc["rev"] = current + 1
         text = dumps(doc)
         parsed = json.loads(text)
-        facts = case_facts(parsed, ())  # checks every indexed field (StoreError)
-        if facts.number is not None:
+        params = case_params(case_id, text, parsed, current)
+        number = params["number"]
+        if number is not None:
             owner = self._run("SELECT id FROM cases WHERE number = %s AND id <> %s",
-                              (facts.number, case_id)).fetchone()
+                              (number, case_id)).fetchone()
             if owner is not None:
-                raise Conflict(f"case number {facts.number} already belongs to case {owner[0]}")
-        written = self._run(_UPSERT_CASE, {
-            "id": case_id, "rev": facts.rev, "status": facts.status,
-            "applicant": facts.applicant, "number": facts.number, "matter": facts.matter,
-            "matter_version": facts.matter_version, "updated_at": facts.updated_at,
-            "summary": dumps(case_summary(parsed)), "doc": text, "current": current,
-        })
-        if written.rowcount != 1:  # created by a concurrent batch since our read
+                raise Conflict(f"case number {number} already belongs to case {owner[0]}")
+        if self._run(UPSERT_CASE, params).rowcount != 1:  # created by another batch meanwhile
             raise Conflict(f"case {case_id} was written by someone else meanwhile")
-        self._write_tasks(case_id, parsed, facts.status not in CLOSED_CASE_STATUSES)
-        return facts.rev
-
-    def _write_tasks(self, case_id: str, doc: Document, open_case: bool) -> None:
         self._run("DELETE FROM tasks WHERE case_id = %s", (case_id,))
-        tasks = doc.get("tasks", [])
-        if not tasks:
-            return
-        updated_at = doc["updated_at"]
-        self._run(_INSERT_TASKS, {
-            "case": case_id, "open": open_case,
-            "p": list(range(len(tasks))),
-            "i": [t["id"] for t in tasks],
-            "d": [t["department"] for t in tasks],
-            "s": [t["status"] for t in tasks],
-            "du": [t.get("due") or None for t in tasks],
-            "r": [t.get("ready_at") or None for t in tasks],
-            "da": [_decided_at(t, updated_at) for t in tasks],
-            "t": [dumps(t) for t in tasks],
-        })
+        tasks = task_params(case_id, parsed)
+        if tasks is not None:
+            self._run(INSERT_TASKS, tasks)
+        return int(params["rev"])
 
     def next_sequence(self, key: str) -> int:
         """Return the next value of ``key``: the counter's row stays locked until the

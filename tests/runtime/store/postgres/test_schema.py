@@ -3,6 +3,8 @@ recorded, idempotent; a newer or unreachable database is one clear line."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import psycopg
 import pytest
 
@@ -91,8 +93,8 @@ def test_a_missing_permission_is_one_line(pg_server: Server, pg_empty_url: str) 
         conn.execute("DROP ROLE IF EXISTS ow_reader")
         conn.execute("CREATE ROLE ow_reader LOGIN")
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-    info = psycopg.conninfo.conninfo_to_dict(pg_empty_url) | {"user": "ow_reader"}
-    url = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items()})
+    parts = urlsplit(pg_empty_url)
+    url = parts._replace(netloc=f"ow_reader@{parts.hostname}:{parts.port}").geturl()
     try:
         with pytest.raises(StoreError) as caught:
             PostgresStore(url, pool_size=1)
