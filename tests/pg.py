@@ -49,7 +49,7 @@ def _free_port() -> int:
 class Cluster:
     """A PostgreSQL server of our own, in a temporary directory; `stop` removes it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
         self.bindir = _bindir()
         self.root = Path(tempfile.mkdtemp(prefix="onewindow-pg-"))
         self._as_postgres = os.geteuid() == 0
@@ -61,9 +61,9 @@ class Cluster:
         for _ in range(5):
             self.port = _free_port()
             options = (f"-p {self.port} -c listen_addresses=127.0.0.1 "
-                       f"-c unix_socket_directories={self.root} -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off "
-                       "-c max_connections=200")
+                       f"-c unix_socket_directories={self.root} -c max_connections=200")
+            if not durable:  # tests: nothing to keep, so skip the flushes
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             started = self._run("pg_ctl", "-D", str(self.data), "-l",
                                 str(self.root / "server.log"), "-o", options, "-w", "start",
                                 check=False)
