@@ -5,7 +5,8 @@ constraints and row locks decide every race between processes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -88,21 +89,50 @@ class PostgresBatch:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
         self._finished = False
+        #: Set when a write failed half-way (the transaction is aborted or holds part of a
+        #: put): the batch refuses further work and `PostgresStore.write` rolls it back
+        #: even if the block swallowed the error.
+        self.failed: StoreError | None = None
 
     def finish(self) -> None:
         """Refuse further writes (the block has ended)."""
         self._finished = True
 
-    def _run(self, sql: str, params: Any = None) -> psycopg.Cursor[Any]:
+    def _check(self) -> None:
         if self._finished:
             raise StoreError("this write batch has ended")
+        if self.failed is not None:
+            raise StoreError(f"this write batch failed earlier: {self.failed}")
+
+    def _fail(self, err: StoreError) -> StoreError:
+        self.failed = err
+        return err
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
         try:
-            return self._conn.execute(sql, params)
+            yield
         except errors.UniqueViolation as err:
             detail = err.diag.message_detail
-            raise Conflict(f"a concurrent write took the same key: {detail}") from None
+            raise self._fail(Conflict(f"a concurrent write took the same key: {detail}")) \
+                from None
         except errors.UntranslatableCharacter:
-            raise StoreError("text with a NUL character (\\u0000) cannot be stored") from None
+            raise self._fail(StoreError("text with a NUL character (\\u0000) cannot be "
+                                        "stored")) from None
+        except psycopg.Error:
+            self.failed = StoreError("the database refused a write")
+            raise
+
+    def _run(self, sql: str, params: Any = None) -> psycopg.Cursor[Any]:
+        self._check()
+        with self._errors():
+            return self._conn.execute(sql, params)
+
+    def _pipelined(self, *statements: tuple[str, Any]) -> list[psycopg.Cursor[Any]]:
+        """Send statements whose results can wait, in one round trip."""
+        self._check()
+        with self._errors(), self._conn.pipeline():
+            return [self._conn.execute(sql, params) for sql, params in statements]
 
     def get_case(self, case_id: str) -> Document | None:
         """Return the case as this batch would leave it, locked until the batch ends:
@@ -115,8 +145,9 @@ class PostgresBatch:
         case_id = case.get("id")
         if not isinstance(case_id, str) or not case_id:
             raise StoreError(f"a case needs a non-empty string 'id', got {case_id!r}")
-        row = self._run("SELECT rev FROM cases WHERE id = %s FOR UPDATE", (case_id,)).fetchone()
-        current = 0 if row is None else int(row[0])
+        row = self._run("SELECT rev, number FROM cases WHERE id = %s FOR UPDATE",
+                        (case_id,)).fetchone()
+        current, stored_number = (0, None) if row is None else (int(row[0]), row[1])
         if expected_rev is not None and expected_rev != current:
             raise Conflict(f"case {case_id} is at rev {current}, not {expected_rev}")
         doc = dict(case)
@@ -125,17 +156,18 @@ class PostgresBatch:
         parsed = json.loads(text)
         params = case_params(case_id, text, parsed, current)
         number = params["number"]
-        if number is not None:
+        if number is not None and number != stored_number:
             owner = self._run("SELECT id FROM cases WHERE number = %s AND id <> %s",
                               (number, case_id)).fetchone()
             if owner is not None:
                 raise Conflict(f"case number {number} already belongs to case {owner[0]}")
-        if self._run(UPSERT_CASE, params).rowcount != 1:  # created by another batch meanwhile
-            raise Conflict(f"case {case_id} was written by someone else meanwhile")
-        self._run("DELETE FROM tasks WHERE case_id = %s", (case_id,))
+        statements = [(UPSERT_CASE, params), ("DELETE FROM tasks WHERE case_id = %s", (case_id,))]
         tasks = task_params(case_id, parsed)
         if tasks is not None:
-            self._run(INSERT_TASKS, tasks)
+            statements.append((INSERT_TASKS, tasks))
+        written = self._pipelined(*statements)[0]
+        if written.rowcount != 1:  # created by another batch since our read
+            raise self._fail(Conflict(f"case {case_id} was written by someone else meanwhile"))
         return int(params["rev"])
 
     def next_sequence(self, key: str) -> int:

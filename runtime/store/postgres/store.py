@@ -86,6 +86,8 @@ class PostgresStore:
                     with conn.transaction():
                         yield batch
                         batch.finish()
+                        if batch.failed is not None:  # swallowed by the block: still void
+                            raise batch.failed
                 except errors.TransactionRollback as err:
                     raise Conflict(f"a concurrent transaction won: {err.sqlstate}") from None
                 finally:

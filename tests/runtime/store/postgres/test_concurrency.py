@@ -10,7 +10,7 @@ from multiprocessing.synchronize import Barrier
 
 import pytest
 
-from runtime.store import Conflict
+from runtime.store import Conflict, StoreError
 from runtime.store.postgres import PostgresStore
 from tests.runtime.store.conftest import make_case
 
@@ -167,8 +167,14 @@ def test_two_batches_creating_the_same_case_one_conflicts(store: PostgresStore) 
     timer = threading.Timer(0.3, release.set)
     timer.start()
     with pytest.raises(Conflict), store.write() as tx:
-        tx.put_case(make_case(1, data={"by": "second"}), expected_rev=0)
+        try:
+            tx.put_case(make_case(1, data={"by": "second"}), expected_rev=0)
+        except Conflict:
+            pass  # swallowed: the batch is void all the same
+        with pytest.raises(StoreError, match="failed earlier"):
+            tx.put_case(make_case(2))
     thread.join(timeout=30)
     timer.join()
     assert errors == []
     assert store.get_case("c_00001")["data"] == {"by": "first"}  # type: ignore[index]
+    assert store.get_case("c_00002") is None
