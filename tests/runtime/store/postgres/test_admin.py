@@ -24,7 +24,7 @@ def test_a_failed_batch_changes_nothing(pg_url: str) -> None:
         with pytest.raises(Conflict), store.batch():
             store.append_audit(ENTRY)
             store.add_version(VERSION)
-            store.add_version(VERSION)  # immutable: the whole batch goes
+            store.add_version({**VERSION, "yaml": "changed"})  # immutable: the batch goes
         assert store.versions() == [] and store.audit() == []
         store.append_audit(ENTRY)  # the store still works after a rollback
         assert store.audit() == [ENTRY]
@@ -44,7 +44,20 @@ def test_two_processes_share_one_admin_store(pg_url: str) -> None:
         assert second.version("m", 1) == VERSION
         assert second.versions("m") == [VERSION]
         with pytest.raises(Conflict):
-            second.add_version(VERSION)
+            second.add_version({**VERSION, "yaml": "changed"})
     finally:
         first.close()
         second.close()
+
+
+def test_recording_the_same_version_twice_is_harmless(pg_url: str) -> None:
+    """Two processes starting together both record the catalog's versions."""
+    store = PostgresAdminStore(pg_url)
+    try:
+        store.add_version(VERSION)
+        store.add_version({**VERSION, "published_at": "2026-11-30T09:00:01"})
+        assert store.versions() == [VERSION]
+        with pytest.raises(Conflict):
+            store.add_version({**VERSION, "yaml": "id: m\nname: other\n"})
+    finally:
+        store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,19 +33,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(tmp_path: Path, name: str, url: str, *extra: str) -> tuple[subprocess.Popen, str]:
+def _start(tmp_path: Path, name: str, url: str, *extra: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     log = (tmp_path / f"{name}.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "runtime.cli", "serve", "--port", str(port), "--database", url,
          "--data-dir", str(tmp_path / "data"), "--catalog", str(tmp_path / "catalog"), *extra],
         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait(tmp_path: Path, name: str, proc: subprocess.Popen, base: str) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
             urllib.request.urlopen(base + "/login", timeout=2).read()
-            return proc, base
+            return
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
@@ -54,13 +58,14 @@ def _serve(tmp_path: Path, name: str, url: str, *extra: str) -> tuple[subprocess
 
 @pytest.fixture
 def two_servers(tmp_path: Path, pg_empty_url: str) -> Iterator[tuple[str, str, dict[str, str]]]:
-    import shutil
-
+    """Two processes started at the same moment on a fresh database: both create or
+    find the schema and record the catalog's versions without failing."""
     shutil.copytree(ROOT / "catalog", tmp_path / "catalog")
-    first, a = _serve(tmp_path, "a", pg_empty_url, "--demo")  # creates schema, demo users
-    second = None
+    first, a = _start(tmp_path, "a", pg_empty_url, "--demo")
+    second, b = _start(tmp_path, "b", pg_empty_url)
     try:
-        second, b = _serve(tmp_path, "b", pg_empty_url)
+        _wait(tmp_path, "a", first, a)
+        _wait(tmp_path, "b", second, b)
         passwords = {}
         for line in (tmp_path / "data" / "demo-users.txt").read_text("utf-8").splitlines():
             if line and not line.startswith("#"):
@@ -69,9 +74,8 @@ def two_servers(tmp_path: Path, pg_empty_url: str) -> Iterator[tuple[str, str, d
         yield a, b, passwords
     finally:
         for proc in (first, second):
-            if proc is not None:
-                proc.terminate()
-                proc.wait(timeout=20)
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
