@@ -63,7 +63,8 @@ class Cluster:
             options = (f"-p {self.port} -c listen_addresses=127.0.0.1 "
                        f"-c unix_socket_directories={self.root} -c max_connections=200")
             if not durable:  # tests: nothing to keep, so skip the flushes
-                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                options += (" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                            " -c shared_buffers=32MB")  # small: a cluster per xdist worker
             started = self._run("pg_ctl", "-D", str(self.data), "-l",
                                 str(self.root / "server.log"), "-o", options, "-w", "start",
                                 check=False)
