@@ -26,6 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from store import DEPARTMENTS, make_case  # noqa: E402  (bench/store.py)
 
+from runtime.services import LIFECYCLE  # noqa: E402
 from runtime.store import OPEN_TASK_STATUSES, Store, TinyDBStore  # noqa: E402
 from runtime.store.postgres import PostgresStore  # noqa: E402
 
@@ -88,8 +89,9 @@ def _p(samples: list[float]) -> str:
 def run(url: str, size: int, steps: int) -> None:
     """Build both stores, measure, print one line per store and operation."""
     with tempfile.TemporaryDirectory(prefix="onewindow-bench-") as tmp:
-        stores: dict[str, Any] = {"embedded": TinyDBStore(Path(tmp)),
-                                  "postgres": PostgresStore(url, pool_size=2)}
+        stores: dict[str, Any] = {
+            "embedded": TinyDBStore(Path(tmp), lifecycle=LIFECYCLE),
+            "postgres": PostgresStore(url, pool_size=2, lifecycle=LIFECYCLE)}
         try:
             for name, store in stores.items():
                 print(f"{name:9} build {size} cases: {build(store, size):6.1f} s", flush=True)

@@ -68,7 +68,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
     from runtime.store.postgres.copy import copy_data_dir
 
     try:
-        copied = copy_data_dir(Path(args.data_dir), args.to)
+        copied = copy_data_dir(Path(args.data_dir), args.to, LIFECYCLE)
     except StoreError as exc:
         print(f"onewindow store copy: {exc}", file=sys.stderr)
         return 1

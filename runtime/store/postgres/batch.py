@@ -12,14 +12,7 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
-from runtime.store.base import (
-    CLOSED_CASE_STATUSES,
-    DECIDED_TASK_STATUSES,
-    Conflict,
-    Document,
-    NotFound,
-    StoreError,
-)
+from runtime.store.base import Conflict, Document, Lifecycle, NotFound, StoreError
 from runtime.store.index import case_facts, case_summary, dumps
 
 UPSERT_CASE = """
@@ -44,18 +37,19 @@ FROM unnest(%(p)s::int[], %(i)s::text[], %(d)s::text[], %(s)s::text[], %(du)s::t
 """
 
 
-def _decided_at(task: Mapping[str, Any], updated_at: str) -> str | None:
+def _decided_at(task: Mapping[str, Any], updated_at: str, decided: frozenset[str]) -> str | None:
     """When a decided task was decided (its decision's ``at``, else the case's update)."""
-    if task["status"] not in DECIDED_TASK_STATUSES:
+    if task["status"] not in decided:
         return None
     decision = task.get("decision")
     at = decision.get("at") if isinstance(decision, Mapping) else None
     return at if isinstance(at, str) else updated_at
 
 
-def case_params(case_id: str, text: str, doc: Document, current: int) -> dict[str, Any]:
+def case_params(case_id: str, text: str, doc: Document, current: int,
+                lifecycle: Lifecycle) -> dict[str, Any]:
     """The parameters of `UPSERT_CASE` for a checked case (``doc`` parsed from ``text``)."""
-    facts = case_facts(doc, ())  # checks every indexed field (StoreError)
+    facts = case_facts(doc, (), lifecycle)  # checks every indexed field (StoreError)
     return {
         "id": case_id, "rev": facts.rev, "status": facts.status,
         "applicant": facts.applicant, "number": facts.number, "matter": facts.matter,
@@ -64,21 +58,21 @@ def case_params(case_id: str, text: str, doc: Document, current: int) -> dict[st
     }
 
 
-def task_params(case_id: str, doc: Document) -> dict[str, Any] | None:
+def task_params(case_id: str, doc: Document, lifecycle: Lifecycle) -> dict[str, Any] | None:
     """The parameters of `INSERT_TASKS` for a checked case, or None if it has no tasks."""
     tasks = doc.get("tasks", [])
     if not tasks:
         return None
     updated_at = doc["updated_at"]
     return {
-        "case": case_id, "open": doc["status"] not in CLOSED_CASE_STATUSES,
+        "case": case_id, "open": doc["status"] not in lifecycle.closed_case,
         "p": list(range(len(tasks))),
         "i": [t["id"] for t in tasks],
         "d": [t["department"] for t in tasks],
         "s": [t["status"] for t in tasks],
         "du": [t.get("due") or None for t in tasks],
         "r": [t.get("ready_at") or None for t in tasks],
-        "da": [_decided_at(t, updated_at) for t in tasks],
+        "da": [_decided_at(t, updated_at, lifecycle.decided_task) for t in tasks],
         "t": [dumps(t) for t in tasks],
     }
 
@@ -86,8 +80,9 @@ def task_params(case_id: str, doc: Document) -> dict[str, Any] | None:
 class PostgresBatch:
     """The writes of one ``with store.write() as tx`` block, in one transaction."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection, lifecycle: Lifecycle) -> None:
         self._conn = conn
+        self._lifecycle = lifecycle
         self._finished = False
         #: Set when a write failed half-way (the transaction is aborted or holds part of a
         #: put): the batch refuses further work and `PostgresStore.write` rolls it back
@@ -154,7 +149,7 @@ class PostgresBatch:
         doc["rev"] = current + 1
         text = dumps(doc)
         parsed = json.loads(text)
-        params = case_params(case_id, text, parsed, current)
+        params = case_params(case_id, text, parsed, current, self._lifecycle)
         number = params["number"]
         if number is not None and number != stored_number:
             owner = self._run("SELECT id FROM cases WHERE number = %s AND id <> %s",
@@ -162,7 +157,7 @@ class PostgresBatch:
             if owner is not None:
                 raise Conflict(f"case number {number} already belongs to case {owner[0]}")
         statements = [(UPSERT_CASE, params), ("DELETE FROM tasks WHERE case_id = %s", (case_id,))]
-        tasks = task_params(case_id, parsed)
+        tasks = task_params(case_id, parsed, self._lifecycle)
         if tasks is not None:
             statements.append((INSERT_TASKS, tasks))
         written = self._pipelined(*statements)[0]
@@ -193,17 +188,41 @@ class PostgresBatch:
                   "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, doc = EXCLUDED.doc",
                   (user_id, name, dumps(dict(user))))
 
-    def put_token(self, token_hash: str, user_id: str) -> None:
-        """Map a token hash to an existing user (`NotFound` otherwise)."""
+    def put_token(self, token_hash: str, user_id: str,
+                  info: Mapping[str, Any] | None = None) -> None:
+        """Map a token hash to an existing user (`NotFound` otherwise), with small facts."""
         if self._run("SELECT 1 FROM users WHERE id = %s", (user_id,)).fetchone() is None:
             raise NotFound(f"no user {user_id}")
-        self._run("INSERT INTO tokens (token_hash, user_id) VALUES (%s, %s) "
-                  "ON CONFLICT (token_hash) DO UPDATE SET user_id = EXCLUDED.user_id",
-                  (token_hash, user_id))
+        doc = {**(info or {}), "token_hash": token_hash, "user": user_id}
+        self._run("INSERT INTO tokens (token_hash, user_id, doc) VALUES (%s, %s, %s::jsonb) "
+                  "ON CONFLICT (token_hash) DO UPDATE SET user_id = EXCLUDED.user_id, "
+                  "doc = EXCLUDED.doc", (token_hash, user_id, dumps(doc)))
 
     def delete_token(self, token_hash: str) -> None:
         """Forget a token hash (no error if unknown)."""
         self._run("DELETE FROM tokens WHERE token_hash = %s", (token_hash,))
+
+    def put_session(self, session: Mapping[str, Any]) -> None:
+        """Create or replace a sign-in session (``id``, ``user``, ``expires_at``, …)."""
+        session_id, user_id = session.get("id"), session.get("user")
+        if not isinstance(session_id, str) or not session_id or not isinstance(user_id, str):
+            raise StoreError("a session needs non-empty string 'id' and 'user'")
+        self._run("INSERT INTO sessions (id, user_id, doc) VALUES (%s, %s, %s::jsonb) "
+                  "ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, "
+                  "doc = EXCLUDED.doc", (session_id, user_id, dumps(dict(session))))
+
+    def delete_session(self, session_id: str) -> None:
+        """Forget a sign-in session (no error if unknown)."""
+        self._run("DELETE FROM sessions WHERE id = %s", (session_id,))
+
+    def put_limit(self, key: str, value: Mapping[str, Any] | None) -> None:
+        """Set (or with None delete) one rate-limit counter."""
+        if value is None:
+            self._run("DELETE FROM limits WHERE key = %s", (key,))
+            return
+        self._run("INSERT INTO limits (key, doc) VALUES (%s, %s::jsonb) "
+                  "ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc",
+                  (key, dumps({**value, "key": key})))
 
     def put_file(self, meta: Mapping[str, Any]) -> None:
         """Create or replace an uploaded file's metadata."""

@@ -3,7 +3,8 @@
 Everything is copied in one transaction (cases with their own revs, users, tokens,
 settings, counters, file metadata and contents, published versions, drafts, the
 audit), then verified by counts and a sample of whole documents. A target that
-already holds data is refused before anything is written.
+already holds data is refused before anything is written. Sessions are copied too:
+people signed in stay signed in.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from typing import Any
 import psycopg
 
 from runtime.store.admin_store import AdminStore
-from runtime.store.base import Document, StoreError
+from runtime.store.base import Document, Lifecycle, StoreError
 from runtime.store.index import dumps
 from runtime.store.postgres.batch import INSERT_TASKS, UPSERT_CASE, case_params, task_params
 from runtime.store.postgres.connection import describe, first_line, prepare
 from runtime.store.tinydb_store import TinyDBStore
 
 #: Tables that must be empty in the target.
-TARGET_TABLES = ("cases", "users", "tokens", "files", "blobs", "settings", "sequences",
-                 "admin_versions", "admin_drafts", "admin_audit")
+TARGET_TABLES = ("cases", "users", "tokens", "sessions", "limits", "files", "blobs",
+                 "settings", "sequences", "admin_versions", "admin_drafts", "admin_audit")
 
 #: Cases written per round trip.
 CHUNK = 500
@@ -81,6 +82,7 @@ def _check_empty(conn: psycopg.Connection, where: str) -> None:
 
 
 def _copy_cases(conn: psycopg.Connection, source: TinyDBStore, ids: list[str]) -> None:
+    lifecycle = source.lifecycle
     with conn.cursor() as cur:
         for chunk in _chunks(ids, CHUNK):
             cases, tasks = [], []
@@ -88,8 +90,8 @@ def _copy_cases(conn: psycopg.Connection, source: TinyDBStore, ids: list[str]) -
                 doc = source.get_case(case_id)
                 assert doc is not None
                 text = dumps(doc)
-                cases.append(case_params(case_id, text, json.loads(text), 0))
-                found = task_params(case_id, doc)
+                cases.append(case_params(case_id, text, json.loads(text), 0, lifecycle))
+                found = task_params(case_id, doc, lifecycle)
                 if found is not None:
                     tasks.append(found)
             cur.executemany(UPSERT_CASE, cases)
@@ -101,6 +103,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
                 files: list[str]) -> dict[str, int]:
     users = source.list_users()
     tokens = _tables(source, "tokens")
+    sessions = _tables(source, "sessions")
+    limits = _tables(source, "limits")
     settings = _tables(source, "settings")
     sequences = _tables(source, "sequences")
     metas = [source.get_file(file_id) for file_id in files]
@@ -109,8 +113,13 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
     with conn.cursor() as cur:
         cur.executemany("INSERT INTO users (id, name, doc) VALUES (%s, %s, %s::jsonb)",
                         [(u["id"], u["name"], dumps(u)) for u in users])
-        cur.executemany("INSERT INTO tokens (token_hash, user_id) VALUES (%s, %s)",
-                        [(t["token_hash"], t["user"]) for t in tokens])
+        cur.executemany("INSERT INTO tokens (token_hash, user_id, doc) "
+                        "VALUES (%s, %s, %s::jsonb)",
+                        [(t["token_hash"], t["user"], dumps(t)) for t in tokens])
+        cur.executemany("INSERT INTO sessions (id, user_id, doc) VALUES (%s, %s, %s::jsonb)",
+                        [(x["id"], x["user"], dumps(x)) for x in sessions])
+        cur.executemany("INSERT INTO limits (key, doc) VALUES (%s, %s::jsonb)",
+                        [(x["key"], dumps(x)) for x in limits])
         cur.executemany("INSERT INTO settings (user_id, key, value) VALUES (%s, %s, %s::jsonb)",
                         [(s["user"], s["key"], dumps(s["value"])) for s in settings])
         cur.executemany("INSERT INTO sequences (key, value) VALUES (%s, %s)",
@@ -129,7 +138,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
                         [(d["matter"], dumps(d)) for d in drafts])
         cur.executemany("INSERT INTO admin_audit (subject, doc) VALUES (%s, %s::jsonb)",
                         [(e.get("subject"), dumps(e)) for e in audit])
-    return {"users": len(users), "tokens": len(tokens), "settings": len(settings),
+    return {"users": len(users), "tokens": len(tokens), "sessions": len(sessions),
+            "rate limits": len(limits), "settings": len(settings),
             "sequences": len(sequences), "files": len(metas), "blobs": len(blobs),
             "published versions": len(versions), "drafts": len(drafts),
             "audit entries": len(audit)}
@@ -137,7 +147,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
 
 _COUNTS = {
     "cases": "SELECT count(*) FROM cases", "users": "SELECT count(*) FROM users",
-    "tokens": "SELECT count(*) FROM tokens", "settings": "SELECT count(*) FROM settings",
+    "tokens": "SELECT count(*) FROM tokens", "sessions": "SELECT count(*) FROM sessions",
+    "rate limits": "SELECT count(*) FROM limits", "settings": "SELECT count(*) FROM settings",
     "sequences": "SELECT count(*) FROM sequences", "files": "SELECT count(*) FROM files",
     "blobs": "SELECT count(*) FROM blobs",
     "published versions": "SELECT count(*) FROM admin_versions",
@@ -176,13 +187,13 @@ def _verify(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore,
     return len(sample)
 
 
-def copy_data_dir(data_dir: Path, url: str) -> Copied:
+def copy_data_dir(data_dir: Path, url: str, lifecycle: Lifecycle) -> Copied:
     """Copy ``data_dir`` (not in use by a running serve) into the empty database ``url``."""
     where = describe(url)
     if not (data_dir / "store").is_dir():
         raise StoreError(f"{data_dir} holds no onewindow data (no {data_dir / 'store'})")
     prepare(url)
-    source = TinyDBStore(data_dir / "store")
+    source = TinyDBStore(data_dir / "store", lifecycle=lifecycle)
     try:
         admin = AdminStore.open(data_dir / "admin.json")
         try:

@@ -18,7 +18,15 @@ from typing import Any, BinaryIO
 
 from psycopg import errors, sql
 
-from runtime.store.base import Conflict, Document, NotFound, StoreError, TaskRow, WriteBatch
+from runtime.store.base import (
+    Conflict,
+    Document,
+    Lifecycle,
+    NotFound,
+    StoreError,
+    TaskRow,
+    WriteBatch,
+)
 from runtime.store.index import status_set
 from runtime.store.postgres.batch import PostgresBatch
 from runtime.store.postgres.connection import Pool, prepare
@@ -45,8 +53,10 @@ class PostgresStore:
     processes); row locks and constraints keep them correct.
     """
 
-    def __init__(self, url: str, *, pool_size: int = POOL_SIZE, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, lifecycle: Lifecycle, pool_size: int = POOL_SIZE,
+                 timeout: float = 10.0) -> None:
         prepare(url, connect_timeout=max(1, int(timeout)))
+        self.lifecycle = lifecycle
         self._pool = Pool(url, size=pool_size, timeout=timeout)
         self._writing: set[int] = set()  # threads with an open batch
         self._lock = threading.Lock()
@@ -81,7 +91,7 @@ class PostgresStore:
             self._writing.add(me)
         try:
             with self._pool.connection() as conn:
-                batch = PostgresBatch(conn)
+                batch = PostgresBatch(conn, self.lifecycle)
                 try:
                     with conn.transaction():
                         yield batch
@@ -200,6 +210,39 @@ class PostgresStore:
             "SELECT u.doc FROM tokens t JOIN users u ON u.id = t.user_id "
             "WHERE t.token_hash = %s", (token_hash,))
         return doc
+
+    def get_token(self, token_hash: str) -> Document | None:
+        """Return an API token's record (``user``, ``created_at``, …), or None."""
+        doc: Document | None = self._one("SELECT doc FROM tokens WHERE token_hash = %s",
+                                         (token_hash,))
+        return doc
+
+    def list_tokens(self, user_id: str) -> list[Document]:
+        """Return a user's API token records, oldest first."""
+        return [row[0] for row in self._rows(
+            "SELECT doc FROM tokens WHERE user_id = %s "
+            "ORDER BY coalesce(doc->>'created_at', '') COLLATE \"C\", token_hash", (user_id,))]
+
+    def get_session(self, session_id: str) -> Document | None:
+        """Return a sign-in session, or None."""
+        doc: Document | None = self._one("SELECT doc FROM sessions WHERE id = %s",
+                                         (session_id,))
+        return doc
+
+    def list_sessions(self, user_id: str) -> list[Document]:
+        """Return a user's sign-in sessions, oldest first."""
+        return [row[0] for row in self._rows(
+            "SELECT doc FROM sessions WHERE user_id = %s "
+            "ORDER BY coalesce(doc->>'created_at', '') COLLATE \"C\", id", (user_id,))]
+
+    def get_limit(self, key: str) -> Document | None:
+        """Return one rate-limit counter, or None."""
+        doc: Document | None = self._one("SELECT doc FROM limits WHERE key = %s", (key,))
+        return doc
+
+    def list_limits(self) -> list[Document]:
+        """Return every rate-limit counter (to forget the stale ones)."""
+        return [row[0] for row in self._rows("SELECT doc FROM limits ORDER BY key")]
 
     def get_file(self, file_id: str) -> Document | None:
         """Return an uploaded file's metadata, or None."""

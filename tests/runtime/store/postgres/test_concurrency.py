@@ -11,6 +11,7 @@ from multiprocessing.synchronize import Barrier
 
 import pytest
 
+from runtime.services import LIFECYCLE
 from runtime.store import Conflict, StoreError
 from runtime.store.postgres import PostgresStore
 from tests.runtime.store.conftest import make_case
@@ -25,7 +26,7 @@ class _RolledBack(Exception):
 
 def _accept(url: str, worker: int, barrier: Barrier, queue: multiprocessing.Queue) -> None:
     """Accept cases as a serving process would; every fifth acceptance fails late."""
-    store = PostgresStore(url, pool_size=2)
+    store = PostgresStore(url, pool_size=2, lifecycle=LIFECYCLE)
     numbers: list[str] = []
     try:
         barrier.wait(timeout=60)
@@ -48,7 +49,7 @@ def _accept(url: str, worker: int, barrier: Barrier, queue: multiprocessing.Queu
 
 def _claim(url: str, officer: str, barrier: Barrier, queue: multiprocessing.Queue) -> None:
     """Read a task's case, wait for the other officer to have read it too, then claim."""
-    store = PostgresStore(url, pool_size=1)
+    store = PostgresStore(url, pool_size=1, lifecycle=LIFECYCLE)
     try:
         case = store.get_case("c_00001")
         assert case is not None
@@ -80,7 +81,7 @@ def _spawn(target: object, runs: list[tuple[object, ...]]) -> list[tuple[object,
 
 @pytest.fixture
 def store(pg_url: str) -> Iterator[PostgresStore]:
-    opened = PostgresStore(pg_url, pool_size=2)
+    opened = PostgresStore(pg_url, pool_size=2, lifecycle=LIFECYCLE)
     yield opened
     opened.close()
 

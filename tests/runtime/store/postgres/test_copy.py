@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from runtime.services import LIFECYCLE
 from runtime.services.container import Services
 from runtime.settings import Settings
 from runtime.store import TinyDBStore
@@ -72,7 +73,8 @@ def test_store_copy_moves_everything_and_verifies(centre: tuple[Path, Path],
     assert "files: 1" in lines and "blobs: 1" in lines and "sequences: 1" in lines
     assert any(line.startswith("compared whole: 2 cases") for line in lines)
 
-    source, target = TinyDBStore(data / "store"), PostgresStore(pg_empty_url, pool_size=2)
+    source = TinyDBStore(data / "store", lifecycle=LIFECYCLE)
+    target = PostgresStore(pg_empty_url, pool_size=2, lifecycle=LIFECYCLE)
     admin, pg_admin = AdminStore.open(data / "admin.json"), PostgresAdminStore(pg_empty_url)
     try:
         assert target.count_cases() == 30

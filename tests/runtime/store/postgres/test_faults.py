@@ -6,6 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from runtime.services import LIFECYCLE
 from runtime.store import StoreError
 from runtime.store.postgres import PostgresStore, Unavailable
 from tests.runtime.store.conftest import make_case
@@ -20,7 +21,7 @@ def _kill_connections(url: str) -> int:
 
 
 def test_lost_connections_are_unavailable_then_service_resumes(pg_url: str) -> None:
-    store = PostgresStore(pg_url, pool_size=1)
+    store = PostgresStore(pg_url, pool_size=1, lifecycle=LIFECYCLE)
     try:
         with store.write() as tx:
             tx.put_case(make_case(1))
@@ -42,7 +43,7 @@ def test_lost_connections_are_unavailable_then_service_resumes(pg_url: str) -> N
 
 def test_a_busy_pool_waits_then_is_unavailable(pg_url: str) -> None:
     """Every connection held by open batches: a reader waits ``timeout``, then gives up."""
-    store = PostgresStore(pg_url, pool_size=1, timeout=0.5)
+    store = PostgresStore(pg_url, pool_size=1, timeout=0.5, lifecycle=LIFECYCLE)
     try:
         with store.write() as tx:
             tx.put_case(make_case(1))
@@ -54,7 +55,7 @@ def test_a_busy_pool_waits_then_is_unavailable(pg_url: str) -> None:
 
 
 def test_text_postgres_cannot_hold_is_a_store_error(pg_url: str) -> None:
-    store = PostgresStore(pg_url, pool_size=1)
+    store = PostgresStore(pg_url, pool_size=1, lifecycle=LIFECYCLE)
     try:
         with pytest.raises(StoreError, match="NUL character"), store.write() as tx:
             tx.put_case(make_case(1, data={"name": "a\x00b"}))
