@@ -1,10 +1,9 @@
 """`onewindow store copy`: an embedded data directory into an empty PostgreSQL database.
 
 Everything is copied in one transaction (cases with their own revs, users, tokens,
-settings, counters, file metadata and contents, published versions, drafts, the
+sessions, rate-limit counters, settings, counters, file metadata and contents, published versions, drafts, the
 audit), then verified by counts and a sample of whole documents. A target that
-already holds data is refused before anything is written. Sessions are copied too:
-people signed in stay signed in.
+already holds data is refused before anything is written.
 """
 
 from __future__ import annotations
