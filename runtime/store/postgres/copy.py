@@ -2,8 +2,9 @@
 
 Everything is copied in one transaction (cases with their own revs, users, tokens,
 sessions, rate-limit counters, settings, counters, file metadata and contents,
-published versions, drafts, the audit), then verified by counts and a sample of whole documents. A target that
-already holds data is refused before anything is written.
+published versions, drafts, the audit), then verified by counts and a sample of
+whole documents. A target that already holds data is refused before anything is
+written.
 """
 
 from __future__ import annotations
