@@ -1,4 +1,4 @@
-"""The ``onewindow`` command line (CONTRACT.md): check, plan, serve, user, token.
+"""The ``onewindow`` command line (CONTRACT.md): check, plan, serve, user, token, store.
 
 Exit codes: 0 fine, 1 a problem with the input (an invalid catalog), 2 bad usage.
 """
@@ -95,14 +95,24 @@ _BUSY_HINTS = {
 }
 
 
+def _database(args: argparse.Namespace) -> dict[str, str]:
+    """``--database`` when given; otherwise ONEWINDOW_DATABASE (or nothing) applies."""
+    database = getattr(args, "database", None)
+    return {} if database is None else {"database": database}
+
+
 def _services(args: argparse.Namespace) -> Services | int:
     """The services on ``--data-dir``, or an exit code after one line saying what to do."""
     action = str(getattr(args, "user_command", None) or getattr(args, "token_command", ""))
     command = f"onewindow {args.command} {action}"
-    settings = Settings.load({"data_dir": args.data_dir,
-                              "catalog_dir": getattr(args, "catalog", None)})
     try:
+        settings = Settings.load({"data_dir": args.data_dir,
+                                  "catalog_dir": getattr(args, "catalog", None),
+                                  **_database(args)})
         return Services.open(settings)
+    except SettingsError as exc:
+        print(f"onewindow: {exc}", file=sys.stderr)
+        return 2
     except CatalogInvalid as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -115,7 +125,8 @@ def _services(args: argparse.Namespace) -> Services | int:
               file=sys.stderr)
         return 1
     except StoreError as exc:
-        print(f"{command}: cannot open {settings.data_path}: {exc}", file=sys.stderr)
+        where = "" if settings.database else f"cannot open {settings.data_path}: "
+        print(f"{command}: {where}{exc}", file=sys.stderr)
         return 1
 
 
@@ -128,7 +139,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     try:
         settings = Settings.load({"data_dir": args.data_dir, "catalog_dir": args.catalog,
-                                  "host": args.host, "port": args.port, "demo": args.demo})
+                                  "host": args.host, "port": args.port, "demo": args.demo,
+                                  **_database(args)})
     except SettingsError as exc:
         print(f"onewindow serve: {exc}", file=sys.stderr)
         return 2
@@ -140,8 +152,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("onewindow serve: not started: the catalog has errors", file=sys.stderr)
         return 1
     except StoreError as exc:  # damage: one line, the first problem; verify lists them all
-        print(f"onewindow serve: not started: {exc}; run 'onewindow store verify "
-              f"--data-dir {args.data_dir}'", file=sys.stderr)
+        hint = "" if settings.database else (f"; run 'onewindow store verify --data-dir "
+                                             f"{args.data_dir}'")
+        print(f"onewindow serve: not started: {exc}{hint}", file=sys.stderr)
         return 1
     # The store's indexes are long-lived; keep them out of every full GC pass.
     gc.freeze()
@@ -259,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", default="data", metavar="DIR")
     serve.add_argument("--host", default="127.0.0.1", metavar="H")
     serve.add_argument("--port", default=8000, type=int, metavar="P")
+    serve.add_argument("--database", metavar="URL",
+                       help="PostgreSQL URL (default: ONEWINDOW_DATABASE, else the embedded store)")
     serve.add_argument("--demo", action="store_true",
                        help="create demo users on first start and print their passwords")
     serve.set_defaults(func=cmd_serve)
@@ -273,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--data-dir", default="data", metavar="DIR")
     add.add_argument("--catalog", default="catalog", metavar="DIR")
+    add.add_argument("--database", metavar="URL")
     add.set_defaults(func=cmd_user_add)
 
     token = sub.add_parser("token", help="manage API tokens").add_subparsers(
@@ -281,16 +297,19 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name", metavar="NAME")
     create.add_argument("--data-dir", default="data", metavar="DIR")
     create.add_argument("--catalog", default="catalog", metavar="DIR")
+    create.add_argument("--database", metavar="URL")
     create.set_defaults(func=cmd_token_create)
     listing = token.add_parser("list", help="list a user's tokens with their last use")
     listing.add_argument("name", metavar="NAME")
     listing.add_argument("--data-dir", default="data", metavar="DIR")
     listing.add_argument("--catalog", default="catalog", metavar="DIR")
+    listing.add_argument("--database", metavar="URL")
     listing.set_defaults(func=cmd_token_list)
     revoke = token.add_parser("revoke", help="revoke a token (its id, or the token itself)")
     revoke.add_argument("ref", metavar="TOKEN", help="a token id (t_…) or the token (ow_…)")
     revoke.add_argument("--data-dir", default="data", metavar="DIR")
     revoke.add_argument("--catalog", default="catalog", metavar="DIR")
+    revoke.add_argument("--database", metavar="URL")
     revoke.set_defaults(func=cmd_token_revoke)
     add_store_commands(sub)
     return parser

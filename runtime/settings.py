@@ -77,8 +77,19 @@ class Setting:
     parse: Callable[[Any], Any] = str
 
 
+def _database(value: Any) -> str:
+    text = str(value).strip()
+    if text and not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError("expected empty (the embedded store in data_dir) or "
+                         "postgresql://USER[:PASSWORD]@HOST:PORT/DB")
+    return text
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "data", "Folder for the database, uploaded files and the secret key."),
+    Setting("database", "", "PostgreSQL URL (postgresql://USER[:PASSWORD]@HOST:PORT/DB) "
+            "holding the cases, users, tokens and files; empty: the embedded store in data_dir.",
+            _database),
     Setting("catalog_dir", "catalog", "Catalog folder (departments, matters, centre, calendar)."),
     Setting("host", "127.0.0.1", "Address to listen on."),
     Setting("port", 8000, "Port to listen on.", _positive(int)),

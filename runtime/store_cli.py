@@ -1,4 +1,5 @@
-"""``onewindow store verify|repair``: check the embedded store, and repair it on request.
+"""``onewindow store verify|repair|copy``: check the embedded store, repair it on request,
+copy it into PostgreSQL.
 
 Exit codes: 0 clean (verify) or repaired/nothing to repair (repair), 1 damage found
 (verify) or the directory cannot be inspected (in use, no store), 2 bad usage.
@@ -62,9 +63,23 @@ def cmd_repair(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy(args: argparse.Namespace) -> int:
+    """``onewindow store copy --data-dir DIR --to URL``: prints the verified counts."""
+    from runtime.store.postgres.copy import copy_data_dir
+
+    try:
+        copied = copy_data_dir(Path(args.data_dir), args.to, LIFECYCLE)
+    except StoreError as exc:
+        print(f"onewindow store copy: {exc}", file=sys.stderr)
+        return 1
+    for line in copied.lines():
+        print(line)
+    return 0
+
+
 def add_store_commands(sub: Any) -> None:
     """Register ``onewindow store ...`` on the main parser's subcommands."""
-    store = sub.add_parser("store", help="check or repair the embedded store").add_subparsers(
+    store = sub.add_parser("store", help="check, repair or copy the data store").add_subparsers(
         dest="store_command", required=True, metavar="COMMAND")
     check = store.add_parser("verify", help="check every record of a data directory "
                              "(exit 1 if damaged); changes nothing")
@@ -74,3 +89,8 @@ def add_store_commands(sub: Any) -> None:
                            "aside and list exactly what was lost")
     fix.add_argument("--data-dir", default="data", metavar="DIR")
     fix.set_defaults(func=cmd_repair)
+    copy = store.add_parser("copy", help="copy an embedded data directory into an empty "
+                            "PostgreSQL database")
+    copy.add_argument("--data-dir", default="data", metavar="DIR")
+    copy.add_argument("--to", required=True, metavar="URL")
+    copy.set_defaults(func=cmd_copy)

@@ -22,6 +22,8 @@ from runtime.services.walk_in import WalkIn
 from runtime.settings import Settings
 from runtime.store import Lifecycle, Store, TinyDBStore
 from runtime.store.admin_store import AdminStore
+from runtime.store.postgres import PostgresStore
+from runtime.store.postgres.admin import PostgresAdminStore
 
 Clock = Callable[[], datetime]
 LIFECYCLE = Lifecycle(closed_case=frozenset(str(s) for s in CLOSED_CASE),
@@ -57,7 +59,9 @@ class Services:
              clock: Clock = china_now, admin_store: AdminStore | None = None) -> Services:
         """Load the catalog (``CatalogInvalid`` stops start-up) and open the store."""
         catalog = load_catalog(settings.catalog_path)
-        admin_store = admin_store or AdminStore.open(settings.data_path / "admin.json")
+        if admin_store is None:
+            admin_store = (PostgresAdminStore(settings.database) if settings.database
+                           else AdminStore.open(settings.data_path / "admin.json"))
         try:
             known = reconcile(settings.catalog_path, catalog, admin_store, clock())
         except BaseException:
@@ -66,7 +70,13 @@ class Services:
         catalog = known.catalog
         calendar = WorkCalendar.from_catalog(catalog.calendar)
         if store is None:
-            store = TinyDBStore(settings.data_path / "store", lifecycle=LIFECYCLE)
+            try:
+                store = (PostgresStore(settings.database, lifecycle=LIFECYCLE)
+                         if settings.database
+                         else TinyDBStore(settings.data_path / "store", lifecycle=LIFECYCLE))
+            except BaseException:
+                admin_store.close()
+                raise
         accounts = Accounts(store, catalog.departments, attempts=settings.login_attempts,
                             now=clock, session_hours=settings.session_hours)
         matters = Matters(known.specs)

@@ -9,6 +9,8 @@ import pytest
 
 from runtime.store import Conflict, StoreError
 from runtime.store.admin_store import ADMIN_FORMAT, AdminStore
+from runtime.store.postgres.admin import PostgresAdminStore
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 
 VERSION = {"matter": "m", "version": 1, "yaml": "id: m\n", "published_at": "2026-11-30T09:00:00",
            "published_by": "admin1", "checksum": "x"}
@@ -18,10 +20,14 @@ ENTRY = {"at": "2026-11-30T09:02:00", "who": "admin1", "action": "draft.save", "
          "detail": {"n": [1, 2]}}
 
 
-@pytest.fixture(params=["file", "memory"])
+@pytest.fixture(params=["file", "memory", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> AdminStore:
-    made = AdminStore.open(tmp_path / "admin.json") if request.param == "file" \
-        else AdminStore.in_memory()
+    if request.param == "postgres":
+        made: AdminStore = PostgresAdminStore(request.getfixturevalue("pg_url"))
+    elif request.param == "file":
+        made = AdminStore.open(tmp_path / "admin.json")
+    else:
+        made = AdminStore.in_memory()
     request.addfinalizer(made.close)
     return made
 

@@ -11,6 +11,8 @@ import pytest
 from runtime.services import LIFECYCLE
 from runtime.store import MemoryStore, TinyDBStore
 from runtime.store.core import IndexedStore
+from runtime.store.postgres import PostgresStore
+from tests.pg import pg_empty_url, pg_server, pg_url  # noqa: F401  (fixtures)
 
 
 def make_case(
@@ -56,13 +58,17 @@ def make_case(
     }
 
 
-@pytest.fixture(params=["memory", "tinydb"])
+@pytest.fixture(params=["memory", "tinydb", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexedStore]:
-    """A fresh store of each backend."""
-    opened: IndexedStore = (
-        MemoryStore(tmp_path / "files", lifecycle=LIFECYCLE) if request.param == "memory"
-        else TinyDBStore(tmp_path, lifecycle=LIFECYCLE)
-    )
+    """A fresh store of each backend (PostgreSQL: a fresh database of the test server)."""
+    opened: Any
+    if request.param == "postgres":
+        opened = PostgresStore(request.getfixturevalue("pg_url"), lifecycle=LIFECYCLE,
+                               pool_size=4)
+    elif request.param == "memory":
+        opened = MemoryStore(tmp_path / "files", lifecycle=LIFECYCLE)
+    else:
+        opened = TinyDBStore(tmp_path, lifecycle=LIFECYCLE)
     yield opened
     opened.close()
 

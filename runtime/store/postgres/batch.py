@@ -1,0 +1,243 @@
+"""The write batch of the PostgreSQL store: one transaction, each put checked and
+written as it is made, so the batch reads its own writes and the database's
+constraints and row locks decide every race between processes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import errors
+
+from runtime.store.base import Conflict, Document, Lifecycle, NotFound, StoreError
+from runtime.store.index import case_facts, case_summary, dumps
+
+UPSERT_CASE = """
+INSERT INTO cases AS c (id, rev, status, applicant, number, matter, matter_version,
+                        updated_at, summary, doc)
+VALUES (%(id)s, %(rev)s, %(status)s, %(applicant)s, %(number)s, %(matter)s,
+        %(matter_version)s, %(updated_at)s, %(summary)s::jsonb, %(doc)s::jsonb)
+ON CONFLICT (id) DO UPDATE SET
+    rev = EXCLUDED.rev, status = EXCLUDED.status, applicant = EXCLUDED.applicant,
+    number = EXCLUDED.number, matter = EXCLUDED.matter,
+    matter_version = EXCLUDED.matter_version, updated_at = EXCLUDED.updated_at,
+    summary = EXCLUDED.summary, doc = EXCLUDED.doc
+WHERE c.rev = %(current)s
+"""
+
+INSERT_TASKS = """
+INSERT INTO tasks (case_id, position, task_id, department, status, due, ready_at, open,
+                   decided_at, task)
+SELECT %(case)s, p, i, d, s, du, r, %(open)s, da, t::jsonb
+FROM unnest(%(p)s::int[], %(i)s::text[], %(d)s::text[], %(s)s::text[], %(du)s::text[],
+            %(r)s::text[], %(da)s::text[], %(t)s::text[]) AS x(p, i, d, s, du, r, da, t)
+"""
+
+
+def _decided_at(task: Mapping[str, Any], updated_at: str, decided: frozenset[str]) -> str | None:
+    """When a decided task was decided (its decision's ``at``, else the case's update)."""
+    if task["status"] not in decided:
+        return None
+    decision = task.get("decision")
+    at = decision.get("at") if isinstance(decision, Mapping) else None
+    return at if isinstance(at, str) else updated_at
+
+
+def case_params(case_id: str, text: str, doc: Document, current: int,
+                lifecycle: Lifecycle) -> dict[str, Any]:
+    """The parameters of `UPSERT_CASE` for a checked case (``doc`` parsed from ``text``)."""
+    facts = case_facts(doc, (), lifecycle)  # checks every indexed field (StoreError)
+    return {
+        "id": case_id, "rev": facts.rev, "status": facts.status,
+        "applicant": facts.applicant, "number": facts.number, "matter": facts.matter,
+        "matter_version": facts.matter_version, "updated_at": facts.updated_at,
+        "summary": dumps(case_summary(doc)), "doc": text, "current": current,
+    }
+
+
+def task_params(case_id: str, doc: Document, lifecycle: Lifecycle) -> dict[str, Any] | None:
+    """The parameters of `INSERT_TASKS` for a checked case, or None if it has no tasks."""
+    tasks = doc.get("tasks", [])
+    if not tasks:
+        return None
+    updated_at = doc["updated_at"]
+    return {
+        "case": case_id, "open": doc["status"] not in lifecycle.closed_case,
+        "p": list(range(len(tasks))),
+        "i": [t["id"] for t in tasks],
+        "d": [t["department"] for t in tasks],
+        "s": [t["status"] for t in tasks],
+        "du": [t.get("due") or None for t in tasks],
+        "r": [t.get("ready_at") or None for t in tasks],
+        "da": [_decided_at(t, updated_at, lifecycle.decided_task) for t in tasks],
+        "t": [dumps(t) for t in tasks],
+    }
+
+
+class PostgresBatch:
+    """The writes of one ``with store.write() as tx`` block, in one transaction."""
+
+    def __init__(self, conn: psycopg.Connection, lifecycle: Lifecycle) -> None:
+        self._conn = conn
+        self._lifecycle = lifecycle
+        self._finished = False
+        #: Set when a write failed half-way (the transaction is aborted or holds part of a
+        #: put): the batch refuses further work and `PostgresStore.write` rolls it back
+        #: even if the block swallowed the error.
+        self.failed: StoreError | None = None
+
+    def finish(self) -> None:
+        """Refuse further writes (the block has ended)."""
+        self._finished = True
+
+    def _check(self) -> None:
+        if self._finished:
+            raise StoreError("this write batch has ended")
+        if self.failed is not None:
+            raise StoreError(f"this write batch failed earlier: {self.failed}")
+
+    def _fail(self, err: StoreError) -> StoreError:
+        self.failed = err
+        return err
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except errors.UniqueViolation as err:
+            detail = err.diag.message_detail
+            raise self._fail(Conflict(f"a concurrent write took the same key: {detail}")) \
+                from None
+        except errors.UntranslatableCharacter:
+            raise self._fail(StoreError("text with a NUL character (\\u0000) cannot be "
+                                        "stored")) from None
+        except psycopg.Error:
+            self.failed = StoreError("the database refused a write")
+            raise
+
+    def _run(self, sql: str, params: Any = None) -> psycopg.Cursor[Any]:
+        self._check()
+        with self._errors():
+            return self._conn.execute(sql, params)
+
+    def _pipelined(self, *statements: tuple[str, Any]) -> list[psycopg.Cursor[Any]]:
+        """Send statements whose results can wait, in one round trip."""
+        self._check()
+        with self._errors(), self._conn.pipeline():
+            return [self._conn.execute(sql, params) for sql, params in statements]
+
+    def get_case(self, case_id: str) -> Document | None:
+        """Return the case as this batch would leave it, locked until the batch ends:
+        a read-modify-write of one case in a batch is never interleaved with another's."""
+        row = self._run("SELECT doc FROM cases WHERE id = %s FOR UPDATE", (case_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def put_case(self, case: Mapping[str, Any], *, expected_rev: int | None = None) -> int:
+        """Store a whole case; return its new ``rev`` (see `WriteBatch.put_case`)."""
+        case_id = case.get("id")
+        if not isinstance(case_id, str) or not case_id:
+            raise StoreError(f"a case needs a non-empty string 'id', got {case_id!r}")
+        row = self._run("SELECT rev, number FROM cases WHERE id = %s FOR UPDATE",
+                        (case_id,)).fetchone()
+        current, stored_number = (0, None) if row is None else (int(row[0]), row[1])
+        if expected_rev is not None and expected_rev != current:
+            raise Conflict(f"case {case_id} is at rev {current}, not {expected_rev}")
+        doc = dict(case)
+        doc["rev"] = current + 1
+        text = dumps(doc)
+        parsed = json.loads(text)
+        params = case_params(case_id, text, parsed, current, self._lifecycle)
+        number = params["number"]
+        if number is not None and number != stored_number:
+            owner = self._run("SELECT id FROM cases WHERE number = %s AND id <> %s",
+                              (number, case_id)).fetchone()
+            if owner is not None:
+                raise Conflict(f"case number {number} already belongs to case {owner[0]}")
+        statements = [(UPSERT_CASE, params), ("DELETE FROM tasks WHERE case_id = %s", (case_id,))]
+        tasks = task_params(case_id, parsed, self._lifecycle)
+        if tasks is not None:
+            statements.append((INSERT_TASKS, tasks))
+        written = self._pipelined(*statements)[0]
+        if written.rowcount != 1:  # created by another batch since our read
+            raise self._fail(Conflict(f"case {case_id} was written by someone else meanwhile"))
+        return int(params["rev"])
+
+    def next_sequence(self, key: str) -> int:
+        """Return the next value of ``key``: the counter's row stays locked until the
+        batch ends, so concurrent batches take 1, 2, 3 … and a rollback takes nothing."""
+        row = self._run(
+            "INSERT INTO sequences AS s (key, value) VALUES (%s, 1) "
+            "ON CONFLICT (key) DO UPDATE SET value = s.value + 1 RETURNING value",
+            (key,)).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def put_user(self, user: Mapping[str, Any]) -> None:
+        """Create or replace a user; ``name`` must be unique (`Conflict`)."""
+        user_id, name = user.get("id"), user.get("name")
+        if not isinstance(user_id, str) or not user_id or not isinstance(name, str) or not name:
+            raise StoreError("a user needs non-empty string 'id' and 'name'")
+        taken = self._run("SELECT id FROM users WHERE name = %s AND id <> %s",
+                          (name, user_id)).fetchone()
+        if taken is not None:
+            raise Conflict(f"user name {name!r} is taken by {taken[0]}")
+        self._run("INSERT INTO users (id, name, doc) VALUES (%s, %s, %s::jsonb) "
+                  "ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, doc = EXCLUDED.doc",
+                  (user_id, name, dumps(dict(user))))
+
+    def put_token(self, token_hash: str, user_id: str,
+                  info: Mapping[str, Any] | None = None) -> None:
+        """Map a token hash to an existing user (`NotFound` otherwise), with small facts."""
+        if self._run("SELECT 1 FROM users WHERE id = %s", (user_id,)).fetchone() is None:
+            raise NotFound(f"no user {user_id}")
+        doc = {**(info or {}), "token_hash": token_hash, "user": user_id}
+        self._run("INSERT INTO tokens (token_hash, user_id, doc) VALUES (%s, %s, %s::jsonb) "
+                  "ON CONFLICT (token_hash) DO UPDATE SET user_id = EXCLUDED.user_id, "
+                  "doc = EXCLUDED.doc", (token_hash, user_id, dumps(doc)))
+
+    def delete_token(self, token_hash: str) -> None:
+        """Forget a token hash (no error if unknown)."""
+        self._run("DELETE FROM tokens WHERE token_hash = %s", (token_hash,))
+
+    def put_session(self, session: Mapping[str, Any]) -> None:
+        """Create or replace a sign-in session (``id``, ``user``, ``expires_at``, …)."""
+        session_id, user_id = session.get("id"), session.get("user")
+        if not isinstance(session_id, str) or not session_id or not isinstance(user_id, str):
+            raise StoreError("a session needs non-empty string 'id' and 'user'")
+        self._run("INSERT INTO sessions (id, user_id, doc) VALUES (%s, %s, %s::jsonb) "
+                  "ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, "
+                  "doc = EXCLUDED.doc", (session_id, user_id, dumps(dict(session))))
+
+    def delete_session(self, session_id: str) -> None:
+        """Forget a sign-in session (no error if unknown)."""
+        self._run("DELETE FROM sessions WHERE id = %s", (session_id,))
+
+    def put_limit(self, key: str, value: Mapping[str, Any] | None) -> None:
+        """Set (or with None delete) one rate-limit counter."""
+        if value is None:
+            self._run("DELETE FROM limits WHERE key = %s", (key,))
+            return
+        self._run("INSERT INTO limits (key, doc) VALUES (%s, %s::jsonb) "
+                  "ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc",
+                  (key, dumps({**value, "key": key})))
+
+    def put_file(self, meta: Mapping[str, Any]) -> None:
+        """Create or replace an uploaded file's metadata."""
+        file_id, sha256 = meta.get("id"), meta.get("sha256")
+        if not isinstance(file_id, str) or not file_id or not isinstance(sha256, str):
+            raise StoreError("file metadata needs string 'id' and 'sha256'")
+        self._run("INSERT INTO files (id, doc) VALUES (%s, %s::jsonb) "
+                  "ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc",
+                  (file_id, dumps(dict(meta))))
+
+    def put_setting(self, user_id: str, key: str, value: Any) -> None:
+        """Set one small per-user value; ``None`` deletes it."""
+        if value is None:
+            self._run("DELETE FROM settings WHERE user_id = %s AND key = %s", (user_id, key))
+            return
+        self._run("INSERT INTO settings (user_id, key, value) VALUES (%s, %s, %s::jsonb) "
+                  "ON CONFLICT (user_id, key) DO UPDATE SET value = EXCLUDED.value",
+                  (user_id, key, dumps(value)))

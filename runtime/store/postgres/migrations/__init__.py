@@ -1,0 +1,1 @@
+"""The schema steps of the PostgreSQL store, one SQL file per version."""
