@@ -22,6 +22,7 @@ from runtime.services.walk_in import WalkIn
 from runtime.settings import Settings
 from runtime.store import Lifecycle, Store, TinyDBStore
 from runtime.store.admin_store import AdminStore
+from runtime.store.core import IndexedStore
 from runtime.store.postgres import PostgresStore
 from runtime.store.postgres.admin import PostgresAdminStore
 
@@ -92,6 +93,12 @@ class Services:
         services.pages.departments = services.department_names
         admin.on_catalog = services.use_catalog
         return services
+
+    @property
+    def reads_in_memory(self) -> bool:
+        """Whether reads are answered from memory (the embedded store): then a hot page
+        may read on the event loop; a database read goes to the thread pool."""
+        return isinstance(self.store, IndexedStore)
 
     def department_names(self) -> dict[str, str]:
         """Department id -> name."""

@@ -81,6 +81,7 @@ class Listing:
     rows: list[Any]
     sort: str = "due"
     title: str = ""
+    remember: dict[str, str] | None = None  # a changed choice for `Tasks.remember`
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,10 @@ class Pages:
 
     def worklist(self, user: User, tab: str | None, sort: str | None) -> Listing:
         """A department's tasks. Without a chosen tab, the remembered one — unless it is
-        empty while another has work, so the list never opens on nothing to do."""
+        empty while another has work, so the list never opens on nothing to do.
+
+        Reads only (it runs on the event loop, the hot page): a changed choice comes back
+        as ``remember`` for the caller to keep with `Tasks.remember` (a durable write)."""
         saved = self.tasks.store.get_setting(user.id, FILTER_KEY) or {}
         groups = {g.key: g for g in DEPARTMENT_TABS}
         counts = {g.key: self._count(user, g) for g in DEPARTMENT_TABS}
@@ -247,19 +251,17 @@ class Pages:
             if counts[key] == 0:
                 key = next((g.key for g in DEPARTMENT_TABS if counts[g.key]), key)
         order = next((o for o in (sort, saved.get("sort")) if o in SORTS), "due")
-        if {"view": key, "sort": order} != saved:
-            self.tasks.remember(user, FILTER_KEY, {"view": key, "sort": order})
+        choice = {"view": key, "sort": order}
         rows = self._work_rows(user, groups[key], order)
         department = self.departments().get(user.department or "", "")
         return Listing([Tab(g.key, g.label, counts[g.key]) for g in DEPARTMENT_TABS], key,
-                       rows, order, department)
+                       rows, order, department, None if choice == saved else choice)
 
     def _count(self, user: User, group: Group) -> int:
         if group.key == "done":
             return self.tasks.count_decided(user)
         if group.key == "mine":
-            return sum(1 for r in self.tasks.worklist(user, status=group.states, limit=10_000)
-                       if r.task.get("claimed_by") == user.id)
+            return self.tasks.count_mine(user, group.states)
         return self.tasks.count(user, status=group.states)
 
     def _work_rows(self, user: User, group: Group, sort: str) -> list[WorkRow]:

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from runtime import forms
 from runtime.services import NotFound, ServiceError, User
+from runtime.services.pages import FILTER_KEY
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.render import flash, page
@@ -21,12 +22,19 @@ from runtime.web.security import checked_form
 
 @requires("department")
 async def task_list(request: Request) -> Response:
-    """The department's tasks; the chosen tab and order are remembered per user."""
+    """The department's tasks; the chosen tab and order are remembered per user.
+
+    The hot page: its reads are in memory, so it runs on the event loop; only the rare
+    change of the remembered choice (a durable write) goes to the thread pool."""
     services = services_of(request)
     user = current_user(request)
-    listing = await run_in_threadpool(services.pages.worklist, user,
-                                      request.query_params.get("view"),
-                                      request.query_params.get("sort"))
+    tab, sort = request.query_params.get("view"), request.query_params.get("sort")
+    if services.reads_in_memory:
+        listing = services.pages.worklist(user, tab, sort)
+    else:  # a database read would stall the event loop
+        listing = await run_in_threadpool(services.pages.worklist, user, tab, sort)
+    if listing.remember is not None:
+        await run_in_threadpool(services.tasks.remember, user, FILTER_KEY, listing.remember)
     if request.headers.get("hx-request") == "true":
         return page(request, "partials/task_rows.html", {"listing": listing})
     return page(request, "task_list.html", {"listing": listing})
