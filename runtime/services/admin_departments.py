@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from builder.metaschema import check_document
 from builder.source import load_source
 from builder.spec import Department
-from runtime.engine.states import TaskStatus
+from runtime.engine.vocabulary import OPEN_TASK
 from runtime.services.accounts import User
 from runtime.services.admin_base import AdminBase
 from runtime.services.catalog_files import departments_file, read_text, write_text
@@ -20,8 +20,7 @@ from runtime.services.publishing import details
 from runtime.services.yaml_edit import edit_departments
 
 #: A task that is, or will be, on a department's list.
-OPEN_TASKS = frozenset({TaskStatus.WAITING, TaskStatus.READY, TaskStatus.CLAIMED,
-                        TaskStatus.PRELIMINARY, TaskStatus.SUSPENDED})
+OPEN_TASKS = OPEN_TASK
 
 
 @dataclass(frozen=True)
