@@ -79,6 +79,7 @@ def test_register_apply_save_resume_check_and_submit(
     page.fill("#f-shareholders-1-contribution_deadline", "2030-12-31")
     page.locator('input[name="needs_invoice"][value="false"]').check()
     page.locator('input[name="bank_appointment"][value="false"]').check()
+    page.wait_for_load_state("networkidle")  # the live swaps land before files are chosen
     page.set_input_files("#f-material-articles", _file(tmp_path, "公司章程.pdf", PDF))
     page.set_input_files("#f-material-legal-rep-id", _file(tmp_path, "身份证.png", PNG))
     shots(page, "form-filled")

@@ -57,6 +57,9 @@ def _apply(page: Page, server: Server, tmp_path: Path, *, premises: bool = True)
     page.select_option("#f-shareholders-0-kind", "自然人")
     page.locator('input[name="needs_invoice"][value="false"]').check()
     page.locator('input[name="bank_appointment"][value="false"]').check()
+    # the answers above re-render conditional parts of the form (htmx): let those swaps
+    # land before choosing files, or a late swap replaces the file inputs
+    page.wait_for_load_state("networkidle")
     pdf, png = tmp_path / "a.pdf", tmp_path / "id.png"
     pdf.write_bytes(PDF)
     png.write_bytes(PNG)
