@@ -33,3 +33,26 @@ document.addEventListener("click", function (event) {
   area.scrollTop = Math.max(0, top - (area.clientHeight - height) / 2);
   area.scrollIntoView({block: "center"});
 });
+// A live re-render of the material controls (a changed answer shows or hides a
+// material) must not drop files the applicant has chosen but not yet uploaded: carry
+// each chosen file list over to the new control of the same material.
+(function () {
+  var chosen = {};
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "uploads") { return; }
+    chosen = {};
+    target.querySelectorAll("input[type=file]").forEach(function (input) {
+      if (input.files && input.files.length) { chosen[input.id] = input.files; }
+    });
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "uploads") { return; }
+    Object.keys(chosen).forEach(function (id) {
+      var input = document.getElementById(id);
+      if (input && input.type === "file") { input.files = chosen[id]; }
+    });
+    chosen = {};
+  });
+})();
