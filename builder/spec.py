@@ -83,6 +83,11 @@ class Need:
     step: str
     at: At = At.FINISH
 
+    @property
+    def staged(self) -> bool:
+        """Released by the upstream's preliminary opinion (分段并联)."""
+        return self.at is At.PRELIMINARY
+
 
 @dataclass(frozen=True)
 class Certificate:

@@ -95,3 +95,15 @@ def test_the_checks_catch_what_they_should(tmp_path: Path) -> None:
                                                 (4, "accepted"), (4, "in_progress")]
     assert TEMPLATE_STATE.search('{% if case.status == "draft" %}')
     assert TEMPLATE_STATE.search("{% if t['status'] in ('a',) %}")
+
+
+QUOTED_STATE = re.compile(r"[\"'](" + "|".join(sorted(STATES)) + r")[\"']")
+WEB_FILES = sorted([*WEB.rglob("*.py"), *(ROOT / "runtime").rglob("*.html")])
+
+
+@pytest.mark.parametrize("path", WEB_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_web_code_and_templates_spell_no_state_at_all(path: Path) -> None:
+    """Stricter for the web layer: not even a route or a query value that reads like a
+    state; actions come from the enums the services export, labels from the vocabulary."""
+    found = QUOTED_STATE.findall(path.read_text(encoding="utf-8"))
+    assert not found, (path.relative_to(ROOT), found)

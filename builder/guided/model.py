@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from builder.errors import BuilderError
+from builder.spec import At
 
 Number = int | float
 FieldType = Literal["string", "textarea", "number", "integer", "boolean", "date", "email",
@@ -95,6 +96,11 @@ class GuidedNeed:
 
     step: str
     at: str = "finish"
+
+    @property
+    def staged(self) -> bool:
+        """Released by the upstream's preliminary opinion (分段并联)."""
+        return self.at == At.PRELIMINARY
 
 
 @dataclass(frozen=True)

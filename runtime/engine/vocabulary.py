@@ -114,6 +114,15 @@ TASK_ACTION_LABELS: Mapping[str, str] = {
     TaskAction.SUSPEND: "挂起（特别程序）", TaskAction.RESUME: "恢复计时",
     TaskAction.CONSENT: "超时默许", TaskAction.CANCEL: "取消", TaskAction.URGE: "督办",
 }
+TASK_ACTION_DONE: Mapping[str, str] = {
+    TaskAction.CLAIM: "已签收，可以办理。", TaskAction.UNCLAIM: "已退回部门待签收。",
+    TaskAction.TRANSFER: "已转办。",
+    TaskAction.PRELIMINARY: "初审意见已提交，等待初审意见的环节已启动。",
+    TaskAction.APPROVE: "已审批通过，办理结果已推送后续环节。",
+    TaskAction.REJECT: "已作出不予许可决定，依赖本环节的后续环节已取消。",
+    TaskAction.SUSPEND: "已挂起，计时暂停。", TaskAction.RESUME: "已恢复计时，期限已顺延。",
+}
+"""What a department officer is told after each action."""
 ROLE_LABELS: Mapping[str, str] = {
     Role.APPLICANT: "申请人", Role.WINDOW: "综合窗口", Role.DEPARTMENT: "部门审批人员",
     Role.SUPERVISOR: "电子监察", Role.ADMIN: "中心管理员", Role.SYSTEM: "系统",

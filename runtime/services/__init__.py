@@ -6,7 +6,9 @@ Views and API handlers import from here (and from ``runtime.forms`` and
 
 from builder import MatterSpec
 from runtime.engine import vocabulary as labels
+from runtime.engine.states import CaseAction, TaskAction
 from runtime.services.accounts import User
+from runtime.services.admin import DRAFT
 from runtime.services.container import LIFECYCLE, Services
 from runtime.services.errors import (
     Conflict,
@@ -21,7 +23,9 @@ from runtime.services.errors import (
 )
 
 __all__ = [
+    "DRAFT",
     "LIFECYCLE",
+    "CaseAction",
     "Conflict",
     "Forbidden",
     "Invalid",
@@ -30,6 +34,7 @@ __all__ = [
     "NotFound",
     "ServiceError",
     "Services",
+    "TaskAction",
     "TooLarge",
     "TooManyAttempts",
     "UnsupportedType",

@@ -41,6 +41,8 @@ from runtime.services.yaml_edit import scalar, set_top_scalar
 
 #: The largest draft accepted (the biggest shipped matter is ~20 kB).
 MAX_DRAFT_CHARS = 1_000_000
+DRAFT = "draft"
+"""How the draft is named where a version number could stand (export, diff)."""
 
 _SKELETON = """\
 id: {id}
@@ -188,7 +190,7 @@ class Admin(DepartmentAdmin):
         """The readable changes from ``old`` to ``new`` (each ``draft`` or a version number)."""
         texts = []
         for which in (old, new):
-            if which == "draft":
+            if which == DRAFT:
                 texts.append(self.export_draft(user, matter_id))
             elif which.isdigit():
                 texts.append(self.export_version(user, matter_id, int(which)))

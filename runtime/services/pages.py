@@ -7,7 +7,7 @@ is a 404) and returns titled values, state labels and the actions allowed now.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +37,8 @@ from runtime.services.tasks import Tasks
 Document = dict[str, Any]
 FILTER_KEY = "tasks.filter"
 PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg")
-SORTS = ("due", "ready")
+SORTS = {"due": "按到期时间", "ready": "按到达时间"}
+"""A department list's orders: by due date, or by when the task arrived."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Listing:
     sort: str = "due"
     title: str = ""
     remember: dict[str, str] | None = None  # a changed choice for `Tasks.remember`
+    sorts: dict[str, str] = field(default_factory=dict)  # order -> label
 
 
 @dataclass(frozen=True)
@@ -255,7 +257,7 @@ class Pages:
         rows = self._work_rows(user, groups[key], order)
         department = self.departments().get(user.department or "", "")
         return Listing([Tab(g.key, g.label, counts[g.key]) for g in DEPARTMENT_TABS], key,
-                       rows, order, department, None if choice == saved else choice)
+                       rows, order, department, None if choice == saved else choice, SORTS)
 
     def _count(self, user: User, group: Group) -> int:
         if group.key == "done":
@@ -271,7 +273,7 @@ class Pages:
             found = self.tasks.worklist(user, status=group.states, limit=200)
         if group.key == "mine":
             found = [r for r in found if r.task.get("claimed_by") == user.id]
-        if sort == "ready":
+        if sort != "due":  # by when the task arrived
             found.sort(key=lambda r: r.task.get("ready_at") or "")
         names = self.matter_names()
         steps: dict[tuple[str, int, str], str] = {}

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from runtime.services import labels
+from runtime.services import CaseAction, TaskAction, labels
 from runtime.web.door import services_of
 from runtime.web.prose import paragraphs
 from runtime.web.security import csrf_token
@@ -67,6 +67,8 @@ def make_templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["case_action"] = CaseAction
+    env.globals["task_action"] = TaskAction
     env.filters["case_status"] = labels.case_label
     env.filters["task_status"] = labels.task_label
     env.filters["role_name"] = lambda s: labels.ROLE_LABELS.get(str(s), str(s))

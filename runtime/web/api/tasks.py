@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.services import labels
+from runtime.services import TaskAction, labels
 from runtime.web.api.operation import LIMIT, OFFSET, Call, Listing, Operation, Param
 from runtime.web.api.present import row_json, task_json
 from runtime.web.api.schemas import ANY_OBJECT, TASK_STATUSES, list_of, obj, ref, text
@@ -97,19 +97,21 @@ operations = [
               list_of(ref("Task")), "tasks", query=(STATUS, LIMIT, OFFSET),
               errors=(400, 401, 403),
               headers={"X-Total-Count": {"type": "string", "pattern": "^[0-9]+$"}}),
-    _action("claim", claim_task, "Claim (签收)", obj(), required=False),
-    _action("unclaim", unclaim_task, "Give back a claimed task", obj(), required=False),
-    _action("transfer", transfer_task, "Transfer to a colleague (转办)",
+    _action(TaskAction.CLAIM, claim_task, "Claim (签收)", obj(), required=False),
+    _action(TaskAction.UNCLAIM, unclaim_task, "Give back a claimed task", obj(), required=False),
+    _action(TaskAction.TRANSFER, transfer_task, "Transfer to a colleague (转办)",
             obj(("to_user",), to_user=text("a colleague's user name or id"))),
-    _action("preliminary", preliminary_task, "Preliminary opinion (初审意见)",
+    _action(TaskAction.PRELIMINARY, preliminary_task, "Preliminary opinion (初审意见)",
             obj(("opinion",), opinion=text())),
-    _action("approve", approve_task, "Approve",
+    _action(TaskAction.APPROVE, approve_task, "Approve",
             obj(data=dict(ANY_OBJECT, description="answers to the step's form"),
                 opinion=text(), reply=text("one of the step's reply options, if any")),
             required=False),
-    _action("reject", reject_task, "Reject", obj(("reason",), reason=text(), reply=text())),
-    _action("suspend", suspend_task, "Suspend (特别程序)", obj(("reason",), reason=text())),
-    _action("resume", resume_task, "Resume", obj(), required=False),
-    _action("urge", urge_task, "Urge (督办)", obj(note=text()), required=False,
+    _action(TaskAction.REJECT, reject_task, "Reject",
+            obj(("reason",), reason=text(), reply=text())),
+    _action(TaskAction.SUSPEND, suspend_task, "Suspend (特别程序)",
+            obj(("reason",), reason=text())),
+    _action(TaskAction.RESUME, resume_task, "Resume", obj(), required=False),
+    _action(TaskAction.URGE, urge_task, "Urge (督办)", obj(note=text()), required=False,
             who="supervisor"),
 ]

@@ -3,7 +3,7 @@ case, every upstream result (so nothing is typed twice) and every action."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -12,8 +12,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from runtime import forms
-from runtime.services import NotFound, ServiceError, User
+from runtime.services import NotFound, ServiceError, TaskAction, User, labels
 from runtime.services.pages import FILTER_KEY
+from runtime.services.tasks import Tasks
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.render import flash, page
@@ -59,12 +60,19 @@ def task_page(request: Request) -> Response:
 
 
 ARGUMENTS = ("/reason", "/opinion", "/reply", "/to_user")
-DONE = {"claim": "已签收，可以办理。", "unclaim": "已退回部门待签收。", "transfer": "已转办。",
-        "preliminary": "初审意见已提交，等待初审意见的环节已启动。",
-        "approve": "已审批通过，办理结果已推送后续环节。",
-        "reject": "已作出不予许可决定，依赖本环节的后续环节已取消。",
-        "suspend": "已挂起，计时暂停。",
-        "resume": "已恢复计时，期限已顺延。"}
+_T = TaskAction
+Run = Callable[[Tasks, User, str, dict[str, str]], object]
+RUN: dict[str, Run] = {  # every action but approve, which reads the step's form first
+    _T.CLAIM: lambda t, u, i, x: t.claim(u, i),
+    _T.UNCLAIM: lambda t, u, i, x: t.unclaim(u, i),
+    _T.TRANSFER: lambda t, u, i, x: t.transfer(u, i, x["to_user"]),
+    _T.PRELIMINARY: lambda t, u, i, x: t.preliminary(u, i, x["opinion"]),
+    _T.REJECT: lambda t, u, i, x: t.reject(u, i, x["reason"], reply=x["reply"] or None),
+    _T.SUSPEND: lambda t, u, i, x: t.suspend(u, i, x["reason"]),
+    _T.RESUME: lambda t, u, i, x: t.resume(u, i),
+}
+BACK_TO_LIST = frozenset({_T.APPROVE, _T.REJECT, _T.TRANSFER, _T.UNCLAIM})
+"""After these the task leaves the officer's hands: back to the list."""
 
 
 @requires("department")
@@ -73,14 +81,14 @@ def act(request: Request) -> Response:
     services = services_of(request)
     user = current_user(request)
     task_id, action = request.path_params["task_id"], request.path_params["action"]
-    if action not in DONE:
+    if action not in RUN and action != _T.APPROVE:
         raise NotFound("没有这个操作")
     form = checked_form(request)
     text = {k: str(form.get(k, "")).strip() for k in ("opinion", "reason", "reply", "to_user")}
     tasks = services.tasks
     posted: dict[str, Any] | None = None
     try:
-        if action == "approve":
+        if action == _T.APPROVE:
             view = services.pages.task(user, task_id)
             form_schema = view.step.form
             posted = forms.parse(form_schema, form.multi_items(), prefix="step") \
@@ -91,24 +99,16 @@ def act(request: Request) -> Response:
                                   f"请修改以下 {len(problems)} 处后重新提交", 400)
             tasks.approve(user, task_id, data=posted, opinion=text["opinion"],
                           reply=text["reply"] or None)
-        elif action == "reject":
-            tasks.reject(user, task_id, text["reason"], reply=text["reply"] or None)
-        elif action == "preliminary":
-            tasks.preliminary(user, task_id, text["opinion"])
-        elif action == "suspend":
-            tasks.suspend(user, task_id, text["reason"])
-        elif action == "transfer":
-            tasks.transfer(user, task_id, text["to_user"])
         else:
-            getattr(tasks, action)(user, task_id)
+            RUN[action](tasks, user, task_id, text)
     except ServiceError as exc:
         if exc.status not in (400, 409):
             raise
         errors = [forms.FieldError(d["pointer"], "", d["message"]) for d in exc.details
                   if d.get("pointer") and d["pointer"] not in ARGUMENTS]
         return _task_page(request, user, task_id, posted, errors, exc.message, exc.status)
-    flash(request, DONE[action])
-    if action in ("approve", "reject", "transfer", "unclaim"):
+    flash(request, labels.TASK_ACTION_DONE[action])
+    if action in BACK_TO_LIST:
         return RedirectResponse("/tasks", status_code=303)
     return RedirectResponse(f"/tasks/{task_id}", status_code=303)
 

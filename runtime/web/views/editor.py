@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from runtime.services import Invalid
+from runtime.services import DRAFT, Invalid
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.render import flash, page
@@ -117,7 +117,7 @@ def versions(request: Request) -> Response:
     changes = admin.diff(user, matter_id, old, new) if old and new else []
     return page(request, "admin_versions.html", {
         "info": info, "numbers": [v.version for v in info.versions], "old": old or "",
-        "new": new or "", "changes": changes, "matter_id": matter_id})
+        "new": new or "", "changes": changes, "matter_id": matter_id, "draft_key": DRAFT})
 
 
 @requires("admin")
@@ -126,8 +126,8 @@ def export(request: Request) -> Response:
     admin = services_of(request).admin
     user = current_user(request)
     matter_id = request.path_params["matter_id"]
-    which = request.query_params.get("version", "draft")
-    if which == "draft":
+    which = request.query_params.get("version", DRAFT)
+    if which == DRAFT:
         text, name = admin.export_draft(user, matter_id), f"{matter_id}-draft.yaml"
     else:
         text = admin.export_version(user, matter_id, int(which) if which.isdigit() else None)
