@@ -95,3 +95,42 @@ def _day(server: Server, pages: list[Page], shots: Callable[[Page, str], Path],
     _clean(supervisor, watches[supervisor], shots, "board")
     supervisor.locator('table a[href^="/supervision/cases/"]').first.click()
     _clean(supervisor, watches[supervisor], shots, "supervision-case")
+
+
+def test_the_new_pages_of_people_and_walk_ins(server: Server, browser: Browser,
+                                              shots: Callable[[Page, str], Path]) -> None:
+    """The window opens an account for a visitor, the visitor must change the one-time
+    password, the administrator manages users: every page clean for axe-core."""
+    made = [browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
+                                bypass_csp=True) for _ in range(3)]
+    try:
+        window, visitor, admin = (c.new_page() for c in made)
+        watches = {p: Watch(p) for p in (window, visitor, admin)}
+        sign_in(window, server, "window")
+        window.goto(server.url + "/window/walk-in")
+        window.select_option("#matter", label="乡村建设规划许可证核发（农村村民住宅建设）")
+        window.fill("#display_name", "赵六")
+        window.fill("#phone", "13912345678")
+        window.fill("#id_number", "11010519491231002X")
+        window.get_by_role("button", name="开始录入").click()
+        expect(window.get_by_role("heading", name="已为申请人开户")).to_be_visible()
+        _clean(window, watches[window], shots, "walk-in-account")
+        secret = window.locator(".output").nth(1).inner_text().strip()
+        window.get_by_role("link", name="开始录入申请").click()
+        expect(window.locator("h1")).to_contain_text("乡村建设规划许可")
+        _clean(window, watches[window], shots, "walk-in-form")
+
+        server.passwords["v13912345678"] = secret
+        sign_in(visitor, server, "v13912345678")
+        expect(visitor).to_have_url(server.url + "/account/password")
+        _clean(visitor, watches[visitor], shots, "first-sign-in-password")
+
+        sign_in(admin, server, "admin")
+        admin.goto(server.url + "/admin/users")
+        _clean(admin, watches[admin], shots, "users")
+        admin.locator('tr[data-user="v13912345678"]').get_by_role("link").click()
+        expect(admin.locator("main")).to_contain_text("赵六")
+        _clean(admin, watches[admin], shots, "user")
+    finally:
+        for context in made:
+            context.close()
