@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from builder.guided.positions import after_line, line_start, node_end, reads_as
 from builder.guided.values import _is_scalar, _same
 from builder.guided.yaml_text import dump_block, to_yaml
 
@@ -80,7 +81,7 @@ def inline(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         if value and value == value.strip() and not _FLOW_UNSAFE & set(value) and \
-                value[0] not in "-?" and _reads_as(value, value):
+                value[0] not in "-?" and reads_as(value, value):
             return value
         return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}",
                                   json.dumps(value, ensure_ascii=False))
@@ -89,14 +90,6 @@ def inline(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{inline(str(k))}: {inline(v)}" for k, v in value.items()) + "}"
     raise _Redo
-
-
-def _reads_as(text: str, expected: Any) -> bool:
-    try:
-        return bool(yaml.safe_load(f"k: {text}") == {"k": expected} and
-                    yaml.safe_load(f"- {{k: {text}}}") == [{"k": expected}])
-    except yaml.YAMLError:
-        return False
 
 
 def _indented(block: str, column: int, *, first: bool = True) -> str:
@@ -113,51 +106,13 @@ def _one_line(value: Any) -> bool:
         and len(inline(value)) <= 60)
 
 
-# -- positions ----------------------------------------------------------------------
-
-def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
-
-
-def _after_line(text: str, index: int) -> int:
-    """Just past the line holding ``index`` (or ``index``'s line start when only blanks
-    lie before it: the node ended on the line before)."""
-    start = _line_start(text, index)
-    if not text[start:index].strip():
-        return start
-    end = text.find("\n", index)
-    return len(text) if end < 0 else end + 1
-
-
-def _end(node: yaml.Node) -> int:
-    """Where a node's own text ends (a block collection's end mark lies past the
-    comments that follow it: take its last child's end)."""
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style \
-            and node.value:
-        last = node.value[-1]
-        return _end(last[1] if isinstance(last, tuple) else last)
-    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-        return _block_scalar_end(node)
-    return int(node.end_mark.index)
-
-
-def _block_scalar_end(node: yaml.ScalarNode) -> int:
-    """The index just before the line break ending a block scalar's last content line."""
-    end = int(node.end_mark.index)
-    text = node.end_mark.buffer or ""
-    start = int(node.start_mark.index)
-    while end > start and text[end - 1] in " \n\r":
-        end -= 1
-    return end
-
-
 class _Patcher:
     def __init__(self, text: str, edits: list[_Edit]) -> None:
         self.text = text
         self.edits = edits
 
     def starts_line(self, index: int) -> bool:
-        return not self.text[_line_start(self.text, index):index].strip()
+        return not self.text[line_start(self.text, index):index].strip()
 
     def node(self, node: yaml.Node, old: Any, new: Any, indent: int) -> None:
         """Patch ``node`` (holding ``old``) to hold ``new``; ``indent`` is where a block
@@ -202,8 +157,8 @@ class _Patcher:
     def deletion(self, first: yaml.Node, last: yaml.Node) -> _Edit:
         if not self.starts_line(first.start_mark.index):
             raise _Redo  # the first key of "- id: x": rewrite the item
-        return (_line_start(self.text, first.start_mark.index),
-                _after_line(self.text, _end(last)), "")
+        return (line_start(self.text, first.start_mark.index),
+                after_line(self.text, node_end(last)), "")
 
     def mapping_inserts(self, pairs: list[tuple[yaml.ScalarNode, yaml.Node]],
                         old: dict[str, Any], new: dict[str, Any], column: int) -> list[_Edit]:
@@ -221,10 +176,10 @@ class _Patcher:
                     if key is None or not self.starts_line(
                             next(k for k, _ in pairs if k.value == key).start_mark.index):
                         raise _Redo
-                    at = _line_start(self.text, next(
+                    at = line_start(self.text, next(
                         k for k, _ in pairs if k.value == key).start_mark.index)
                 else:
-                    at = _after_line(self.text, _end(by_key[previous]))
+                    at = after_line(self.text, node_end(by_key[previous]))
                 out.append((at, at, self.newline_before(at) + _indented(block, column)))
                 pending = []
             previous = key if key is not None and key in old else previous
@@ -253,10 +208,10 @@ class _Patcher:
         by_id = dict(zip(ids_old, items, strict=True))
         for item_id, item in by_id.items():
             if item_id not in ids_new:
-                start = _line_start(self.text, item.start_mark.index)
+                start = line_start(self.text, item.start_mark.index)
                 if self.text[start:item.start_mark.index].strip() != "-":
                     raise _Redo
-                self.edits.append((start, _after_line(self.text, _end(item)), ""))
+                self.edits.append((start, after_line(self.text, node_end(item)), ""))
         previous: str | None = None
         for position, item_id in enumerate(ids_new):
             if item_id in by_id:
@@ -264,9 +219,9 @@ class _Patcher:
                 continue
             block = dump_block([new[position]])
             if previous is None:
-                at = _line_start(self.text, items[0].start_mark.index)
+                at = line_start(self.text, items[0].start_mark.index)
             else:
-                at = _after_line(self.text, _end(by_id[previous]))
+                at = after_line(self.text, node_end(by_id[previous]))
             self.edits.append((at, at, self.newline_before(at) + _indented(block, dash)))
         old_by_id = dict(zip(ids_old, old, strict=True))
         for position, item_id in enumerate(ids_new):
@@ -279,8 +234,8 @@ class _Patcher:
         if sorted(ids_old) != sorted(ids_new) or not all(
                 _same(o, new[ids_new.index(i)]) for i, o in zip(ids_old, old, strict=True)):
             raise _Redo
-        spans = [(_line_start(self.text, item.start_mark.index),
-                  _after_line(self.text, _end(item))) for item in items]
+        spans = [(line_start(self.text, item.start_mark.index),
+                  after_line(self.text, node_end(item))) for item in items]
         for (_, end), (start, _) in itertools.pairwise(spans):
             if end > start:
                 raise _Redo
@@ -292,7 +247,7 @@ class _Patcher:
         self.edits.append((spans[0][0], spans[-1][1], region))
 
     def dash_column(self, item: yaml.Node) -> int | None:
-        start = _line_start(self.text, item.start_mark.index)
+        start = line_start(self.text, item.start_mark.index)
         before = self.text[start:item.start_mark.index]
         if before.strip() != "-":
             return None
@@ -314,11 +269,11 @@ class _Patcher:
                 return
             content = _indented(body[1], indent - 2) if body[1] else ""
             if block_scalar:
-                end = _after_line(text, _end(node))
+                end = after_line(text, node_end(node))
                 self.edits.append((start, end, header + "\n" + content))
             elif inline_old:
                 self.edits.append((start, int(node.end_mark.index), header))
-                at = _after_line(text, int(node.end_mark.index))
+                at = after_line(text, int(node.end_mark.index))
                 self.edits.append((at, at, self.newline_before(at) + content))
             else:
                 self.inline_replace(node, new, inline_old, block_scalar)
@@ -335,13 +290,13 @@ class _Patcher:
         if inline_old:
             self.edits.append((start, int(node.end_mark.index), inline(new)))
         elif block_scalar:
-            end = _after_line(self.text, _end(node))
+            end = after_line(self.text, node_end(node))
             self.edits.append((start, end, inline(new) + "\n"))
         else:  # a block collection becomes one line: it starts on the key's line
-            key_end = self.text.rfind(":", 0, _line_start(self.text, start))
+            key_end = self.text.rfind(":", 0, line_start(self.text, start))
             if key_end < 0 or not self.starts_line(start):
                 raise _Redo
-            end = _after_line(self.text, _end(node))
+            end = after_line(self.text, node_end(node))
             self.edits.append((key_end + 1, end, " " + inline(new) + "\n"))
 
     def block_replace(self, node: yaml.Node, new: Any, indent: int) -> None:
@@ -351,13 +306,13 @@ class _Patcher:
         if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
             # "key: value  # why" becomes "key:  # why" with the block on the lines below
             end = int(node.end_mark.index)
-            line_end = _after_line(text, end)
+            line_end = after_line(text, end)
             comment = text[end:line_end].strip()
             cut = start - 1 if text[start - 1:start] == " " else start
             self.edits.append((cut, line_end, (f"  {comment}" if comment else "") + "\n"
                                + _indented(block, indent)))
             return
-        end = _after_line(text, _end(node))
+        end = after_line(text, node_end(node))
         self.edits.append((start, end, _indented(block, node.start_mark.column, first=False)))
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from builder.guided.positions import after_line, line_start, node_end, reads_as
+
 _FLOW_UNSAFE = set(",[]{}#:&*!|>'\"%@`\n\r\t")
 # Characters YAML refuses or folds as line breaks even inside quotes (json.dumps
 # leaves them raw): escape them.
@@ -28,19 +30,10 @@ def scalar(value: str | int) -> str:
     if isinstance(value, int):
         return str(value)
     if value and value == value.strip() and not _FLOW_UNSAFE & set(value) and \
-            value[0] not in "-?" and _reads_as(value, value):
+            value[0] not in "-?" and reads_as(value, value):
         return value
     quoted = json.dumps(value, ensure_ascii=False)
     return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
-
-
-def _reads_as(text: str, expected: Any) -> bool:
-    """True when ``text`` means ``expected`` both as a block value and inside ``{…}``."""
-    try:
-        return bool(yaml.safe_load(f"k: {text}") == {"k": expected} and
-                    yaml.safe_load(f"- {{k: {text}}}") == [{"k": expected}])
-    except yaml.YAMLError:
-        return False
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -59,30 +52,6 @@ def _load(text: str) -> Any:
 
 def _dump(value: Any) -> str:
     return str(yaml.safe_dump(value, allow_unicode=True, sort_keys=False, width=100))
-
-
-def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
-
-
-def _after_line(text: str, index: int) -> int:
-    """The index just past the end of the line holding ``index`` (or past ``index``
-    when only blanks lie before it on its line: the node ended on the line before)."""
-    start = _line_start(text, index)
-    if not text[start:index].strip():
-        return start
-    end = text.find("\n", index)
-    return len(text) if end < 0 else end + 1
-
-
-def _end(node: yaml.Node) -> int:
-    """Where a node's own text ends: a block collection's end mark lies past any
-    comments that follow it, so take the end of its last child instead."""
-    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style \
-            and node.value:
-        last = node.value[-1]
-        return _end(last[1] if isinstance(last, tuple) else last)
-    return int(node.end_mark.index)
 
 
 def _top_mapping(root: yaml.Node | None) -> yaml.MappingNode | None:
@@ -130,7 +99,7 @@ def _edit_top(text: str, key: str, value: str | int, after: str) -> str | None:
     if anchor is None:
         return None
     k, v = anchor
-    at = _after_line(text, _end(v))
+    at = after_line(text, node_end(v))
     line = " " * k.start_mark.column + f"{key}: {scalar(value)}\n"
     prefix = text[:at] if text[:at].endswith("\n") else text[:at] + "\n"
     return prefix + line + text[at:]
@@ -190,17 +159,17 @@ def _edit_list(text: str, departments: Sequence[Mapping[str, str]]) -> str | Non
             [i for i in old if i in new] == new:
         gone = next(i for i, dep in enumerate(old) if dep not in new)
         node = items[gone][0]
-        start = _line_start(text, node.start_mark.index)
+        start = line_start(text, node.start_mark.index)
         if text[start:node.start_mark.index].strip() != "-":
             return None
-        return text[:start] + text[_after_line(text, _end(node)):]
+        return text[:start] + text[after_line(text, node_end(node)):]
     if new[:-1] == old and new[-1] not in old:
         last = items[-1][0]
-        start = _line_start(text, last.start_mark.index)
+        start = line_start(text, last.start_mark.index)
         dash = text.find("-", start, last.start_mark.index)
         if dash < 0:
             return None
-        at = _after_line(text, _end(last))
+        at = after_line(text, node_end(last))
         prefix = text[:at] if text[:at].endswith("\n") else text[:at] + "\n"
         return prefix + " " * (dash - start) + "- " + _flow_item(departments[-1]) + "\n" + text[at:]
     return None

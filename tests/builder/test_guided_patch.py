@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder.guided import from_doc, to_doc, update_field, update_material, update_step
-from builder.guided.patch import _end, patch_in_place, patch_text
+from builder.guided.patch import patch_in_place, patch_text
+from builder.guided.positions import node_end
 
 ROOT = Path(__file__).parents[2]
 CATALOG = sorted((ROOT / "catalog" / "matters").glob("*.yaml"))
@@ -69,7 +70,7 @@ def _without(text: str, path: tuple[Any, ...]) -> list[str]:
     if found is None:
         return lines
     first = found[0].start_mark.line
-    last = text.count("\n", 0, _end(found[1]))
+    last = text.count("\n", 0, node_end(found[1]))
     return lines[:first] + lines[last + 1:]
 
 
