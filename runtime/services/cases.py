@@ -176,7 +176,7 @@ class Cases:
         case), and fits its material: nobody attaches another person's upload."""
         details = []
         known = {m.id: m for m in matter.materials}
-        held = _files_of(case) if case is not None else set()
+        held = files_of(case) if case is not None else set()
         for material_id, file_ids in (materials or {}).items():
             pointer = f"/materials/{material_id}"
             spec = known.get(material_id)
@@ -323,7 +323,7 @@ class Cases:
             case, matter, actor_of(user), self.clock()))
 
 
-def _files_of(case: Mapping[str, Any]) -> set[str]:
+def files_of(case: Mapping[str, Any]) -> set[str]:
     """Every file id already attached to a case."""
     found = {f for ids in (case.get("materials") or {}).values() for f in ids}
     found |= {f for d in case.get("deferred") or () for f in d.get("files", ())}

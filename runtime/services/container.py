@@ -51,6 +51,7 @@ class Services:
     cases: Cases
     tasks: Tasks
     pages: Pages
+    users: Users
     walk_in: WalkIn
     admin: Admin
     clock: Clock
@@ -87,10 +88,10 @@ class Services:
                       catalog.centre.yellow_fraction)
         admin = Admin(admin_store, store, matters, catalog, known.specs, settings.catalog_path,
                       clock)
+        users = Users(store, accounts)
         services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
-                       Pages(cases, tasks, files, accounts, lambda: {}),
-                       WalkIn(cases, accounts, Users(store, accounts)), admin, clock)
-        services.pages.departments = services.department_names
+                       Pages(cases, tasks, files, accounts), users,
+                       WalkIn(cases, accounts, users), admin, clock)
         admin.on_catalog = services.use_catalog
         return services
 
@@ -99,15 +100,6 @@ class Services:
         """Whether reads are answered from memory (the embedded store): then a hot page
         may read on the event loop; a database read goes to the thread pool."""
         return isinstance(self.store, IndexedStore)
-
-    def department_names(self) -> dict[str, str]:
-        """Department id -> name."""
-        return {d.id: d.name for d in self.catalog.departments.values()}
-
-    @property
-    def users(self) -> Users:
-        """User management (administrator) and the window's accounts for visitors."""
-        return Users(self.store, self.accounts)
 
     def use_catalog(self, catalog: Catalog) -> None:
         """Give every reader a changed catalog (an administrator's edit), without a restart."""

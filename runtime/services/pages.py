@@ -6,7 +6,7 @@ is a 404) and returns titled values, state labels and the actions allowed now.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,7 @@ from runtime.engine.vocabulary import (
 )
 from runtime.services import reading
 from runtime.services.accounts import Accounts, User
-from runtime.services.cases import Cases
+from runtime.services.cases import Cases, files_of
 from runtime.services.describe import describe_condition
 from runtime.services.errors import NotFound
 from runtime.services.files import Files
@@ -119,13 +119,15 @@ class Board:
 class Pages:
     """Read models for every page about cases and tasks."""
 
-    def __init__(self, cases: Cases, tasks: Tasks, files: Files, accounts: Accounts,
-                 departments: Callable[[], dict[str, str]]) -> None:
+    def __init__(self, cases: Cases, tasks: Tasks, files: Files, accounts: Accounts) -> None:
         self.cases = cases
         self.tasks = tasks
         self.files = files
         self.accounts = accounts
-        self.departments = departments
+
+    def departments(self) -> dict[str, str]:
+        """Department id -> name, as the catalog now says (an edit reaches it at once)."""
+        return {d.id: d.name for d in self.accounts.departments.values()}
 
     # -- one case ---------------------------------------------------------------
 
@@ -141,7 +143,7 @@ class Pages:
         return reading.CaseView(
             case=case, matter=matter, status_label=case_label(case["status"]),
             actions=self.cases.actions(user, case), progress=progress,
-            materials=reading.material_state(matter, case, self.cases.clock(), progress.rows),
+            materials=reading.material_state(matter, case, self.cases.clock()),
             supplement=reading.supplement_items(matter, case.get("supplement")),
             timeline=reading.timeline(matter, case, names,
                                       lambda r: ROLE_LABELS.get(r, r)),
@@ -164,9 +166,7 @@ class Pages:
         """A file of a case the user may read: (metadata, content); 404 for a file not on
         the case (nobody reads another case's upload through this one)."""
         case = self.cases.get(user, case_id)
-        attached = {f for ids in case["materials"].values() for f in ids}
-        attached |= {f for d in case.get("deferred") or () for f in d.get("files", ())}
-        meta = self.files.meta(file_id) if file_id in attached else None
+        meta = self.files.meta(file_id) if file_id in files_of(case) else None
         if meta is None or (previewable and meta["content_type"] not in PREVIEWABLE):
             raise NotFound("没有这个文件" if not previewable else "没有可预览的文件")
         return meta, self.files.read(meta)
@@ -182,7 +182,7 @@ class Pages:
         return reading.TaskView(
             view=view, task=task, step=step, light=self.tasks.light(task, now),
             remaining=self.tasks.calendar.remaining(now, due) if due else None,
-            actions=self.tasks.actions(user, case, task_id),
+            actions=view.task_actions[task_id],
             reads=reading.reads(view.matter, step, case),
             prefill=reading.prefill(step, case), upstream=reading.upstream(view.progress),
             colleagues=self.tasks.colleagues(user),
@@ -305,10 +305,6 @@ class Pages:
                                  worst_light([light for _, light in running]), running))
         rows.sort(key=lambda r: (LIGHT_RANK[r.worst], r.case.get("accepted_at") or ""))
         return Board(rows, counts)
-
-    def matter(self, matter_id: str) -> MatterSpec:
-        """A published matter."""
-        return self.cases.matters.current(matter_id)
 
     def notice(self, matter_id: str) -> Notice:
         """The one-time notice (一次性告知) of a published matter, with its plan."""

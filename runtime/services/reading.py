@@ -56,7 +56,6 @@ class Progress:
     plan: Plan
     promised: datetime | None
     working: list[str]
-    step_names: dict[str, str]
     departments: dict[str, str]
     lead_name: str
 
@@ -223,12 +222,11 @@ def progress(matter: MatterSpec, case: Document, calendar: WorkCalendar, light: 
             claimer=name_of(task["claimed_by"]) if task.get("claimed_by") else ""))
     promised = calendar.add(start, float(matter.time_limit)).at if start else None
     working = sorted({r.department for r in rows if r.task["status"] in WORKABLE_TASK})
-    return Progress(rows, plan, promised, working, {s.id: s.name for s in matter.steps},
-                    dict(departments), departments.get(matter.lead, matter.lead))
+    return Progress(rows, plan, promised, working, dict(departments),
+                    departments.get(matter.lead, matter.lead))
 
 
-def material_state(matter: MatterSpec, case: Document, now: datetime,
-                   progress_rows: Sequence[ProgressRow]) -> MaterialState:
+def material_state(matter: MatterSpec, case: Document, now: datetime) -> MaterialState:
     """What applies, what is missing, what may be deferred and what is still owed."""
     present = {k for k, v in case["materials"].items() if v}
     applicable = forms.applicable_materials(matter.materials, case["data"])
@@ -385,15 +383,3 @@ def prefill(step: Step, case: Document) -> dict[str, Any]:
         if value is not None and name in step.form.get("properties", {}):
             data[name] = value
     return data
-
-
-def is_decided(task: Document) -> bool:
-    """Whether a department has decided the task."""
-    return task["status"] in DECIDED_TASK
-
-
-def deferred_due(case: Document, now: datetime) -> timedelta | None:
-    """Time left for the first owed material (None when none is owed)."""
-    dues = [datetime.fromisoformat(d["due"]) for d in case.get("deferred") or ()
-            if not d["supplied"] and d.get("due")]
-    return min(dues) - now if dues else None
