@@ -9,6 +9,7 @@ import argparse
 import gc
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -137,12 +138,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from runtime.demo import create_demo_users, format_users
     from runtime.web.app import create_app
 
+    given = {"data_dir": args.data_dir, "catalog_dir": args.catalog, "host": args.host,
+             "port": args.port, "demo": args.demo, "workers": args.workers, **_database(args)}
     try:
-        settings = Settings.load({"data_dir": args.data_dir, "catalog_dir": args.catalog,
-                                  "host": args.host, "port": args.port, "demo": args.demo,
-                                  **_database(args)})
+        settings = Settings.load(given)
     except SettingsError as exc:
         print(f"onewindow serve: {exc}", file=sys.stderr)
+        return 2
+    if settings.workers > 1 and not settings.database:
+        print(f"onewindow serve: --workers {settings.workers} needs PostgreSQL (--database URL "
+              "or ONEWINDOW_DATABASE): the embedded store in --data-dir is served by one "
+              "process", file=sys.stderr)
         return 2
     try:
         services = Services.open(settings)
@@ -162,12 +168,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         made = create_demo_users(services)
         if made:
             print(format_users(made), flush=True)
-    app = create_app(settings, services)
     print(f"onewindow: serving {services.catalog.centre.name} on "
-          f"http://{settings.host}:{settings.port}", flush=True)
+          f"http://{settings.host}:{settings.port}"
+          + (f" with {settings.workers} processes" if settings.workers > 1 else ""), flush=True)
     # Forwarded headers are read by `client_address`, from `trusted_proxies` only.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
-                proxy_headers=False)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port,
+                    log_level="warning", proxy_headers=False)
+        return 0
+    # Several processes: each opens its own services from the same settings, handed
+    # down as ONEWINDOW_* variables (this one has checked the catalog and the schema).
+    services.close()
+    for name, value in given.items():
+        if value is not None and name != "demo":
+            os.environ[f"ONEWINDOW_{name.upper()}"] = str(value)
+    os.environ.pop("ONEWINDOW_DEMO", None)
+    uvicorn.run("runtime.web.app:app_from_environment", factory=True,
+                workers=settings.workers, host=settings.host, port=settings.port,
+                log_level="warning", proxy_headers=False)
     return 0
 
 
@@ -274,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", default=8000, type=int, metavar="P")
     serve.add_argument("--database", metavar="URL",
                        help="PostgreSQL URL (default: ONEWINDOW_DATABASE, else the embedded store)")
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="server processes (default 1; more need --database)")
     serve.add_argument("--demo", action="store_true",
                        help="create demo users on first start and print their passwords")
     serve.set_defaults(func=cmd_serve)

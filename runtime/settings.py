@@ -96,7 +96,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_upload_mb", 20.0, "Hard ceiling for one uploaded file, in MB; a material's "
             "own max_mb may only be lower.", _positive(float)),
     Setting("secret_key", "", "Key that signs session cookies; empty: generated on first start "
-            "and kept in DATA_DIR/secret_key."),
+            "and kept in DATA_DIR/secret_key (with PostgreSQL: in the database, shared by "
+            "every process)."),
     Setting("session_hours", 8.0, "How long a sign-in lasts, in hours.", _positive(float)),
     Setting("secure_cookies", False, "Send cookies only over HTTPS (set behind a TLS proxy).",
             _bool),
@@ -110,6 +111,14 @@ SETTINGS: tuple[Setting, ...] = (
             _networks),
     Setting("tick_seconds", 30.0, "How often the serving process applies due timeouts "
             "(超时默许), in seconds.", _positive(float)),
+    Setting("workers", 1, "Server processes (serve --workers N); more than 1 needs the "
+            "PostgreSQL store.", _positive(int)),
+    Setting("db_pool_size", 10, "Connections each process keeps to PostgreSQL at most.",
+            _positive(int)),
+    Setting("db_wait_seconds", 5.0, "How long a request waits for a free connection or an "
+            "unreachable PostgreSQL before it is answered 503.", _positive(float)),
+    Setting("follow_seconds", 0.5, "How often each process looks for matter versions "
+            "published through another process (PostgreSQL), in seconds.", _positive(float)),
     Setting("demo", False, "Create demo users on first start and print their passwords.", _bool),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -60,15 +60,13 @@ class Cluster:
                   "-E", "UTF8", "--no-sync", "--locale=C.UTF-8")
         for _ in range(5):
             self.port = _free_port()
-            options = (f"-p {self.port} -c listen_addresses=127.0.0.1 "
-                       f"-c unix_socket_directories={self.root} -c max_connections=200")
+            self.options = (f"-p {self.port} -c listen_addresses=127.0.0.1 "
+                            f"-c unix_socket_directories={self.root} -c max_connections=200")
             if not durable:  # tests: nothing to keep, so skip the flushes
-                options += (" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                            " -c shared_buffers=32MB")  # small: a cluster per xdist worker
-            started = self._run("pg_ctl", "-D", str(self.data), "-l",
-                                str(self.root / "server.log"), "-o", options, "-w", "start",
-                                check=False)
-            if started.returncode == 0:
+                self.options += (" -c fsync=off -c synchronous_commit=off"
+                                 " -c full_page_writes=off"
+                                 " -c shared_buffers=32MB")  # small: a cluster per xdist worker
+            if self.start().returncode == 0:
                 break
         else:
             log = (self.root / "server.log").read_text(errors="replace")[-2000:]
@@ -84,6 +82,15 @@ class Cluster:
         if check and done.returncode != 0:
             pytest.fail(f"{tool} failed: {done.stderr or done.stdout}", pytrace=False)
         return done
+
+    def start(self) -> subprocess.CompletedProcess[str]:
+        """Start the server (again) on its port."""
+        return self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"),
+                         "-o", self.options, "-w", "start", check=False)
+
+    def halt(self) -> None:
+        """Stop the server, keeping its files (as a database restart does)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         """Stop the server at once and delete its files."""

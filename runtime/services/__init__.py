@@ -19,7 +19,9 @@ from runtime.services.errors import (
     ServiceError,
     TooLarge,
     TooManyAttempts,
+    Unavailable,
     UnsupportedType,
+    unavailable,
 )
 
 __all__ = [
@@ -37,7 +39,9 @@ __all__ = [
     "TaskAction",
     "TooLarge",
     "TooManyAttempts",
+    "Unavailable",
     "UnsupportedType",
     "User",
     "labels",
+    "unavailable",
 ]

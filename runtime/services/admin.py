@@ -9,6 +9,7 @@ cases keep the version they were accepted under. See docs/builder-ui.md.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -38,6 +39,8 @@ from runtime.services.publishing import (
     version_doc,
 )
 from runtime.services.yaml_edit import scalar, set_top_scalar
+
+log = logging.getLogger("onewindow.admin")
 
 #: The largest draft accepted (the biggest shipped matter is ~20 kB).
 MAX_DRAFT_CHARS = 1_000_000
@@ -334,6 +337,32 @@ class Admin(DepartmentAdmin):
             self.matters.add(final.spec)
             self._swap(matters={**self.catalog.matters, matter_id: final.spec})
             return Version(matter_id, version, doc["published_at"], user.name, doc["checksum"])
+
+    def follow_published(self) -> int:
+        """Register the versions another process published since we looked (PostgreSQL:
+        every process serves them within ``follow_seconds``); return how many."""
+        new = [key for key in self.admin_store.version_keys()
+               if key not in self._specs and key not in self._unusable]
+        if not new:
+            return 0
+        with self._lock:
+            added = 0
+            for matter_id, version in new:
+                doc = self.admin_store.version(matter_id, version)
+                checked = (check_matter(doc["yaml"], matter_id, self.catalog.departments)
+                           if doc else None)
+                if checked is None or checked.spec is None:
+                    # Another process's departments may differ until our restart.
+                    log.warning("version %s of matter %s does not check here; not served",
+                                version, matter_id)
+                    self._unusable.add((matter_id, version))
+                    continue
+                self._specs[(matter_id, version)] = checked.spec
+                self.matters.add(checked.spec)
+                added += 1
+                if self.matters.current(matter_id) is checked.spec:
+                    self._swap(matters={**self.catalog.matters, matter_id: checked.spec})
+            return added
 
     def _next_version(self, matter_id: str) -> int:
         known = [s.version for s in self._versions_of(matter_id)]

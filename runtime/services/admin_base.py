@@ -102,6 +102,7 @@ class AdminBase:
         self.clock = clock
         self.on_catalog: Callable[[Catalog], None] = lambda _: None
         self._specs: dict[tuple[str, int], MatterSpec] = {(s.id, s.version): s for s in specs}
+        self._unusable: set[tuple[str, int]] = set()  # published elsewhere, refused here
         # One administrator change at a time: a version number is read and used in one go.
         self._lock = threading.RLock()
 

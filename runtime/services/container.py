@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,8 +62,10 @@ class Services:
              clock: Clock = china_now, admin_store: AdminStore | None = None) -> Services:
         """Load the catalog (``CatalogInvalid`` stops start-up) and open the store."""
         catalog = load_catalog(settings.catalog_path)
+        wait = settings.db_wait_seconds
         if admin_store is None:
-            admin_store = (PostgresAdminStore(settings.database) if settings.database
+            admin_store = (PostgresAdminStore(settings.database, timeout=wait)
+                           if settings.database
                            else AdminStore.open(settings.data_path / "admin.json"))
         try:
             known = reconcile(settings.catalog_path, catalog, admin_store, clock())
@@ -73,7 +76,8 @@ class Services:
         calendar = WorkCalendar.from_catalog(catalog.calendar)
         if store is None:
             try:
-                store = (PostgresStore(settings.database, lifecycle=LIFECYCLE)
+                store = (PostgresStore(settings.database, lifecycle=LIFECYCLE,
+                                       pool_size=settings.db_pool_size, timeout=wait)
                          if settings.database
                          else TinyDBStore(settings.data_path / "store", lifecycle=LIFECYCLE))
             except BaseException:
@@ -100,6 +104,18 @@ class Services:
         """Whether reads are answered from memory (the embedded store): then a hot page
         may read on the event loop; a database read goes to the thread pool."""
         return isinstance(self.store, IndexedStore)
+
+    def session_key(self) -> str:
+        """The key that signs session cookies: the ``secret_key`` setting, else with
+        PostgreSQL one key in the database shared by every process, else a key kept in
+        the data folder."""
+        if not self.settings.secret_key and isinstance(self.store, PostgresStore):
+            return self.store.centre_secret(secrets.token_urlsafe(48))
+        return self.settings.secret()
+
+    def follow_published(self) -> int:
+        """Serve the matter versions another process published since we looked; how many."""
+        return self.admin.follow_published()
 
     def use_catalog(self, catalog: Catalog) -> None:
         """Give every reader a changed catalog (an administrator's edit), without a restart."""

@@ -64,3 +64,21 @@ class TooManyAttempts(ServiceError):
     """Too many failed sign-ins; wait before trying again."""
 
     status, code = 429, "too_many_attempts"
+
+
+class Unavailable(ServiceError):
+    """The database cannot be reached now (restarting, or every connection busy):
+    try again shortly (``Retry-After``)."""
+
+    status, code = 503, "unavailable"
+    retry_after = 5
+
+
+def unavailable(exc: BaseException) -> Unavailable | None:
+    """The service error for a store that is away, else None (any other error)."""
+    # Imported here: the store's error family stays out of the views' imports.
+    from runtime.store.postgres.connection import Unavailable as StoreUnavailable
+
+    if isinstance(exc, StoreUnavailable):
+        return Unavailable("数据库暂时无法访问，请稍后重试")
+    return None

@@ -153,6 +153,10 @@ class AdminStore:
             rows = table.all() if matter is None else table.search(Query().matter == matter)
             return sorted((_copy(r) for r in rows), key=lambda d: (d["matter"], d["version"]))
 
+    def version_keys(self) -> list[tuple[str, int]]:
+        """(matter, version) of every published version, in order."""
+        return [(d["matter"], d["version"]) for d in self.versions()]
+
     def version(self, matter: str, version: int) -> Document | None:
         """One published version, or None."""
         with self._lock:

@@ -78,19 +78,33 @@ async def _keep_time(services: Services, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
+async def _follow_published(services: Services, seconds: float) -> None:
+    """Serve the matter versions other processes publish (one data set, many processes)."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await run_in_threadpool(services.follow_published)
+        except Exception as exc:  # the database away: try again next round
+            log.warning("looking for newly published versions failed: %s", exc)
+
+
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     """Build the app; opens the services from ``settings`` unless given."""
     services = services or Services.open(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        clock = asyncio.create_task(_keep_time(services, settings.tick_seconds))
+        chores = [asyncio.create_task(_keep_time(services, settings.tick_seconds))]
+        if settings.database:
+            chores.append(asyncio.create_task(
+                _follow_published(services, settings.follow_seconds)))
         try:
             yield
         finally:
-            clock.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await clock
+            for chore in chores:
+                chore.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await chore
             services.close()
 
     # Outermost first. The body is read only by CsrfProtect (HTML forms) or the API
@@ -98,7 +112,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     middleware = [
         Middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds),
         Middleware(AllowedMethods),
-        Middleware(SessionMiddleware, secret_key=settings.secret(), session_cookie=SESSION_COOKIE,
+        Middleware(errors.DatabaseAway),
+        Middleware(SessionMiddleware, secret_key=services.session_key(),
+                   session_cookie=SESSION_COOKIE,
                    max_age=int(settings.session_hours * 3600), same_site="lax",
                    https_only=settings.secure_cookies),
         Middleware(Authenticate),
@@ -114,3 +130,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     app.state.templates = make_templates()
     app.state.settings = settings
     return app
+
+
+def app_from_environment() -> Starlette:
+    """One process of ``serve --workers N``: the app from the ``ONEWINDOW_*`` settings."""
+    return create_app(Settings.load())

@@ -50,6 +50,17 @@ def test_no_terminal_and_no_password_stdin_is_bad_usage(tmp_path: Path) -> None:
     assert result.returncode == 2 and "--password-stdin" in result.stderr
 
 
+def test_serve_refuses_several_workers_on_the_embedded_store(tmp_path: Path) -> None:
+    result = run("serve", "--workers", "2", "--data-dir", str(tmp_path / "data"), "--port", "1")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "onewindow serve: --workers 2 needs PostgreSQL (--database URL or ONEWINDOW_DATABASE): "
+        "the embedded store in --data-dir is served by one process"]
+    assert not (tmp_path / "data").exists()  # refused before anything was opened
+    zero = run("serve", "--workers", "0", "--data-dir", str(tmp_path / "data"))
+    assert zero.returncode == 2 and "setting 'workers': must be greater than 0" in zero.stderr
+
+
 def test_serve_refuses_an_invalid_catalog(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog"
     shutil.copytree(ROOT / "catalog", catalog)

@@ -64,6 +64,11 @@ class PostgresAdminStore(AdminStore):
                               "ORDER BY version", (matter,))
         return [row[0] for row in rows]
 
+    def version_keys(self) -> list[tuple[str, int]]:
+        """(matter, version) of every published version: cheap enough to poll."""
+        rows = self._rows("SELECT matter, version FROM admin_versions ORDER BY matter, version")
+        return [(str(m), int(v)) for m, v in rows]
+
     def version(self, matter: str, version: int) -> Document | None:
         """One published version, or None."""
         rows = self._rows("SELECT doc FROM admin_versions WHERE matter = %s AND version = %s",

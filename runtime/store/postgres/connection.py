@@ -43,6 +43,10 @@ def prepare(url: str, *, connect_timeout: int = 10) -> None:
             migrate(conn)
     except psycopg.OperationalError as err:
         raise StoreError(f"cannot connect to PostgreSQL at {where}: {first_line(err)}") from None
+    except psycopg.errors.ReadOnlySqlTransaction:
+        raise StoreError(f"PostgreSQL at {where} is read-only (a standby, or "
+                         "default_transaction_read_only is on): onewindow needs the primary, "
+                         "where it may write") from None
     except psycopg.Error as err:
         raise StoreError(f"cannot prepare the schema in PostgreSQL at {where}: "
                          f"{first_line(err)}") from None

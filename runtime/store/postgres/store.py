@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from psycopg import errors, sql
+from psycopg.types.json import Jsonb
 
 from runtime.store.base import (
     Conflict,
@@ -253,6 +254,14 @@ class PostgresStore:
         """Return one per-user value, or None."""
         return self._one("SELECT value FROM settings WHERE user_id = %s AND key = %s",
                          (user_id, key))
+
+    def centre_secret(self, candidate: str) -> str:
+        """The key every process signs sessions with: ``candidate`` if none is stored
+        yet, else the stored one (processes starting together agree on the first)."""
+        self._rows("INSERT INTO settings (user_id, key, value) VALUES ('', 'secret_key', %s) "
+                   "ON CONFLICT DO NOTHING RETURNING 1", (Jsonb(candidate),))
+        # Read after the insert (a new snapshot): a racing process's key, if it won.
+        return str(self.get_setting("", "secret_key"))
 
     # -- blobs ---------------------------------------------------------------
 

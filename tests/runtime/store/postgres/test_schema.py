@@ -124,3 +124,19 @@ def test_tokens_of_version_2_keep_working_after_the_move_to_3(pg_empty_url: str)
         assert store.user_for_token("h1") == {"id": "u_1", "name": "li"}
     finally:
         store.close()
+
+
+def test_a_read_only_database_is_one_line(pg_url: str) -> None:
+    """A standby, or a database set read-only: refused at start, saying why."""
+    name = psycopg.conninfo.conninfo_to_dict(pg_url)["dbname"]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    try:
+        with pytest.raises(StoreError) as caught:
+            PostgresStore(pg_url, pool_size=1, lifecycle=LIFECYCLE)
+        message = str(caught.value)
+        assert "is read-only" in message and "primary" in message and "\n" not in message
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("SET default_transaction_read_only = off")
+            conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')

@@ -4,6 +4,7 @@ start, a sign-in on one is honoured by the other, and an API journey hops betwee
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import re
 import shutil
 import socket
@@ -33,13 +34,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(tmp_path: Path, name: str, url: str, *extra: str) -> tuple[subprocess.Popen, str]:
+def _start(tmp_path: Path, name: str, url: str, *extra: str,
+           env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """``onewindow serve --database URL`` with a data folder of its own (sessions,
+    files and the signing key are in the database: nothing is shared on disk)."""
     port = _free_port()
     log = (tmp_path / f"{name}.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "runtime.cli", "serve", "--port", str(port), "--database", url,
-         "--data-dir", str(tmp_path / "data"), "--catalog", str(tmp_path / "catalog"), *extra],
-        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+         "--data-dir", str(tmp_path / f"data-{name}"), "--catalog", str(tmp_path / "catalog"),
+         *extra],
+        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})})
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -67,7 +72,7 @@ def two_servers(tmp_path: Path, pg_empty_url: str) -> Iterator[tuple[str, str, d
         _wait(tmp_path, "a", first, a)
         _wait(tmp_path, "b", second, b)
         passwords = {}
-        for line in (tmp_path / "data" / "demo-users.txt").read_text("utf-8").splitlines():
+        for line in (tmp_path / "data-a" / "demo-users.txt").read_text("utf-8").splitlines():
             if line and not line.startswith("#"):
                 name, password, _ = line.split("\t", 2)
                 passwords[name] = password
