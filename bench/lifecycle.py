@@ -22,6 +22,7 @@ The process: one step, then four parallel steps (four departments), then a final
 
     .venv/bin/python bench/lifecycle.py [--cases N] [--in-flight N] [--threads T]
                                         [--spiff-cases N]
+                                        [--database URL | --throwaway]
                                         [--data-dir DIR] [--departments K]
                                         [--profile | --breakdown | --copies]
 
@@ -30,6 +31,10 @@ times the phases of a persisted action instead (engine, read copy, diff, encodin
 indexing, commit) on a fresh store; ``--copies`` times ways of copying a case.
 ``--departments K`` gives each parallel step K departments (会签; the BPMN then
 splits each branch into K user tasks).
+``--database URL`` (an empty database) or ``--throwaway`` (a private cluster, fsync on)
+runs the concurrent lifecycle instead on PostgreSQL with two processes (half the cases in
+flight each) against the embedded store on one process, same run; its last line is
+``lifecycle: PostgreSQL (2 processes) X cases/s, embedded (1 process) Y cases/s, ratio R``.
 ``--data-dir`` chooses where the store's journal lives (default: a temporary
 directory in the system temp dir, i.e. a real disk with a real fsync). The last line is
 ``lifecycle: onewindow X cases/s, SpiffWorkflow Y cases/s, ratio R`` with X the
@@ -42,7 +47,9 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import multiprocessing
 import pstats
+import sys
 import tempfile
 import threading
 import time
@@ -57,7 +64,7 @@ from builder.spec import Certificate, Material, MatterSpec, Need, Step
 from runtime import engine
 from runtime.engine import CHINA_TZ, Actor, Role, WorkCalendar
 from runtime.services import LIFECYCLE
-from runtime.store import TinyDBStore, WriteBatch
+from runtime.store import Store, TinyDBStore, WriteBatch
 from runtime.store.index import dumps
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=CHINA_TZ)
@@ -90,7 +97,7 @@ def bench_matter(departments: int) -> MatterSpec:
 class OneWindow:
     """Runs cases through the engine and the durable store, one batch per action."""
 
-    def __init__(self, store: TinyDBStore, matter: MatterSpec) -> None:
+    def __init__(self, store: Store, matter: MatterSpec) -> None:
         self.store = store
         self.matter = matter
         self.calendar = WorkCalendar()
@@ -428,6 +435,70 @@ def run_spiff(cases: int, departments: int) -> tuple[float, int, int]:
     return cases / (time.perf_counter() - start), saves // cases, size
 
 
+# -- PostgreSQL: two processes against the embedded store on one -------------------
+
+def _postgres_share(url: str, cases: int, departments: int, in_flight: int, threads: int,
+                    ready: Any, go: Any, done: Any) -> None:
+    """One server process's share of the cases on PostgreSQL (run in a child process)."""
+    from runtime.store.postgres import PostgresStore
+
+    store = PostgresStore(url, pool_size=threads, lifecycle=LIFECYCLE)
+    try:
+        runner = OneWindow(store, bench_matter(departments))
+        runner.run_case(-1)  # warm-up, as in the embedded run
+        ready.set()
+        go.wait()
+        _interleave(runner, cases, in_flight, threads)
+        done.put(runner.actions)
+    finally:
+        store.close()
+
+
+def run_postgres(url: str, cases: int, departments: int, in_flight: int, threads: int,
+                 processes: int = 2) -> float:
+    """cases/s of ``processes`` processes sharing ``cases`` on one PostgreSQL database,
+    each with its share of the cases in flight on its own threads."""
+    context = multiprocessing.get_context("spawn")
+    go, done = context.Event(), context.Queue()
+    readies, children = [], []
+    for k in range(processes):
+        ready = context.Event()
+        share = cases // processes + (1 if k < cases % processes else 0)
+        child = context.Process(target=_postgres_share, args=(
+            url, share, departments, max(1, in_flight // processes), threads, ready, go, done))
+        child.start()
+        readies.append(ready)
+        children.append(child)
+    for ready in readies:
+        if not ready.wait(120):
+            sys.exit("a PostgreSQL bench process did not start")
+    start = time.perf_counter()
+    go.set()
+    for _ in children:
+        done.get(timeout=3600)
+    elapsed = time.perf_counter() - start
+    for child in children:
+        child.join()
+        if child.exitcode:
+            sys.exit(f"a PostgreSQL bench process failed ({child.exitcode})")
+    return cases / elapsed
+
+
+def compare_postgres(url: str, args: argparse.Namespace) -> None:
+    """The lifecycle on PostgreSQL with two processes against the embedded store on
+    one process, same run, same cases in flight and threads per process."""
+    with tempfile.TemporaryDirectory(prefix="onewindow-bench-", dir=args.data_dir) as tmp:
+        embedded, _, _, shared = run_onewindow(args.cases, args.departments, Path(tmp),
+                                               in_flight=args.in_flight, threads=args.threads)
+    pg = run_postgres(url, args.cases, args.departments, args.in_flight, args.threads)
+    print(f"embedded store, 1 process: {embedded:.0f} cases/s ({args.in_flight} in flight, "
+          f"{args.threads} threads, {shared:.1f} batches per fsync)")
+    print(f"PostgreSQL, 2 processes: {pg:.0f} cases/s ({args.in_flight // 2} in flight and "
+          f"{args.threads} threads each)")
+    print(f"lifecycle: PostgreSQL (2 processes) {pg:.0f} cases/s, embedded (1 process) "
+          f"{embedded:.0f} cases/s, ratio {pg / embedded:.2f}")
+
+
 # -- main ---------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> None:
@@ -449,7 +520,24 @@ def main(argv: list[str] | None = None) -> None:
                         help="only time the phases of a persisted action, then stop")
     parser.add_argument("--copies", action="store_true",
                         help="only time ways of copying the largest case, then stop")
+    parser.add_argument("--database", metavar="URL",
+                        help="compare PostgreSQL (2 processes) with the embedded store (1)")
+    parser.add_argument("--throwaway", action="store_true",
+                        help="the same on a private PostgreSQL cluster (tests/pg.py), fsync on")
     args = parser.parse_args(argv)
+    if args.throwaway:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from tests.pg import Cluster, Server
+
+        cluster = Cluster(durable=True)
+        try:
+            compare_postgres(Server(cluster.url).create(empty=True), args)
+        finally:
+            cluster.stop()
+        return
+    if args.database:
+        compare_postgres(args.database, args)
+        return
     if args.breakdown or args.copies:
         with tempfile.TemporaryDirectory(prefix="onewindow-bench-", dir=args.data_dir) as tmp:
             if args.breakdown:

@@ -107,13 +107,14 @@ class Cases:
             raise Forbidden("部门人员请通过任务列表查看办件")
         return self.store.list_cases(status=status, limit=limit, offset=offset)
 
-    def count(self, user: User, *, status: Iterable[str] | None = None) -> int:
-        """How many cases ``list`` would show without a limit."""
+    def count(self, user: User, *, status: Iterable[str] | None = None,
+              at_most: int | None = None) -> int:
+        """How many cases ``list`` would show without a limit (up to ``at_most``)."""
         if user.role == Role.APPLICANT:
-            return self.store.count_cases(status=status, applicant=user.id)
+            return self.store.count_cases(status=status, applicant=user.id, at_most=at_most)
         if user.role not in STAFF_ROLES:
             raise Forbidden("部门人员请通过任务列表查看办件")
-        return self.store.count_cases(status=status)
+        return self.store.count_cases(status=status, at_most=at_most)
 
     def actions(self, user: User, case: Mapping[str, Any]) -> frozenset[str]:
         """The case actions this user may take now (the engine's answer)."""

@@ -38,6 +38,9 @@ Document = dict[str, Any]
 FILTER_KEY = "tasks.filter"
 PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg")
 SORTS = {"due": "按到期时间", "ready": "按到达时间"}
+#: Tabs count up to this many (then show "10000+"): a page's work stays bounded
+#: however many cases a centre has finished over the years.
+COUNT_CAP = 10_000
 """A department list's orders: by due date, or by when the task arrived."""
 
 
@@ -66,11 +69,16 @@ class WorkRow:
 
 @dataclass(frozen=True)
 class Tab:
-    """A queue or tab with its count."""
+    """A queue or tab with its count (counted up to `COUNT_CAP` + 1)."""
 
     key: str
     label: str
     count: int
+
+    @property
+    def shown(self) -> str:
+        """The count as the tab shows it: "10000+" beyond the cap."""
+        return f"{COUNT_CAP}+" if self.count > COUNT_CAP else str(self.count)
 
 
 @dataclass(frozen=True)
@@ -232,7 +240,8 @@ class Pages:
             cases = list(reversed(cases))
         names = self.matter_names()
         return Listing(
-            tabs=[Tab(g.key, g.label, self.cases.count(user, status=g.states))
+            tabs=[Tab(g.key, g.label, self.cases.count(user, status=g.states,
+                                                       at_most=COUNT_CAP + 1))
                   for g in WINDOW_QUEUES],
             current=chosen.key,
             rows=[CaseRow(c, self._matter_name(c, names), case_label(c["status"]))
@@ -260,8 +269,8 @@ class Pages:
                        rows, order, department, None if choice == saved else choice, SORTS)
 
     def _count(self, user: User, group: Group) -> int:
-        if group.key == "done":
-            return self.tasks.count_decided(user)
+        if group.key == "done":  # every task the department ever decided: capped
+            return self.tasks.count_decided(user, at_most=COUNT_CAP + 1)
         if group.key == "mine":
             return self.tasks.count_mine(user, group.states)
         return self.tasks.count(user, status=group.states)

@@ -113,9 +113,9 @@ class Tasks:
                                      limit=100_000)
         return sum(1 for row in rows if row.task.get("claimed_by") == user.id)
 
-    def count_decided(self, user: User) -> int:
-        """How many tasks ``decided`` would list without a limit."""
-        return self.store.count_decided(self._department(user))
+    def count_decided(self, user: User, *, at_most: int | None = None) -> int:
+        """How many tasks ``decided`` would list without a limit (up to ``at_most``)."""
+        return self.store.count_decided(self._department(user), at_most=at_most)
 
     @staticmethod
     def _department(user: User) -> str:

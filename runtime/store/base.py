@@ -155,8 +155,10 @@ class Store(Protocol):
         applicant: str | None = None,
         matter: str | None = None,
         matter_version: int | None = None,
+        at_most: int | None = None,
     ) -> int:
-        """Count the cases `list_cases` would return without a limit."""
+        """Count the cases `list_cases` would return without a limit; with ``at_most``,
+        stop counting there (a page's tab shows "10000+": bounded work however many)."""
         ...
 
     def list_tasks(
@@ -184,8 +186,8 @@ class Store(Protocol):
         """
         ...
 
-    def count_decided(self, department: str) -> int:
-        """Count the tasks `list_decided` would return without a limit."""
+    def count_decided(self, department: str, *, at_most: int | None = None) -> int:
+        """Count the tasks `list_decided` would return without a limit (up to ``at_most``)."""
         ...
 
     def write(self) -> AbstractContextManager[WriteBatch]:

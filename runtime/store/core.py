@@ -328,10 +328,12 @@ class IndexedStore:
         applicant: str | None = None,
         matter: str | None = None,
         matter_version: int | None = None,
+        at_most: int | None = None,
     ) -> int:
         """Count the cases `list_cases` would return without a limit (from the index)."""
         with self._state:
-            return self._index.count(status_set(status), applicant, matter, matter_version)
+            found = self._index.count(status_set(status), applicant, matter, matter_version)
+        return found if at_most is None else min(found, at_most)
 
     def list_tasks(
         self,
@@ -367,10 +369,11 @@ class IndexedStore:
             rows.append(TaskRow(case["tasks"][position], copy.deepcopy(case_summary(case))))
         return rows
 
-    def count_decided(self, department: str) -> int:
-        """Count a department's decided tasks in every case."""
+    def count_decided(self, department: str, *, at_most: int | None = None) -> int:
+        """Count a department's decided tasks in every case (up to ``at_most``)."""
         with self._state:
-            return self._index.count_decided(department)
+            found = self._index.count_decided(department)
+        return found if at_most is None else min(found, at_most)
 
     def get_user(self, user_id: str) -> Document | None:
         """Return a user by id, or None."""

@@ -88,6 +88,9 @@ class PostgresBatch:
         #: put): the batch refuses further work and `PostgresStore.write` rolls it back
         #: even if the block swallowed the error.
         self.failed: StoreError | None = None
+        #: (rev, number) of the cases this batch has locked (read or written): a put
+        #: after a read needs no second round trip to lock and check the case.
+        self._held: dict[str, tuple[int, str | None]] = {}
 
     def finish(self) -> None:
         """Refuse further writes (the block has ended)."""
@@ -132,17 +135,25 @@ class PostgresBatch:
     def get_case(self, case_id: str) -> Document | None:
         """Return the case as this batch would leave it, locked until the batch ends:
         a read-modify-write of one case in a batch is never interleaved with another's."""
-        row = self._run("SELECT doc FROM cases WHERE id = %s FOR UPDATE", (case_id,)).fetchone()
-        return None if row is None else row[0]
+        row = self._run("SELECT doc, rev, number FROM cases WHERE id = %s FOR UPDATE",
+                        (case_id,)).fetchone()
+        if row is None:
+            return None
+        self._held[case_id] = (int(row[1]), row[2])
+        doc: Document = row[0]
+        return doc
 
     def put_case(self, case: Mapping[str, Any], *, expected_rev: int | None = None) -> int:
         """Store a whole case; return its new ``rev`` (see `WriteBatch.put_case`)."""
         case_id = case.get("id")
         if not isinstance(case_id, str) or not case_id:
             raise StoreError(f"a case needs a non-empty string 'id', got {case_id!r}")
-        row = self._run("SELECT rev, number FROM cases WHERE id = %s FOR UPDATE",
-                        (case_id,)).fetchone()
-        current, stored_number = (0, None) if row is None else (int(row[0]), row[1])
+        held = self._held.get(case_id)
+        if held is None:  # not read in this batch yet: lock it now
+            row = self._run("SELECT rev, number FROM cases WHERE id = %s FOR UPDATE",
+                            (case_id,)).fetchone()
+            held = (0, None) if row is None else (int(row[0]), row[1])
+        current, stored_number = held
         if expected_rev is not None and expected_rev != current:
             raise Conflict(f"case {case_id} is at rev {current}, not {expected_rev}")
         doc = dict(case)
@@ -163,6 +174,7 @@ class PostgresBatch:
         written = self._pipelined(*statements)[0]
         if written.rowcount != 1:  # created by another batch since our read
             raise self._fail(Conflict(f"case {case_id} was written by someone else meanwhile"))
+        self._held[case_id] = (int(params["rev"]), number)  # locked by our write
         return int(params["rev"])
 
     def next_sequence(self, key: str) -> int:

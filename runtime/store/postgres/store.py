@@ -146,10 +146,19 @@ class PostgresStore:
         return [row[0] for row in self._rows(query, [*params, max(limit, 0), max(offset, 0)])]
 
     def count_cases(self, *, status: Iterable[str] | None = None, applicant: str | None = None,
-                    matter: str | None = None, matter_version: int | None = None) -> int:
-        """Count the cases `list_cases` would return without a limit."""
+                    matter: str | None = None, matter_version: int | None = None,
+                    at_most: int | None = None) -> int:
+        """Count the cases `list_cases` would return without a limit (up to ``at_most``)."""
         where, params = self._case_filter(status_set(status), applicant, matter, matter_version)
-        return int(self._one(sql.SQL("SELECT count(*) FROM cases") + where, params))
+        return self._count(sql.SQL("SELECT 1 FROM cases") + where, params, at_most)
+
+    def _count(self, rows: Query, params: list[Any], at_most: int | None) -> int:
+        """count(*) of a query's rows; with ``at_most``, a scan that stops there."""
+        inner = sql.SQL(rows) if isinstance(rows, str) else rows
+        if at_most is not None:
+            inner = inner + sql.SQL(" LIMIT %s")
+            params = [*params, max(at_most, 0)]
+        return int(self._one(sql.SQL("SELECT count(*) FROM ({}) AS x").format(inner), params))
 
     # -- tasks ---------------------------------------------------------------
 
@@ -184,10 +193,10 @@ class PostgresStore:
             (department, max(limit, 0), max(offset, 0)))
         return [TaskRow(task, case) for task, case in rows]
 
-    def count_decided(self, department: str) -> int:
-        """Count the tasks `list_decided` would return without a limit."""
-        return int(self._one("SELECT count(*) FROM tasks WHERE decided_at IS NOT NULL "
-                             "AND department = %s", (department,)))
+    def count_decided(self, department: str, *, at_most: int | None = None) -> int:
+        """Count the tasks `list_decided` would return without a limit (up to ``at_most``)."""
+        return self._count("SELECT 1 FROM tasks WHERE decided_at IS NOT NULL "
+                           "AND department = %s", [department], at_most)
 
     # -- users, tokens, files, settings --------------------------------------
 

@@ -141,6 +141,8 @@ def test_list_cases_filters_and_orders_newest_first(store: IndexedStore) -> None
     assert store.count_cases(status=["submitted", "refused"]) == 3
     assert store.count_cases(applicant="u_b") == 2
     assert store.count_cases(applicant="u_nobody") == 0
+    assert store.count_cases(at_most=3) == 3 and store.count_cases(at_most=9) == 4
+    assert store.count_cases(status=["submitted", "refused"], at_most=1) == 1
 
 
 def test_list_tasks_only_that_department_most_urgent_first(store: IndexedStore) -> None:
@@ -329,6 +331,8 @@ def test_decided_tasks_of_every_case_newest_first(
             "updated_at": "2026-11-08T00:00:00", "rev": 2,
         }
         assert again.count_decided("dept_a") == 3
+        assert again.count_decided("dept_a", at_most=2) == 2  # a bounded count stops there
+        assert again.count_decided("dept_a", at_most=5) == 3
         page = again.list_decided(department="dept_a", limit=2, offset=1)
         assert [r.task["id"] for r in page] == ["t_00003_0", "t_00001_0"]
         assert again.list_decided(department="dept_a", offset=3) == []
