@@ -3,6 +3,8 @@
     .venv/bin/python bench/web.py             # build the 100k-case store afresh, then load
     .venv/bin/python bench/web.py --quick     # reuse the store cached in bench/out/
     .venv/bin/python bench/web.py --quick --profile 200   # also cProfile 200 requests
+    .venv/bin/python bench/web.py --database postgresql://USER@HOST:PORT/postgres \
+        --size 1000000 [--quick]      # PostgreSQL, 2 processes; --throwaway: a private cluster
 
 The app is served exactly as ``onewindow serve`` serves it (``runtime.cli``: create_app,
 uvicorn, one worker, log level warning) in a subprocess on a free loopback port; a
@@ -13,6 +15,12 @@ a base layout of the same size: the ratio of the two is what the app's own work 
 Each server's CPU time per request is printed too: on a shared machine it varies far
 less than throughput. ``--profile N`` then cProfiles N requests in process (through
 httpx2's ASGITransport, worker threads included). See docs/performance.md.
+
+With ``--database`` (a server where databases may be created; ``--quick`` reuses the
+``onewindow_bench_SIZE`` database of an earlier run) the cases are bulk-loaded into
+PostgreSQL (bench/pgcases.py), the app runs as ``serve --workers 2`` and the bare page
+on two uvicorn processes too; the list is also measured at ``--small`` cases (growth),
+and the start-up time and each server process's memory are printed.
 """
 
 from __future__ import annotations
@@ -335,10 +343,14 @@ def bare_app() -> Any:
     return Starlette(routes=[Route("/tasks", tasks)])
 
 
-def serve_bare(port: int) -> None:
+def serve_bare(port: int, workers: int = 1) -> None:
     """The bare app on uvicorn, configured as ``onewindow serve`` configures it."""
     import uvicorn
 
+    if workers > 1:
+        uvicorn.run("web:bare_app", factory=True, workers=workers, host="127.0.0.1", port=port,
+                    log_level="warning")
+        return
     uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning")
 
 
@@ -417,6 +429,144 @@ def profile(path: Path, name: str, password: str, requests: int, top: int) -> No
                                                top)
 
 
+# -- PostgreSQL: two processes, a million cases ----------------------------------------
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its server processes (``serve --workers``: multiprocessing children)."""
+    found = [pid]
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(int(child))
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def pg_database(server_url: str, size: int, open_cases: int, quick: bool) -> str:
+    """A database holding ``size`` bench cases on ``server_url``, built unless cached."""
+    import psycopg
+    from pgcases import build_postgres
+    from psycopg import sql
+
+    from runtime.engine import CHINA_TZ
+
+    name = f"onewindow_bench_{size}"
+    url = server_url.rsplit("/", 1)[0] + "/" + name
+    wanted = json.dumps({"format": 1, "size": size, "open": open_cases,
+                         "department": DEPARTMENT, "ready": ROWS}, sort_keys=True)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and quick:
+            with psycopg.connect(url) as db:
+                marker = db.execute("SELECT to_regclass('bench_built') IS NOT NULL").fetchone()
+                built = marker and marker[0] and db.execute(
+                    "SELECT facts FROM bench_built").fetchone()
+            if built and built[0] == wanted:
+                return url
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
+            sql.Identifier(name)))
+    print(f"building {size:,} cases ({open_cases:,} open) in PostgreSQL {name} …", flush=True)
+    started = time.perf_counter()
+    now = datetime.now(CHINA_TZ).replace(microsecond=0)
+    build_postgres(url, CATALOG, size, open_cases, department=DEPARTMENT, ready=ROWS, now=now)
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("CREATE TABLE bench_built (facts text)")
+        db.execute("INSERT INTO bench_built VALUES (%s)", (wanted,))
+        row = db.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()
+    print(f"built in {time.perf_counter() - started:.0f} s ({row[0] if row else '?'})",
+          flush=True)
+    return url
+
+
+def pg_reviewer(url: str, folder: Path) -> tuple[str, str]:
+    """A fresh reviewer of DEPARTMENT on the database ``url``."""
+    from runtime.services.container import Services
+    from runtime.settings import Settings
+
+    settings = Settings.load({"data_dir": str(folder), "catalog_dir": str(CATALOG),
+                              "database": url}, environ={})
+    services = Services.open(settings)
+    try:
+        name, password = f"bench-{DEPARTMENT}-{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+        services.accounts.create_user(name, password, "department", department=DEPARTMENT,
+                                      display_name="压测审批员")
+    finally:
+        services.close()
+    return name, password
+
+
+def pg_load(url: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Serve the list from ``workers`` processes on ``url`` and load it; with start-up
+    time, each process's memory, and the CPU of the server processes per request."""
+    with tempfile.TemporaryDirectory(prefix="onewindow-bench-") as folder:
+        name, password = pg_reviewer(url, Path(folder))
+        port = free_port()
+        command = [*app_command(Path(folder), port), "--database", url,
+                   "--workers", str(workers)]
+        started = time.perf_counter()
+        with serving(command, port, "/login") as server:
+            startup = time.perf_counter() - started
+            cookie = sign_in(port, name, password)
+            page = f"http://127.0.0.1:{port}/tasks"
+            size = check_page(page, cookie)
+            pids = process_tree(server.pid)
+            wrk(page, cookie, args.warmup, args.connections, args.threads)
+            cpu = sum(cpu_seconds(p) for p in pids)
+            result = wrk(page, cookie, args.duration, args.connections, args.threads)
+            result["cpu_ms"] = (sum(cpu_seconds(p) for p in pids) - cpu) * 1e3 / result[
+                "requests"]
+            result["rss"] = [rss_mb(p) for p in pids[1:]] or [rss_mb(pids[0])]
+            result["startup"] = startup
+            result["size"] = size
+    return result
+
+
+def run_postgres(server_url: str, args: argparse.Namespace) -> None:
+    """The department list on PostgreSQL, ``--workers`` processes, against the bare page
+    on as many processes; and the list at ``--small`` stored cases against ``--size``."""
+    big = pg_database(server_url, args.size, args.open, args.quick)
+    small = pg_database(server_url, args.small, args.open, args.quick) if args.small else None
+    load_before = os.getloadavg()[0]
+    app = pg_load(big, args.workers, args)
+    bare_port = free_port()
+    with serving([sys.executable, __file__, "--bare-serve", str(bare_port),
+                  "--bare-workers", str(args.workers)], bare_port, "/tasks") as server:
+        url = f"http://127.0.0.1:{bare_port}/tasks"
+        bare_size = check_page(url, None)
+        pids = process_tree(server.pid)
+        wrk(url, None, args.warmup, args.connections, args.threads)
+        cpu = sum(cpu_seconds(p) for p in pids)
+        bare = wrk(url, None, args.duration, args.connections, args.threads)
+        bare["cpu_ms"] = (sum(cpu_seconds(p) for p in pids) - cpu) * 1e3 / bare["requests"]
+    few = pg_load(small, args.workers, args) if small else None
+    print(f"load: wrk, {args.connections} connections, {args.threads} thread(s), "
+          f"{args.warmup:g} s warm-up + {args.duration:g} s, loopback, {os.cpu_count()} CPUs, "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after; "
+          f"{args.workers} server processes each")
+    print(describe(f"worklist, {args.size:,} cases", app, app["size"]))
+    if few:
+        print(describe(f"worklist, {args.small:,} cases", few, few["size"]))
+    print(describe("bare    ", bare, bare_size))
+    print(f"server processes at {args.size:,} cases: start-up {app['startup']:.1f} s, memory "
+          + ", ".join(f"{mb:.0f} MB" for mb in app["rss"]) + " RSS after the load")
+    print(f"web (PostgreSQL): worklist {app['rps']:.0f} req/s, bare {bare['rps']:.0f} req/s, "
+          f"ratio {app['rps'] / bare['rps']:.2f}, p99 {app['p99'] / 1e3:.1f} ms")
+    if few:
+        print(f"growth: {args.small:,} -> {args.size:,} cases: {few['rps']:.0f} -> "
+              f"{app['rps']:.0f} req/s, {few['rps'] / app['rps']:.2f}x slower; p99 "
+              f"{few['p99'] / 1e3:.1f} -> {app['p99'] / 1e3:.1f} ms")
+
+
 # -- main -----------------------------------------------------------------------------
 
 
@@ -431,14 +581,35 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="then cProfile N requests in process")
+    parser.add_argument("--database", metavar="URL",
+                        help="PostgreSQL server URL where bench databases may be created")
+    parser.add_argument("--throwaway", action="store_true",
+                        help="PostgreSQL on a private cluster (tests/pg.py), fsync on")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="server processes with PostgreSQL (default 2)")
+    parser.add_argument("--small", type=int, default=10_000,
+                        help="with PostgreSQL, also the list at this many cases (0: skip)")
     parser.add_argument("--bare-serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--bare-workers", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_serve:
-        serve_bare(args.bare_serve)
+        serve_bare(args.bare_serve, args.bare_workers)
         return
     if not 1 <= args.connections <= 256 or not 0 < args.duration <= 120 \
             or not 0 <= args.warmup <= 30:
         sys.exit("keep the load bounded: 1-256 connections, at most 120 s (+30 s warm-up)")
+    if args.throwaway:
+        from tests.pg import Cluster
+
+        cluster = Cluster(durable=True)
+        try:
+            run_postgres(cluster.url, args)
+        finally:
+            cluster.stop()
+        return
+    if args.database:
+        run_postgres(args.database, args)
+        return
     built = ensure_store(args.size, args.open, args.quick)
     path = data_dir(args.size)
     name, password = make_reviewer(path)

@@ -38,9 +38,9 @@ Document = dict[str, Any]
 FILTER_KEY = "tasks.filter"
 PREVIEWABLE = ("application/pdf", "image/png", "image/jpeg")
 SORTS = {"due": "按到期时间", "ready": "按到达时间"}
-#: Tabs count up to this many (then show "10000+"): a page's work stays bounded
+#: Tabs count up to this many (then show "1000+"): a page's work stays bounded
 #: however many cases a centre has finished over the years.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 """A department list's orders: by due date, or by when the task arrived."""
 
 
@@ -77,7 +77,7 @@ class Tab:
 
     @property
     def shown(self) -> str:
-        """The count as the tab shows it: "10000+" beyond the cap."""
+        """The count as the tab shows it: "1000+" beyond the cap."""
         return f"{COUNT_CAP}+" if self.count > COUNT_CAP else str(self.count)
 
 
@@ -255,7 +255,7 @@ class Pages:
         as ``remember`` for the caller to keep with `Tasks.remember` (a durable write)."""
         saved = self.tasks.store.get_setting(user.id, FILTER_KEY) or {}
         groups = {g.key: g for g in DEPARTMENT_TABS}
-        counts = {g.key: self._count(user, g) for g in DEPARTMENT_TABS}
+        counts = self._counts(user)
         key = str(tab) if tab in groups else ""
         if not key:
             key = str(saved["view"]) if saved.get("view") in groups else "ready"
@@ -268,12 +268,18 @@ class Pages:
         return Listing([Tab(g.key, g.label, counts[g.key]) for g in DEPARTMENT_TABS], key,
                        rows, order, department, None if choice == saved else choice, SORTS)
 
-    def _count(self, user: User, group: Group) -> int:
-        if group.key == "done":  # every task the department ever decided: capped
-            return self.tasks.count_decided(user, at_most=COUNT_CAP + 1)
-        if group.key == "mine":
-            return self.tasks.count_mine(user, group.states)
-        return self.tasks.count(user, status=group.states)
+    def _counts(self, user: User) -> dict[str, int]:
+        """Every tab's count: one tally of the open tasks, and the decided ones capped."""
+        mine = next(g for g in DEPARTMENT_TABS if g.key == "mine")
+        tally = self.tasks.tally(user, mine.states)
+        counts = {}
+        for group in DEPARTMENT_TABS:
+            if group.key == "done":  # every task the department ever decided: capped
+                counts[group.key] = self.tasks.count_decided(user, at_most=COUNT_CAP + 1)
+            else:
+                found = tally.held if group is mine else tally.by_status
+                counts[group.key] = sum(found.get(s, 0) for s in group.states)
+        return counts
 
     def _work_rows(self, user: User, group: Group, sort: str) -> list[WorkRow]:
         if group.key == "done":

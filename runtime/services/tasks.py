@@ -22,7 +22,7 @@ from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
 from runtime.services.problems import engine_errors
 from runtime.store import Conflict as StoreConflict
-from runtime.store import Store, WriteBatch
+from runtime.store import Store, TaskTally, WriteBatch
 
 Document = dict[str, Any]
 READERS = (Role.SUPERVISOR, Role.WINDOW, Role.ADMIN)
@@ -106,12 +106,11 @@ class Tasks:
         now = self.clock()
         return [TaskView(row.task, row.case, self.light(row.task, now)) for row in rows]
 
-    def count_mine(self, user: User, status: Iterable[str]) -> int:
-        """How many of the department's tasks in ``status`` this officer holds (no lights
-        computed: the tab's count only)."""
-        rows = self.store.list_tasks(department=self._department(user), status=status,
-                                     limit=100_000)
-        return sum(1 for row in rows if row.task.get("claimed_by") == user.id)
+    def tally(self, user: User, held_in: Iterable[str]) -> TaskTally:
+        """The department's open tasks per status, and of those in ``held_in`` the ones
+        this officer holds: every tab's count in one read."""
+        return self.store.tally_tasks(department=self._department(user), holder=user.id,
+                                      held_in=held_in)
 
     def count_decided(self, user: User, *, at_most: int | None = None) -> int:
         """How many tasks ``decided`` would list without a limit (up to ``at_most``)."""

@@ -8,6 +8,7 @@ from runtime.store.base import (
     StoreBusy,
     StoreError,
     TaskRow,
+    TaskTally,
     WriteBatch,
 )
 from runtime.store.damage import Damage, StoreDamaged
@@ -25,6 +26,7 @@ __all__ = [
     "StoreDamaged",
     "StoreError",
     "TaskRow",
+    "TaskTally",
     "TinyDBStore",
     "WriteBatch",
 ]

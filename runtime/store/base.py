@@ -63,6 +63,16 @@ class TaskRow(NamedTuple):
     case: Document
 
 
+class TaskTally(NamedTuple):
+    """A department's open tasks counted in one go (a list page's tabs)."""
+
+    by_status: dict[str, int]
+    """Tasks in unfinished cases, per status (statuses without tasks are absent)."""
+    held: dict[str, int]
+    """Of those in the statuses asked about, the tasks the given officer claimed
+    (``claimed_by``), per status."""
+
+
 class WriteBatch(Protocol):
     """The writes of one atomic, durable batch, obtained from `Store.write()`."""
 
@@ -158,7 +168,7 @@ class Store(Protocol):
         at_most: int | None = None,
     ) -> int:
         """Count the cases `list_cases` would return without a limit; with ``at_most``,
-        stop counting there (a page's tab shows "10000+": bounded work however many)."""
+        stop counting there (a page's tab shows "1000+": bounded work however many)."""
         ...
 
     def list_tasks(
@@ -177,6 +187,11 @@ class Store(Protocol):
 
     def count_tasks(self, *, department: str, status: Iterable[str] | None = None) -> int:
         """Count the tasks `list_tasks` would return without a limit."""
+        ...
+
+    def tally_tasks(self, *, department: str, holder: str, held_in: Iterable[str]) -> TaskTally:
+        """Count a department's open tasks per status, and of those in a ``held_in``
+        status the ones ``holder`` claimed."""
         ...
 
     def list_decided(self, *, department: str, limit: int = 50, offset: int = 0) -> list[TaskRow]:

@@ -12,7 +12,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from runtime.store.base import Document, Lifecycle, StoreError, TaskRow, WriteBatch
+from runtime.store.base import (
+    Document,
+    Lifecycle,
+    StoreError,
+    TaskRow,
+    TaskTally,
+    WriteBatch,
+)
 from runtime.store.batch import Batch, Entry, entry_case, worth_a_delta
 from runtime.store.blobs import BlobStore
 from runtime.store.cache import HotCases
@@ -352,6 +359,17 @@ class IndexedStore:
         """Count a department's tasks in unfinished cases."""
         with self._state:
             return self._index.count_tasks(department, status_set(status))
+
+    def tally_tasks(self, *, department: str, holder: str, held_in: Iterable[str]) -> TaskTally:
+        """Count a department's open tasks per status (the index), and those ``holder``
+        claimed among ``held_in`` (only those tasks' documents are read)."""
+        with self._state:
+            by_status = self._index.task_counts(department)
+        held: dict[str, int] = {}
+        for row in self.list_tasks(department=department, status=held_in, limit=1_000_000):
+            if row.task.get("claimed_by") == holder:
+                held[row.task["status"]] = held.get(row.task["status"], 0) + 1
+        return TaskTally(by_status, held)
 
     def list_decided(self, *, department: str, limit: int = 50, offset: int = 0) -> list[TaskRow]:
         """Return a department's decided tasks in every case, newest decision first.

@@ -404,6 +404,12 @@ class CaseIndex:
         """Count a department's tasks in unfinished cases."""
         return sum(len(lst) for lst in self._task_lists(department, status))
 
+    def task_counts(self, department: str) -> dict[str, int]:
+        """A department's tasks in unfinished cases, per status."""
+        prefix = department + "\x00"
+        return {key[len(prefix):]: len(lst) for key, lst in self._tasks.items()
+                if key.startswith(prefix) and lst}
+
     def list_decided(self, department: str, limit: int, offset: int) -> list[Decided]:
         """Return a department's decided tasks in every case, newest decision first."""
         items = self._decided.get(department, [])

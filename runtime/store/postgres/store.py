@@ -26,6 +26,7 @@ from runtime.store.base import (
     NotFound,
     StoreError,
     TaskRow,
+    TaskTally,
     WriteBatch,
 )
 from runtime.store.index import status_set
@@ -192,6 +193,16 @@ class PostgresStore:
             "ORDER BY t.decided_at DESC, t.case_id DESC, t.position DESC LIMIT %s OFFSET %s",
             (department, max(limit, 0), max(offset, 0)))
         return [TaskRow(task, case) for task, case in rows]
+
+    def tally_tasks(self, *, department: str, holder: str, held_in: Iterable[str]) -> TaskTally:
+        """Count a department's open tasks per status, and those ``holder`` claimed among
+        ``held_in``: one index scan of the department's open tasks."""
+        rows = self._rows(
+            "SELECT status, count(*), count(*) FILTER (WHERE status = ANY(%s) "
+            "AND task->>'claimed_by' = %s) FROM tasks WHERE open AND department = %s "
+            "GROUP BY status", (sorted(set(held_in)), holder, department))
+        return TaskTally({str(s): int(n) for s, n, _ in rows},
+                         {str(s): int(m) for s, _, m in rows if m})
 
     def count_decided(self, department: str, *, at_most: int | None = None) -> int:
         """Count the tasks `list_decided` would return without a limit (up to ``at_most``)."""

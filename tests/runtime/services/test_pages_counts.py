@@ -1,4 +1,4 @@
-"""Tab counts are bounded: beyond the cap a tab says "10000+" instead of counting on."""
+"""Tab counts are bounded: beyond the cap a tab says "1000+" instead of counting on."""
 
 from runtime.services.pages import COUNT_CAP, Tab
 

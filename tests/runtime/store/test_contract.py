@@ -172,6 +172,29 @@ def test_list_tasks_only_that_department_most_urgent_first(store: IndexedStore) 
     assert store.list_tasks(department="dept_z") == []
 
 
+def test_tally_counts_open_tasks_per_status_and_the_holder_s(
+        store: IndexedStore, reopen: Callable[[IndexedStore], Iterator[IndexedStore]]) -> None:
+    """A list page's tab counts in one read: per status, and what one officer holds."""
+    held = make_case(2, departments=("dept_a", "dept_a"), task_status="claimed")
+    held["tasks"][0]["claimed_by"] = "u_li"
+    held["tasks"][1]["claimed_by"] = "u_wang"
+    suspended = make_case(6, departments=("dept_a",), task_status="suspended")
+    suspended["tasks"][0]["claimed_by"] = "u_li"
+    closed = make_case(4, departments=("dept_a",), task_status="claimed", status="delivered")
+    closed["tasks"][0]["claimed_by"] = "u_li"
+    put(store, make_case(1, departments=("dept_a", "dept_b")), held, make_case(3),
+        closed, suspended, make_case(5, departments=("dept_b",), task_status="claimed"))
+    for again in reopen(store):
+        tally = again.tally_tasks(department="dept_a", holder="u_li",
+                                  held_in=["claimed", "suspended"])
+        assert tally.by_status == {"ready": 2, "claimed": 2, "suspended": 1}
+        assert tally.held == {"claimed": 1, "suspended": 1}  # not the closed case's task
+        only = again.tally_tasks(department="dept_a", holder="u_li", held_in=["claimed"])
+        assert only.held == {"claimed": 1}
+        assert again.tally_tasks(department="dept_z", holder="u_li", held_in=["claimed"]) \
+            == ({}, {})
+
+
 def test_case_moving_to_closed_and_back_is_still_found(store: IndexedStore) -> None:
     put(store, make_case(1, number="N1"))
     put(store, make_case(1, number="N1", status="delivered"))
