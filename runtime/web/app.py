@@ -94,10 +94,11 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        chores = [asyncio.create_task(_keep_time(services, settings.tick_seconds))]
-        if settings.database:
-            chores.append(asyncio.create_task(
-                _follow_published(services, settings.follow_seconds)))
+        # With PostgreSQL, time-driven work is `onewindow worker`'s (once, not in every
+        # server process); each process follows what the others publish.
+        chores = [asyncio.create_task(
+            _follow_published(services, settings.follow_seconds) if settings.database
+            else _keep_time(services, settings.tick_seconds))]
         try:
             yield
         finally:

@@ -27,6 +27,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
+
 ROOT = Path(__file__).parents[2]
 CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("ONEWINDOW_TEST_OUTPUT", ROOT / "test-output")) / "screenshots"
@@ -58,6 +60,16 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """`onewindow serve --demo` on the project catalog, fresh data per test."""
+    yield from _serve(tmp_path)
+
+
+@pytest.fixture
+def server_on_postgres(tmp_path: Path, pg_url: str) -> Iterator[Server]:  # noqa: F811
+    """`onewindow serve --demo --database URL --workers 2`: two processes, one database."""
+    yield from _serve(tmp_path, "--database", pg_url, "--workers", "2")
+
+
+def _serve(tmp_path: Path, *extra: str) -> Iterator[Server]:
     port = _free_port()
     data_dir = tmp_path / "data"
     catalog = tmp_path / "catalog"  # publishing writes the catalog: never the repository's
@@ -65,10 +77,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "runtime.cli", "serve", "--demo", "--port", str(port),
-         "--data-dir", str(data_dir), "--catalog", str(catalog)],
+         "--data-dir", str(data_dir), "--catalog", str(catalog), *extra],
         stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
             urllib.request.urlopen(url + "/", timeout=1).read()
@@ -89,7 +101,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()

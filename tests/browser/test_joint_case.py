@@ -208,3 +208,11 @@ def test_rejection_in_the_browser(server: Server, contexts: Callable[[], Browser
     expect(applicant.locator("main")).to_contain_text("不予许可")
     expect(applicant.locator("main")).to_contain_text("企业名称与已登记企业名称相同")
     shots(applicant, "rejected")
+
+
+def test_joint_case_on_postgres_with_two_server_processes(
+        server_on_postgres: Server, contexts: Callable[[], BrowserContext],
+        shots: Callable[[Page, str], Path], tmp_path: Path) -> None:
+    """The same four browsers against `serve --database URL --workers 2`: each request
+    may land on either process (sessions, CSRF, files and cases are in the database)."""
+    test_joint_case_with_four_browsers(server_on_postgres, contexts, shots, tmp_path)
