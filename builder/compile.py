@@ -124,4 +124,8 @@ def compile_centre(raw: Mapping[str, Any]) -> Centre:
         address=raw.get("address", ""),
         phone=raw.get("phone", ""),
         hours=raw.get("hours", ""),
+        public_url=raw.get("public_url", "").rstrip("/"),
+        payee_code=raw.get("payee_code", ""),
+        review_body=raw.get("remedies", {}).get("review", ""),
+        litigation_court=raw.get("remedies", {}).get("litigation", ""),
     )

@@ -176,6 +176,10 @@ class Centre:
     address: str = ""
     phone: str = ""
     hours: str = ""
+    public_url: str = ""
+    payee_code: str = ""
+    review_body: str = ""  # 行政复议机关
+    litigation_court: str = ""  # 行政诉讼的人民法院
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from runtime.engine.errors import (
     ValidationFailed,
 )
 from runtime.engine.events import SCHEMA_VERSION, new_id, replay
+from runtime.engine.records import issue_fees, record_document, record_payment, refund
 from runtime.engine.states import (
     CASE_TRANSITIONS,
     TASK_TRANSITIONS,
@@ -76,11 +77,15 @@ __all__ = [
     "case_actions",
     "claim",
     "deliver",
+    "issue_fees",
     "light",
     "new_case",
     "new_id",
     "pre_review",
     "preliminary",
+    "record_document",
+    "record_payment",
+    "refund",
     "refuse",
     "reject",
     "replay",

@@ -23,9 +23,12 @@ from runtime.engine.states import (
     TaskAction,
 )
 
+_NOT_BUTTONS = frozenset({CaseAction.START, CaseAction.ISSUE_DOCUMENT})
+"""Actions no one asks for: each follows another action (acceptance starts the case; a
+document is recorded with the action that issues it)."""
 _CASE_ORDER = tuple(dict.fromkeys(row.action for row in CASE_TRANSITIONS
-                                  if Role.SYSTEM not in row.who and row.source is not None
-                                  and row.action != CaseAction.START))
+                                  if row.who != {Role.SYSTEM} and row.source is not None
+                                  and row.action not in _NOT_BUTTONS))
 _TASK_ORDER = tuple(dict.fromkeys(row.action for row in TASK_TRANSITIONS
                                   if Role.SYSTEM not in row.who and row.source is not None))
 
@@ -42,11 +45,25 @@ def case_guard(case: Mapping[str, Any], action: str) -> None:
         raise TransitionNotAllowed("case", status, action, "no deferred material is awaited")
     if action == CaseAction.ANSWER_SUPPLEMENT and not case.get("supplement"):
         raise TransitionNotAllowed("case", status, action, "no supplement notice")
+    if action == CaseAction.DELIVER and unpaid(case):
+        raise TransitionNotAllowed("case", status, action, "an issued fee notice is unpaid")
+    if action == CaseAction.RECORD_PAYMENT and not unpaid(case):
+        raise TransitionNotAllowed("case", status, action, "no unpaid fee notice")
+    if action == CaseAction.ISSUE_FEES and unpaid(case):
+        raise TransitionNotAllowed("case", status, action, "a fee notice is already unpaid")
+    if action == CaseAction.REFUND and not any(
+            n.get("paid") and not n.get("refund") for n in case.get("fees") or ()):
+        raise TransitionNotAllowed("case", status, action, "no paid fee notice to refund")
 
 
 def unsupplied(case: Mapping[str, Any]) -> list[str]:
     """Deferred materials (容缺) not yet supplied."""
     return [d["material"] for d in case.get("deferred") or () if not d["supplied"]]
+
+
+def unpaid(case: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Issued fee notices (缴款通知书) not yet paid."""
+    return [n for n in case.get("fees") or () if not n.get("paid")]
 
 
 def case_actions(case: Mapping[str, Any], actor: Actor) -> tuple[CaseAction, ...]:

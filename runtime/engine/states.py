@@ -71,6 +71,10 @@ class CaseAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     DELIVER = "deliver"
+    ISSUE_DOCUMENT = "issue_document"  # 出具文书: a formal document archived with the case
+    ISSUE_FEES = "issue_fees"  # 开具缴款通知书
+    RECORD_PAYMENT = "record_payment"  # 收费窗口或银行确认缴款
+    REFUND = "refund"  # 退费
 
 
 class TaskAction(StrEnum):
@@ -144,6 +148,17 @@ CASE_TRANSITIONS: tuple[Transition, ...] = tuple([
     *_rows([_C.APPROVED], _CA.DELIVER, _C.DELIVERED, [_R.WINDOW],
            "every deferred material supplied"),
     *_rows([_C.REJECTED], _CA.DELIVER, _C.DELIVERED, [_R.WINDOW]),
+    *[Transition(s, _CA.ISSUE_DOCUMENT, s, frozenset([_R.WINDOW, _R.DEPARTMENT, _R.SYSTEM]),
+                 "recorded with the action that issues it; its text kept by hash")
+      for s in CaseStatus if s != _C.DRAFT],
+    *[Transition(s, _CA.ISSUE_FEES, s, frozenset([_R.WINDOW, _R.DEPARTMENT]),
+                 "a department only with a task on the case; no unpaid notice open")
+      for s in [_C.IN_PROGRESS, _C.APPROVED]],
+    *[Transition(s, _CA.RECORD_PAYMENT, s, frozenset([_R.WINDOW, _R.SYSTEM]),
+                 "an issued notice unpaid; the window by a cashier, the system for the bank")
+      for s in [_C.IN_PROGRESS, _C.APPROVED]],
+    *[Transition(s, _CA.REFUND, s, frozenset([_R.WINDOW]), "a paid notice; reason given")
+      for s in [_C.IN_PROGRESS, _C.APPROVED, _C.REJECTED, _C.DELIVERED]],
 ])
 """The case table."""
 

@@ -20,6 +20,7 @@ from runtime.engine.calendar import WorkCalendar
 from runtime.engine.states import Role, TaskStatus
 from runtime.engine.vocabulary import RUNNING_CASE
 from runtime.services.accounts import Accounts, User
+from runtime.services.documents import Documents
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
 from runtime.services.problems import engine_errors
@@ -69,8 +70,10 @@ class Cases:
     """Applicant and window use cases."""
 
     def __init__(self, store: Store, matters: Matters, calendar: WorkCalendar, centre: Centre,
-                 clock: Callable[[], datetime], accounts: Accounts) -> None:
+                 clock: Callable[[], datetime], accounts: Accounts,
+                 documents: Documents) -> None:
         self.store = store
+        self.documents = documents
         self.matters = matters
         self.calendar = calendar
         self.centre = centre
@@ -115,6 +118,16 @@ class Cases:
         if user.role not in STAFF_ROLES:
             raise Forbidden("部门人员请通过任务列表查看办件")
         return self.store.count_cases(status=status, at_most=at_most)
+
+    def document(self, user: User, case_id: str, kind: str, *,
+                 pdf: bool = True) -> tuple[str, bytes]:
+        """A formal document of a case the user may read, as archived: its file name and
+        its PDF (or print-ready HTML) bytes; 404 when the case has none of that kind."""
+        case = self.get(user, case_id)
+        name = f"{case.get('number') or case['id']}-{kind}"
+        if pdf:
+            return f"{name}.pdf", self.documents.pdf(case, kind)
+        return f"{name}.html", self.documents.html(case, kind).encode("utf-8")
 
     def actions(self, user: User, case: Mapping[str, Any]) -> frozenset[str]:
         """The case actions this user may take now (the engine's answer)."""
@@ -293,21 +306,31 @@ class Cases:
                 raise Conflict(f"今日受理编号已用尽（{10 ** NUMBER_DIGITS - 1:,} 件），"
                                "请联系中心管理员")
             number = f"{key}{sequence:0{NUMBER_DIGITS}d}"
-            return engine.accept(case, matter, actor_of(user), now, number=number,
-                                 calendar=self.calendar, deferred=tuple(deferred),
-                                 new_id=task_ids_for(case["id"]))
+            new = engine.accept(case, matter, actor_of(user), now, number=number,
+                                calendar=self.calendar, deferred=tuple(deferred),
+                                new_id=task_ids_for(case["id"]))
+            new = self.documents.issue(new, matter, "receipt", user, now)
+            if new.get("deferred"):
+                new = self.documents.issue(new, matter, "commitment", user, now)
+            return new
         return self.change(user, case_id, act)
 
     def request_supplement(self, user: User, case_id: str,
                            items: Sequence[Mapping[str, Any]]) -> Document:
         """One supplement notice listing every item to correct (一次性告知补正)."""
-        return self.change(user, case_id, lambda case, matter, _: engine.request_supplement(
-            case, matter, actor_of(user), self.clock(), items))
+        def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
+            now = self.clock()
+            new = engine.request_supplement(case, matter, actor_of(user), now, items)
+            return self.documents.issue(new, matter, "supplement", user, now)
+        return self.change(user, case_id, act)
 
     def refuse(self, user: User, case_id: str, reason: str) -> Document:
         """Refuse to accept (不予受理), with the reason."""
-        return self.change(user, case_id, lambda case, matter, _: engine.refuse(
-            case, matter, actor_of(user), self.clock(), reason))
+        def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
+            now = self.clock()
+            new = engine.refuse(case, matter, actor_of(user), now, reason)
+            return self.documents.issue(new, matter, "refusal", user, now)
+        return self.change(user, case_id, act)
 
     def supply_deferred(self, user: User, case_id: str, material: str,
                         file_ids: Sequence[str]) -> Document:
@@ -320,8 +343,11 @@ class Cases:
 
     def deliver(self, user: User, case_id: str) -> Document:
         """Hand over the outcome and every certificate (出件)."""
-        return self.change(user, case_id, lambda case, matter, _: engine.deliver(
-            case, matter, actor_of(user), self.clock()))
+        def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
+            now = self.clock()
+            new = engine.deliver(case, matter, actor_of(user), now)
+            return self.documents.issue(new, matter, "delivery", user, now)
+        return self.change(user, case_id, act)
 
 
 def files_of(case: Mapping[str, Any]) -> set[str]:

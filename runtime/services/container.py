@@ -13,6 +13,7 @@ from runtime.engine.vocabulary import CLOSED_CASE, DECIDED_TASK
 from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
 from runtime.services.cases import Cases
+from runtime.services.documents import Documents
 from runtime.services.files import Files
 from runtime.services.matters import Matters
 from runtime.services.pages import Pages
@@ -56,6 +57,7 @@ class Services:
     walk_in: WalkIn
     admin: Admin
     clock: Clock
+    documents: Documents
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -87,15 +89,16 @@ class Services:
                             now=clock, session_hours=settings.session_hours)
         matters = Matters(known.specs)
         files = Files(store, min(settings.max_upload_mb, catalog.centre.max_upload_mb), clock)
-        cases = Cases(store, matters, calendar, catalog.centre, clock, accounts)
+        documents = Documents(store, catalog.centre, accounts, settings.catalog_path)
+        cases = Cases(store, matters, calendar, catalog.centre, clock, accounts, documents)
         tasks = Tasks(store, matters, calendar, clock, accounts, catalog.centre.yellow_days,
-                      catalog.centre.yellow_fraction)
+                      catalog.centre.yellow_fraction, documents)
         admin = Admin(admin_store, store, matters, catalog, known.specs, settings.catalog_path,
                       clock)
         users = Users(store, accounts)
         services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
                        Pages(cases, tasks, files, accounts), users,
-                       WalkIn(cases, accounts, users), admin, clock)
+                       WalkIn(cases, accounts, users), admin, clock, documents)
         admin.on_catalog = services.use_catalog
         return services
 

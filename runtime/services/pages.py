@@ -159,7 +159,9 @@ class Pages:
             entered_by=names(case["entered_by"]) if case.get("entered_by") else "",
             files=self.file_meta(case),
             task_actions={t["id"]: self.tasks.actions(user, case, t["id"])
-                          for t in case.get("tasks", ())})
+                          for t in case.get("tasks", ())},
+            documents=[(kind.id, kind.title)
+                       for kind, _ in self.cases.documents.issued(case)])
 
     def file_meta(self, case: Document) -> dict[str, list[dict[str, Any]]]:
         """{material_id: [file metadata]} for display."""

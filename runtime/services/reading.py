@@ -136,6 +136,8 @@ class CaseView:
     entered_by: str
     files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     task_actions: dict[str, frozenset[str]] = field(default_factory=dict)
+    documents: list[tuple[str, str]] = field(default_factory=list)
+    """Formal documents issued on the case: (kind, title), in print order."""
 
     def may_on(self, task_id: str, action: str) -> bool:
         """Whether the user may take ``action`` on one of the case's tasks now."""

@@ -15,9 +15,10 @@ from typing import Any
 from builder import MatterSpec
 from runtime import engine
 from runtime.engine.calendar import WorkCalendar
-from runtime.engine.states import Role
+from runtime.engine.states import CaseStatus, Role
 from runtime.services.accounts import Accounts, User
 from runtime.services.cases import actor_of, case_of_task
+from runtime.services.documents import Documents
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
 from runtime.services.problems import engine_errors
@@ -50,8 +51,9 @@ class Tasks:
 
     def __init__(self, store: Store, matters: Matters, calendar: WorkCalendar,
                  clock: Callable[[], datetime], accounts: Accounts, yellow_days: float,
-                 yellow_fraction: float) -> None:
+                 yellow_fraction: float, documents: Documents) -> None:
         self.store = store
+        self.documents = documents
         self.matters = matters
         self.calendar = calendar
         self.clock = clock
@@ -152,6 +154,9 @@ class Tasks:
             matter = self.spec(case)
             with engine_errors(matter, matter.step(task["step"]).form or {}):
                 new = action(case, matter, tx)
+                if new["status"] == CaseStatus.REJECTED != case["status"]:
+                    # 不予许可 is decided in writing: the decision is archived with it
+                    new = self.documents.issue(new, matter, "decision", user, self.clock())
             return self._put(tx, new, case.get("rev", 0))
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,6 +26,7 @@ ID_PATTERNS = {
     "task_id": ("a task id", "^t_[0-9a-f]+-[0-9]+$"),
     "matter_id": ("a matter id", "^[a-z0-9][a-z0-9-]*$"),
     "user_id": ("a user id", "^u_[0-9a-f]+$"),
+    "kind": ("a kind of formal document", "^[a-z]+$"),
 }
 
 
@@ -70,7 +72,7 @@ def _operation(op: Operation) -> Schema:
         out["requestBody"] = {"required": True,
                               "content": {"multipart/form-data": {"schema": op.multipart}}}
     ok: Schema = {"description": "created" if op.status == 201 else "OK",
-                  "content": {"application/json": {"schema": op.result}}}
+                  "content": {op.media: {"schema": op.result}}}
     if op.headers:
         ok["headers"] = {name: {"description": "how many items there are without the limit",
                                 "schema": schema} for name, schema in op.headers.items()}
@@ -83,7 +85,7 @@ def _operation(op: Operation) -> Schema:
 
 
 def _path_names(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    return re.findall(r"\{([a-z_]+)\}", path)
 
 
 def _path_param(name: str) -> Schema:

@@ -136,6 +136,8 @@ class Operation:
     public: bool = False
     description: str = ""
     headers: Mapping[str, Schema] = field(default_factory=dict)
+    media: str = "application/json"
+    """The success answer's content type: a handler of any other returns a `Response`."""
 
     @property
     def operation_id(self) -> str:
@@ -160,6 +162,8 @@ class Operation:
             result = await self.handler(call)
         else:  # services block on durable writes: keep them off the event loop
             result = await run_in_threadpool(self.handler, call)
+        if isinstance(result, Response):  # a file (a PDF), not JSON
+            return result
         headers = None
         if isinstance(result, Listing):
             headers = {"X-Total-Count": str(result.total)}

@@ -15,6 +15,7 @@ from runtime import forms
 from runtime.services import NotFound, ServiceError
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
+from runtime.web.download import attachment
 from runtime.web.formpage import read_post, uploaded_meta
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
@@ -185,6 +186,23 @@ def preview(request: Request) -> Response:
         "Cache-Control": "private, no-store"})
 
 
+@requires()
+def document(request: Request) -> Response:
+    """A formal document: the PDF as an attachment, or the print-ready HTML (sandboxed:
+    a centre's template may style the page, never run a script here)."""
+    kind, fmt = request.path_params["kind"], request.path_params["fmt"]
+    if fmt not in ("pdf", "html"):
+        raise NotFound("没有这种格式的文书")
+    name, body = services_of(request).cases.document(
+        current_user(request), request.path_params["case_id"], kind, pdf=fmt == "pdf")
+    if fmt == "pdf":
+        return Response(body, media_type="application/pdf", headers=attachment(name))
+    return Response(body, media_type="text/html; charset=utf-8", headers={
+        "Content-Security-Policy": "sandbox allow-modals; default-src 'none'; "
+                                   "style-src 'unsafe-inline'; img-src data:",
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
 routes = [
     Route("/my/cases", my_cases, name="my_cases"),
     Route("/cases/{case_id}", case_detail, name="case"),
@@ -197,5 +215,6 @@ routes = [
     Route("/cases/{case_id}/receipt", receipt, name="receipt"),
     Route("/cases/{case_id}/files/{file_id}", download, name="download"),
     Route("/cases/{case_id}/files/{file_id}/preview", preview, name="preview"),
+    Route("/cases/{case_id}/documents/{kind}.{fmt:str}", document, name="document"),
     Route("/query", query, name="query"),
 ]

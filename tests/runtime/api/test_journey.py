@@ -70,5 +70,5 @@ def test_enterprise_establishment_from_upload_to_delivery(api: Api) -> None:
 
     case = api.ok(api.post("win", f"/cases/{case_id}/deliver"))
     assert case["status"] == "delivered" and case["closed_at"]
-    assert [e["action"] for e in case["events"]][-1] == "deliver"
+    assert [e["action"] for e in case["events"]][-2:] == ["deliver", "issue_document"]
     assert api.ok(api.get("amr1", "/tasks")) == []
