@@ -116,6 +116,35 @@ class MatterCheck:
             if isinstance(item.get("form"), dict):
                 self.problems.extend(check_json_schema(self.src, ("steps", i, "form"),
                                                        "step_form"))
+        self.fees()
+
+    def fees(self) -> None:
+        """Fee conditions name form fields; a fee per unit names a numeric field."""
+        fees = self.doc.get("fees") if isinstance(self.doc, dict) else None
+        for i, fee in enumerate(fees if isinstance(fees, list) else []):
+            if not isinstance(fee, dict):
+                continue
+            if isinstance(fee.get("when"), dict):
+                self.condition(("fees", i, "when"))
+            exempts = fee.get("exempt")
+            for j, exempt in enumerate(exempts if isinstance(exempts, list) else []):
+                if isinstance(exempt, dict) and isinstance(exempt.get("when"), dict):
+                    self.condition(("fees", i, "exempt", j, "when"))
+            per = fee.get("per")
+            name = per.get("field") if isinstance(per, dict) else None
+            props = (self.doc.get("form") or {}).get("properties") \
+                if isinstance(self.doc.get("form"), dict) else None
+            if isinstance(name, str) and isinstance(props, dict):
+                kind = props.get(name, {}).get("type") if isinstance(props.get(name),
+                                                                      dict) else None
+                if kind not in ("number", "integer"):
+                    fields = [k for k, v in props.items() if isinstance(v, dict)
+                              and v.get("type") in ("number", "integer")]
+                    hint = closest(name, fields)
+                    self.error(("fees", i, "per", "field"),
+                               f"fee #{i + 1}: 'per' names '{name}', which is not a numeric "
+                               f"form field{hint_text(hint)}", "fee_per_not_a_number",
+                               {"field": name, "hint": hint})
 
     def condition(self, path: Path_) -> None:
         self.problems.extend(check_json_schema(self.src, path, "condition"))

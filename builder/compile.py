@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from builder.spec import (
@@ -10,6 +11,7 @@ from builder.spec import (
     Centre,
     Certificate,
     Department,
+    Exemption,
     Fee,
     Join,
     Material,
@@ -102,9 +104,24 @@ def compile_matter(raw: Mapping[str, Any], steps: tuple[Step, ...] | None = None
         steps=steps if steps is not None else tuple(compile_step(s) for s in raw["steps"]),
         conditions=raw.get("conditions", ""),
         category=raw.get("category", ""),
-        fees=tuple(Fee(f["name"], f["amount"], f.get("basis", "")) for f in raw.get("fees", ())),
+        fees=tuple(_fee(f) for f in raw.get("fees", ())),
         source=raw,
     )
+
+
+def _fee(raw: Mapping[str, Any]) -> Fee:
+    per = raw.get("per") or {}
+    amount = per.get("amount", raw.get("amount", 0))
+    return Fee(raw["name"], amount, raw.get("basis", ""), fen=to_fen(amount),
+               per_field=per.get("field", ""), when=raw.get("when"),
+               exemptions=tuple(Exemption(e["when"], e["reason"])
+                                for e in raw.get("exempt", ())))
+
+
+def to_fen(yuan: float | int | str) -> int:
+    """Yuan as written in the catalog to whole fen (分), half a fen rounding up; through
+    the decimal text, never float arithmetic."""
+    return int((Decimal(str(yuan)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def compile_departments(raw: Mapping[str, Any]) -> dict[str, Department]:

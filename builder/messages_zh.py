@@ -203,6 +203,8 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
                                            "同时使用，请改用 “additionalProperties”",
     "condition_not_a_field": lambda p: f"{_where(p)}条件引用了 “{p['field']}”，但申请表中没有"
                                        f"这个字段{_hint(p)}",
+    "fee_per_not_a_number": lambda p: f"收费项目按 “{p['field']}” 计费，但它不是申请表中的数字字段"
+                                      f"{_hint(p)}",
     "ui_not_a_field": lambda p: f"「{p['section']}」：“{p['field']}” 不是申请表字段{_hint(p)}",
     # references between parts of the matter
     "unknown_department": lambda p: f"{_where(p)}未知的部门 “{p['department']}”{_hint(p)}",

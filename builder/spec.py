@@ -50,12 +50,26 @@ class Department:
 
 
 @dataclass(frozen=True)
+class Exemption:
+    """A fee waived (减免) when the applicant's answers meet ``when``, for ``reason``."""
+
+    when: Schema
+    reason: str
+
+
+@dataclass(frozen=True)
 class Fee:
-    """A fee (收费项目) the applicant pays."""
+    """A fee (收费项目) the applicant pays: ``amount`` yuan as the catalog writes it;
+    ``fen`` the same in whole fen (分), which is what is charged. With ``per_field`` the
+    fee is ``fen`` per unit of that numeric answer (e.g. per square metre)."""
 
     name: str
     amount: float
     basis: str = ""
+    fen: int = 0
+    per_field: str = ""
+    when: Schema | None = None
+    exemptions: tuple[Exemption, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,9 @@ SETTINGS: tuple[Setting, ...] = (
             "unreachable PostgreSQL before it is answered 503.", _positive(float)),
     Setting("follow_seconds", 0.5, "How often each process looks for matter versions "
             "published through another process (PostgreSQL), in seconds.", _positive(float)),
+    Setting("bank_key", "", "Shared key with which the collecting bank signs payment "
+            "confirmations (HMAC-SHA256, see docs/documents-and-fees.md); empty: the bank "
+            "callback is refused."),
     Setting("demo", False, "Create demo users on first start and print their passwords.", _bool),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}

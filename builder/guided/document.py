@@ -215,7 +215,9 @@ def _read_material(doc: Mapping[str, Any]) -> GuidedMaterial:
 
 
 def _fee_doc(fee: GuidedFee) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": fee.name, "amount": fee.amount}
+    out: dict[str, Any] = {"name": fee.name}
+    if fee.amount is not None:  # a fee `per` unit has no fixed amount
+        out["amount"] = fee.amount
     _put(out, "basis", fee.basis, "")
     return _merge(out, fee.extra, ("name", "amount", "basis"))
 

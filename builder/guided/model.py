@@ -85,7 +85,7 @@ class GuidedFee:
     """A fee (收费项目)."""
 
     name: str
-    amount: Number = 0
+    amount: Number | None = 0
     basis: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 

@@ -65,13 +65,16 @@ class User:
     department: str | None
     display_name: str
     must_change_password: bool = False
+    duties: tuple[str, ...] = ()
+    """Extra duties within the role: ``cashier`` (收费窗口) for window staff."""
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> User:
         """From a stored user document."""
         return cls(doc["id"], doc["name"], doc["role"], doc.get("department"),
                    doc.get("display_name") or doc["name"],
-                   bool(doc.get("must_change_password", False)))
+                   bool(doc.get("must_change_password", False)),
+                   tuple(doc.get("duties") or ()))
 
     @property
     def role_name(self) -> str:

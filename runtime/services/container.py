@@ -14,6 +14,7 @@ from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
 from runtime.services.cases import Cases
 from runtime.services.documents import Documents
+from runtime.services.fees import Fees
 from runtime.services.files import Files
 from runtime.services.matters import Matters
 from runtime.services.pages import Pages
@@ -58,6 +59,7 @@ class Services:
     admin: Admin
     clock: Clock
     documents: Documents
+    fees: Fees
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -98,7 +100,8 @@ class Services:
         users = Users(store, accounts)
         services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
                        Pages(cases, tasks, files, accounts), users,
-                       WalkIn(cases, accounts, users), admin, clock, documents)
+                       WalkIn(cases, accounts, users), admin, clock, documents,
+                       Fees(cases, catalog.centre, calendar, clock, settings.bank_key))
         admin.on_catalog = services.use_catalog
         return services
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import segno
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from builder import Centre, MatterSpec
@@ -67,8 +67,10 @@ class Documents:
         loaders = [FileSystemLoader(str(DEFAULTS))]
         if catalog_path is not None and (catalog_path / "documents").is_dir():
             loaders.insert(0, FileSystemLoader(str(catalog_path / "documents")))
+        # A centre's template naming a fact that is not there prints nothing rather than
+        # failing the acceptance (or delivery) that issues the document.
         self.env = SandboxedEnvironment(loader=ChoiceLoader(loaders), autoescape=True,
-                                        undefined=StrictUndefined)
+                                        undefined=ChainableUndefined)
         self.env.filters["yuan"] = facts.yuan
         self.env.filters["cn_date"] = facts.cn_date
         for kind in KINDS:  # fail fast on a broken template, not at the first acceptance

@@ -14,6 +14,7 @@ from typing import Any
 from builder import MatterSpec
 from builder.plan import Plan, make_plan
 from builder.svg import render_svg
+from runtime.engine.states import CaseAction
 from runtime.engine.vocabulary import (
     DEPARTMENT_TABS,
     FIRST_COME_QUEUES,
@@ -30,7 +31,8 @@ from runtime.services import reading
 from runtime.services.accounts import Accounts, User
 from runtime.services.cases import Cases, files_of
 from runtime.services.describe import describe_condition
-from runtime.services.errors import NotFound
+from runtime.services.errors import Invalid, NotFound
+from runtime.services.fees import CASHIER, Owed, owed
 from runtime.services.files import Files
 from runtime.services.tasks import Tasks
 
@@ -161,7 +163,16 @@ class Pages:
             task_actions={t["id"]: self.tasks.actions(user, case, t["id"])
                           for t in case.get("tasks", ())},
             documents=[(kind.id, kind.title)
-                       for kind, _ in self.cases.documents.issued(case)])
+                       for kind, _ in self.cases.documents.issued(case)],
+            owed=self._owed(user, matter, case), cashier=CASHIER in user.duties)
+
+    def _owed(self, user: User, matter: MatterSpec, case: Document) -> list[Owed]:
+        if CaseAction.ISSUE_FEES not in self.cases.actions(user, case):
+            return []
+        try:
+            return owed(matter, case["data"])
+        except Invalid:  # an answer the fee needs is missing: issuing will say so
+            return []
 
     def file_meta(self, case: Document) -> dict[str, list[dict[str, Any]]]:
         """{material_id: [file metadata]} for display."""

@@ -138,6 +138,10 @@ class CaseView:
     task_actions: dict[str, frozenset[str]] = field(default_factory=dict)
     documents: list[tuple[str, str]] = field(default_factory=list)
     """Formal documents issued on the case: (kind, title), in print order."""
+    owed: list[Any] = field(default_factory=list)
+    """What the matter's fees come to for these answers (offered when issuing a notice)."""
+    cashier: bool = False
+    """The reader takes payments (收费窗口)."""
 
     def may_on(self, task_id: str, action: str) -> bool:
         """Whether the user may take ``action`` on one of the case's tasks now."""
@@ -146,6 +150,11 @@ class CaseView:
     def may(self, action: str) -> bool:
         """Whether the user may take ``action`` now."""
         return action in self.actions
+
+    @property
+    def unpaid(self) -> bool:
+        """A payment notice waits to be paid (delivery waits for it)."""
+        return any(not n.get("paid") for n in self.case.get("fees") or ())
 
     @property
     def decided(self) -> bool:

@@ -16,7 +16,9 @@ from runtime.store import Store
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$")
 PHONE = re.compile(r"^[0-9+][0-9 -]{4,19}$")
-EDITABLE = ("role", "department", "display_name", "email", "phone", "active")
+EDITABLE = ("role", "department", "display_name", "email", "phone", "active", "duties")
+DUTIES = {"cashier": "收费窗口"}
+"""Duties a window clerk may hold besides the role."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,12 @@ class Users:
         if user_id == actor.id and (new["role"] != "admin" or not new.get("active", True)):
             details.append({"pointer": "/active" if not new.get("active", True) else "/role",
                             "message": "不能停用自己的账号或取消自己的管理员角色"})
+        duties = new.get("duties") or []
+        if not isinstance(duties, list) or any(d not in DUTIES for d in duties):
+            details.append({"pointer": "/duties", "message":
+                            "可选职责：" + "、".join(f"{k}（{v}）" for k, v in DUTIES.items())})
+        elif duties and new["role"] != "window":
+            details.append({"pointer": "/duties", "message": "只有窗口人员可以担任收费窗口"})
         if not str(new.get("display_name") or "").strip():
             details.append({"pointer": "/display_name", "message": "请填写姓名"})
         try:

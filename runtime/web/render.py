@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from runtime.services import CaseAction, TaskAction, labels
+from runtime.services.documents_facts import yuan
 from runtime.web.door import services_of
 from runtime.web.prose import paragraphs
 from runtime.web.security import csrf_token
@@ -75,6 +76,7 @@ def make_templates() -> Jinja2Templates:
     env.filters["light_name"] = lambda s: labels.LIGHT_LABELS.get(str(s), "")
     env.filters["paragraphs"] = paragraphs
     env.filters["days"] = _days
+    env.filters["yuan"] = yuan
     env.filters["dt"] = _datetime
     return Jinja2Templates(env=env, context_processors=[_common])
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
-from runtime.web.api import cases, documents, files, matters, tasks, users
+from runtime.web.api import cases, documents, fees, files, matters, tasks, users
 from runtime.web.api.openapi import BASE, document
 from runtime.web.api.operation import Call, Operation
 
@@ -21,6 +21,7 @@ operations: list[Operation] = [
     *files.operations,
     *cases.operations,
     *documents.operations,
+    *fees.operations,
     *tasks.operations,
     *users.operations,
     Operation("GET", "/openapi.json", openapi, "This OpenAPI document", "anyone",

@@ -27,6 +27,7 @@ ID_PATTERNS = {
     "matter_id": ("a matter id", "^[a-z0-9][a-z0-9-]*$"),
     "user_id": ("a user id", "^u_[0-9a-f]+$"),
     "kind": ("a kind of formal document", "^[a-z]+$"),
+    "day": ("a date, YYYY-MM-DD", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
 }
 
 

@@ -19,7 +19,10 @@ NEW_USER = obj(("name", "role"), name=LONG, role={"type": "string", "maxLength":
                department=maybe("string", maxLength=64), display_name=LONG, email=LONG,
                phone=LONG, password={"type": "string", "maxLength": 1024})
 CHANGES = obj(role={"type": "string", "maxLength": 20}, department=maybe("string", maxLength=64),
-              display_name=LONG, email=LONG, phone=LONG, active={"type": "boolean"})
+              display_name=LONG, email=LONG, phone=LONG, active={"type": "boolean"},
+              duties={"type": "array", "maxItems": 4, "description": "window staff: "
+                      "[\"cashier\"] for the fee window (收费窗口)",
+                      "items": {"type": "string", "maxLength": 20}})
 PASSWORD_CHANGE = obj(("old", "new"), old={"type": "string", "maxLength": 1024},
                       new={"type": "string", "maxLength": 1024})
 

@@ -116,6 +116,40 @@ def deliver(request: Request) -> Response:
     return _act(request, "deliver", run)
 
 
+@requires("window")
+def issue_fees(request: Request) -> Response:
+    """Issue the payment notice with the fees the matter computes (缴款通知书)."""
+    fees = services_of(request).fees
+
+    def run(user: User, case_id: str, form: Any) -> str:
+        fees.issue(user, case_id)
+        return "已开具缴款通知书。"
+    return _act(request, "fees", run)
+
+
+@requires("window")
+def record_payment(request: Request) -> Response:
+    """The cashier records a payment."""
+    fees = services_of(request).fees
+
+    def run(user: User, case_id: str, form: Any) -> str:
+        fees.paid(user, case_id, _text(form, "reference"), channel=_text(form, "channel")
+                  or "窗口")
+        return "已确认收款。"
+    return _act(request, "fees", run)
+
+
+@requires("window")
+def refund_fees(request: Request) -> Response:
+    """The cashier refunds a payment, with the reason."""
+    fees = services_of(request).fees
+
+    def run(user: User, case_id: str, form: Any) -> str:
+        fees.refund(user, case_id, _text(form, "reference"), _text(form, "reason"))
+        return "已办理退费。"
+    return _act(request, "fees", run)
+
+
 def _supplement_items(form: Any, matter: Any) -> list[dict[str, str]]:
     """Every ticked field or material with its reason: ONE notice."""
     titles = {**{k: str(v.get("title", k)) for k, v in
@@ -223,6 +257,9 @@ routes = [
     Route("/window/cases/{case_id}/supplement", supplement, methods=["POST"]),
     Route("/window/cases/{case_id}/refuse", refuse, methods=["POST"]),
     Route("/window/cases/{case_id}/deliver", deliver, methods=["POST"]),
+    Route("/window/cases/{case_id}/fees", issue_fees, methods=["POST"]),
+    Route("/window/cases/{case_id}/fees/paid", record_payment, methods=["POST"]),
+    Route("/window/cases/{case_id}/fees/refund", refund_fees, methods=["POST"]),
     Route("/window/cases/{case_id}/deferred", supply_deferred, methods=["POST"]),
     Route("/window/cases/{case_id}/supplement-notice", supplement_notice),
     Route("/cases/{case_id}/certificates", certificates, name="certificates"),
