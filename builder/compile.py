@@ -68,6 +68,20 @@ def compile_step(raw: Mapping[str, Any]) -> Step:
     )
 
 
+ENTRUSTMENT = Material(
+    id="entrustment", name="授权委托书", required=False,
+    note="委托代办员或他人代为办理时提交，写明委托事项和权限并由委托人签字（盖章）；"
+         "代办员代为申请时必须提交")
+"""Every matter accepts the letter of entrustment (委托书); the engine requires it from an
+agent (全程代办). A matter may declare its own ``entrustment`` material instead."""
+
+
+def _with_entrustment(materials: tuple[Material, ...]) -> tuple[Material, ...]:
+    if any(m.id == ENTRUSTMENT.id for m in materials):
+        return materials
+    return (*materials, ENTRUSTMENT)
+
+
 def compile_material(raw: Mapping[str, Any]) -> Material:
     """One material document to a ``Material``."""
     defaults = Material(id="", name="")
@@ -100,7 +114,8 @@ def compile_matter(raw: Mapping[str, Any], steps: tuple[Step, ...] | None = None
         notice=raw.get("notice", ""),
         form=raw["form"],
         ui=raw.get("ui", {}),
-        materials=tuple(compile_material(m) for m in raw.get("materials", ())),
+        materials=_with_entrustment(tuple(compile_material(m)
+                                          for m in raw.get("materials", ()))),
         steps=steps if steps is not None else tuple(compile_step(s) for s in raw["steps"]),
         conditions=raw.get("conditions", ""),
         category=raw.get("category", ""),

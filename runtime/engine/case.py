@@ -31,12 +31,17 @@ from runtime.engine.validation import (
 def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
              data: Mapping[str, Any] | None = None,
              materials: Mapping[str, Any] | None = None, applicant: str | None = None,
+             on_behalf_of: Mapping[str, str] | None = None,
              new_id: Callable[[str], str] = new_id) -> Document:
     """A draft case of ``matter`` for the applicant ``actor``, or entered by the window
-    ``actor`` for the walk-in ``applicant`` (窗口代录: the window may then fill it in)."""
+    ``actor`` for the walk-in ``applicant`` (窗口代录: the window may then fill it in), or
+    by the agent ``actor`` for the person or company ``on_behalf_of`` (全程代办)."""
     CASE.check(None, CaseAction.CREATE, actor.role)
     if actor.role == Role.WINDOW and not applicant:
         raise ValidationFailed([problem("/applicant", "name the walk-in applicant", "required")])
+    if (actor.role == Role.AGENT) != bool(on_behalf_of):
+        raise ValidationFailed([problem("/on_behalf_of", "an agent, and only an agent, names "
+                                        "whom it acts for", "required")])
     spec = compiled(matter)
     data, materials = _draft_input(spec, data or {}, materials or {})
     at = iso(now)
@@ -51,6 +56,8 @@ def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
         "accepted_at": None, "decided_at": None, "closed_at": None, "supplement": None,
         "deferred": [], "outputs": {}, "certificates": [], "tasks": [], "notes": [],
     }
+    if on_behalf_of:
+        fields.update(agent=actor.id, on_behalf_of=dict(on_behalf_of))
     for key, value in fields.items():
         w.set([key], value)
     return w.result()
@@ -82,7 +89,8 @@ def submit(case: Document, matter: MatterSpec, actor: Actor, now: datetime) -> D
     """
     spec = spec_of(case, matter)
     check_case(case, CaseAction.SUBMIT, actor)
-    _check_submission(spec, case["data"], case["materials"])
+    _check_submission(spec, case["data"], case["materials"], _entrustment(case,
+                                                                          case["materials"]))
     w = Writer(case, iso(now))
     move_case(w, CaseAction.SUBMIT, actor)
     w.set(["submitted_at"], w.at)
@@ -118,7 +126,8 @@ def answer_supplement(case: Document, matter: MatterSpec, actor: Actor, now: dat
     if unlisted:
         raise ValidationFailed(unlisted)
     _check_submission(spec, new_data, new_materials,
-                      _unanswered(items, new_data, old_materials, new_materials))
+                      [*_unanswered(items, new_data, old_materials, new_materials),
+                       *_entrustment(case, new_materials)])
     w = Writer(case, iso(now))
     move_case(w, CaseAction.ANSWER_SUPPLEMENT, actor)
     if new_data != old_data:
@@ -160,6 +169,20 @@ def _unanswered(items: list[Mapping[str, Any]], data: Mapping[str, Any],
                     key, f"{key!r} is listed in the supplement notice: upload a new file",
                     "answered"))
     return details
+
+
+ENTRUSTMENT = "entrustment"
+"""The material every matter accepts, and requires from an agent: the signed letter of
+entrustment (授权委托书) naming the matter and the powers."""
+
+
+def _entrustment(case: Mapping[str, Any], materials: Any) -> list[Detail]:
+    if not case.get("agent"):
+        return []
+    if isinstance(materials, Mapping) and materials.get(ENTRUSTMENT):
+        return []
+    return [material_problem(ENTRUSTMENT, "an agent applies with the signed entrustment "
+                                          "letter", "required")]
 
 
 def holder_of(spec: Compiled, data: Mapping[str, Any]) -> str:

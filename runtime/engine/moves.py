@@ -37,6 +37,8 @@ def check_case(case: Mapping[str, Any], action: str, actor: Actor) -> Transition
     CASE.check_role(action, actor.role)
     if actor.role == Role.APPLICANT and actor.id != case.get("applicant"):
         raise NotPermitted(action, "only the case's applicant may do this")
+    if actor.role == Role.AGENT and case.get("agent") != actor.id:
+        raise NotPermitted(action, "only the agent the case is entrusted to may do this")
     if actor.role == Role.WINDOW and action in APPLICANT_ACTIONS and not case.get("entered_by"):
         raise NotPermitted(action, "the window edits only cases it entered for an applicant")
     return CASE.check(case.get("status"), action, actor.role)

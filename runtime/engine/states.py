@@ -18,6 +18,7 @@ class Role(StrEnum):
     """Who may act (``system`` acts for timeouts and automatic consequences)."""
 
     APPLICANT = "applicant"
+    AGENT = "agent"  # 代办员 (全程代办): acts on the cases entrusted to it
     WINDOW = "window"
     DEPARTMENT = "department"
     SUPERVISOR = "supervisor"
@@ -119,16 +120,19 @@ def _rows(sources: Iterable[str | None], action: str, target: str | None,
 _C, _CA, _R = CaseStatus, CaseAction, Role
 _ENTERED = "the window only on a case it entered for a walk-in applicant"
 CASE_TRANSITIONS: tuple[Transition, ...] = tuple([
-    *_rows([None], _CA.CREATE, _C.DRAFT, [_R.APPLICANT, _R.WINDOW],
-           "the window names the applicant it enters the case for (窗口代录)"),
-    *_rows([_C.DRAFT], _CA.SAVE_DRAFT, _C.DRAFT, [_R.APPLICANT, _R.WINDOW], _ENTERED),
-    *_rows([_C.DRAFT], _CA.SUBMIT, _C.SUBMITTED, [_R.APPLICANT, _R.WINDOW],
-           "data valid for the form; required materials present; " + _ENTERED),
+    *_rows([None], _CA.CREATE, _C.DRAFT, [_R.APPLICANT, _R.WINDOW, _R.AGENT],
+           "the window names the applicant it enters the case for (窗口代录); an agent "
+           "names whom it acts for (全程代办)"),
+    *_rows([_C.DRAFT], _CA.SAVE_DRAFT, _C.DRAFT, [_R.APPLICANT, _R.WINDOW, _R.AGENT],
+           _ENTERED),
+    *_rows([_C.DRAFT], _CA.SUBMIT, _C.SUBMITTED, [_R.APPLICANT, _R.WINDOW, _R.AGENT],
+           "data valid for the form; required materials present (from an agent, the "
+           "entrustment letter too); " + _ENTERED),
     *_rows([_C.SUBMITTED], _CA.PRE_REVIEW, _C.SUBMITTED, [_R.WINDOW], "note given"),
     *_rows([_C.SUBMITTED], _CA.REQUEST_SUPPLEMENT, _C.SUPPLEMENT_REQUESTED, [_R.WINDOW],
            "one notice listing every item, each with a reason"),
     *_rows([_C.SUPPLEMENT_REQUESTED], _CA.ANSWER_SUPPLEMENT, _C.SUBMITTED,
-           [_R.APPLICANT, _R.WINDOW], "every listed item answered, nothing else changed; "
+           [_R.APPLICANT, _R.WINDOW, _R.AGENT], "every listed item answered, nothing else changed; "
            "data and materials valid again; " + _ENTERED),
     *_rows([_C.SUBMITTED, _C.SUPPLEMENT_REQUESTED], _CA.REFUSE, _C.REFUSED, [_R.WINDOW],
            "reason given"),
@@ -137,8 +141,9 @@ CASE_TRANSITIONS: tuple[Transition, ...] = tuple([
     *_rows([_C.ACCEPTED], _CA.START, _C.IN_PROGRESS, [_R.WINDOW],
            "same action as accept: creates the tasks"),
     *_rows([_C.DRAFT, _C.SUBMITTED, _C.SUPPLEMENT_REQUESTED, _C.IN_PROGRESS],
-           _CA.WITHDRAW, _C.WITHDRAWN, [_R.APPLICANT], "open tasks become cancelled"),
-    *[Transition(s, _CA.SUPPLY_DEFERRED, s, frozenset([_R.WINDOW, _R.APPLICANT]),
+           _CA.WITHDRAW, _C.WITHDRAWN, [_R.APPLICANT, _R.AGENT],
+           "open tasks become cancelled"),
+    *[Transition(s, _CA.SUPPLY_DEFERRED, s, frozenset([_R.WINDOW, _R.APPLICANT, _R.AGENT]),
                  "the material was deferred and is not yet supplied")
       for s in [_C.IN_PROGRESS, _C.APPROVED]],
     *_rows([_C.IN_PROGRESS], _CA.APPROVE, _C.APPROVED, [_R.SYSTEM],

@@ -126,7 +126,8 @@ TASK_ACTION_DONE: Mapping[str, str] = {
 }
 """What a department officer is told after each action."""
 ROLE_LABELS: Mapping[str, str] = {
-    Role.APPLICANT: "申请人", Role.WINDOW: "综合窗口", Role.DEPARTMENT: "部门审批人员",
+    Role.APPLICANT: "申请人", Role.AGENT: "代办员", Role.WINDOW: "综合窗口",
+    Role.DEPARTMENT: "部门审批人员",
     Role.SUPERVISOR: "电子监察", Role.ADMIN: "中心管理员", Role.SYSTEM: "系统",
 }
 TASK_FILL: Mapping[str, str] = {

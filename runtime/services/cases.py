@@ -20,6 +20,7 @@ from runtime.engine.calendar import WorkCalendar
 from runtime.engine.states import Role, TaskStatus
 from runtime.engine.vocabulary import RUNNING_CASE
 from runtime.services.accounts import Accounts, User
+from runtime.services.agents import principal
 from runtime.services.documents import Documents
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
@@ -29,6 +30,8 @@ from runtime.store import Store, WriteBatch
 
 Document = dict[str, Any]
 STAFF_ROLES = (Role.WINDOW, Role.SUPERVISOR, Role.ADMIN)
+OWN_CASES = (Role.APPLICANT, Role.AGENT)
+"""Roles that list their own cases: an agent's are those it applied for (它是 applicant)."""
 NUMBER_DIGITS = 6
 """Digits of the daily sequence in a case number (受理编号): up to 999,999 acceptances a
 day under one prefix, more than a province's busiest centre takes in a year's busiest
@@ -47,6 +50,8 @@ def can_see(user: User, case: Mapping[str, Any]) -> bool:
         return True
     if user.role == Role.APPLICANT:
         return bool(case.get("applicant") == user.id)
+    if user.role == Role.AGENT:  # only the cases entrusted to this agent
+        return bool(case.get("agent") == user.id)
     if user.role == Role.DEPARTMENT:
         return any(t["department"] == user.department and t["status"] != TaskStatus.SKIPPED
                    for t in case.get("tasks", ()))
@@ -102,8 +107,8 @@ class Cases:
 
     def list(self, user: User, *, status: Iterable[str] | None = None, limit: int = 50,
              offset: int = 0) -> list[Document]:
-        """Cases for the window and supervisors; an applicant's own cases."""
-        if user.role == Role.APPLICANT:
+        """Cases for the window and supervisors; an applicant's (an agent's) own cases."""
+        if user.role in OWN_CASES:
             return self.store.list_cases(status=status, applicant=user.id, limit=limit,
                                          offset=offset)
         if user.role not in STAFF_ROLES:
@@ -113,7 +118,7 @@ class Cases:
     def count(self, user: User, *, status: Iterable[str] | None = None,
               at_most: int | None = None) -> int:
         """How many cases ``list`` would show without a limit (up to ``at_most``)."""
-        if user.role == Role.APPLICANT:
+        if user.role in OWN_CASES:
             return self.store.count_cases(status=status, applicant=user.id, at_most=at_most)
         if user.role not in STAFF_ROLES:
             raise Forbidden("部门人员请通过任务列表查看办件")
@@ -247,7 +252,7 @@ class Cases:
             return self.put(tx, case, 0)
 
     def _owner(self, user: User, applicant: User | None) -> User:
-        if user.role == Role.APPLICANT and applicant in (None, user):
+        if user.role in OWN_CASES and applicant in (None, user):
             return user
         if user.role == Role.WINDOW and applicant is not None and \
                 applicant.role == Role.APPLICANT:
@@ -255,7 +260,7 @@ class Cases:
         if user.role == Role.WINDOW:
             raise Invalid("窗口代为申请须指定申请人账号",
                           [{"pointer": "/applicant", "message": "请指定申请人"}])
-        raise Forbidden("只有申请人或综合窗口可以提出申请")
+        raise Forbidden("只有申请人、代办员或综合窗口可以提出申请")
 
     def save(self, user: User, case_id: str, *, data: Mapping[str, Any] | None = None,
              materials: Mapping[str, Any] | None = None) -> Document:
@@ -272,16 +277,25 @@ class Cases:
             case, matter, actor_of(user), self.clock()))
 
     def apply(self, user: User, matter_id: str, data: Mapping[str, Any],
-              materials: Mapping[str, Any], applicant: User | None = None) -> Document:
-        """Create and submit in one go (the API's ``POST /cases``); nothing is kept on error."""
+              materials: Mapping[str, Any], applicant: User | None = None,
+              on_behalf_of: Mapping[str, Any] | None = None) -> Document:
+        """Create and submit in one go (the API's ``POST /cases``); nothing is kept on error.
+        An agent names ``on_behalf_of`` and uploads the entrustment letter (全程代办)."""
         owner = self._owner(user, applicant)
+        principal_ = None
+        if user.role == Role.AGENT or on_behalf_of is not None:
+            if user.role != Role.AGENT:
+                raise Invalid("只有代办员可以代为申请", [{"pointer": "/on_behalf_of",
+                                                 "message": "不支持的字段"}])
+            principal_ = principal(on_behalf_of)
         matter = self.matters.current(matter_id)
         self._check_files(user, matter, materials)
         now = self.clock()
         actor = actor_of(user)
         with engine_errors(matter):
             case = engine.new_case(matter, actor, now, data=data, materials=materials,
-                                   applicant=owner.id if owner is not user else None)
+                                   applicant=owner.id if owner is not user else None,
+                                   on_behalf_of=principal_)
             case = engine.submit(case, matter, actor, now)
         with self.store.write() as tx:
             return self.put(tx, case, 0)

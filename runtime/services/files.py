@@ -29,7 +29,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 ALL_TYPES = tuple(CONTENT_TYPES)
-UPLOAD_ROLES = ("applicant", "window")
+UPLOAD_ROLES = ("applicant", "window", "agent")
 
 
 def sniff(data: bytes) -> str | None:

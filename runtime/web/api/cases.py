@@ -36,7 +36,8 @@ def create_case(call: Call) -> Any:
             raise Invalid("没有这个申请人账号", [{"pointer": "/applicant",
                                           "message": "没有这个用户"}])
     case = call.services.cases.apply(call.user, call.body["matter"], call.body["data"],
-                                     call.body.get("materials", {}), applicant=applicant)
+                                     call.body.get("materials", {}), applicant=applicant,
+                                     on_behalf_of=call.body.get("on_behalf_of"))
     return _case(call, case)
 
 
@@ -106,13 +107,19 @@ def _action(path: str, handler: Any, summary: str, who: str, body: dict[str, Any
 NEW_CASE = obj(("matter", "data"), matter=text("a published matter id"),
                data=dict(ANY_OBJECT, description="answers to the matter's form"),
                materials=MATERIALS,
-               applicant=text("window only: the walk-in applicant's user name or id"))
+               applicant=text("window only: the walk-in applicant's user name or id"),
+               on_behalf_of={**obj(("name", "id_number", "phone"), name=text(),
+                                   id_number=text("居民身份证号码 or 统一社会信用代码"),
+                                   phone=text("mobile number")),
+                             "description": "agent only (全程代办): whom it applies for; "
+                             "the material `entrustment` is then required"})
 SUPPLEMENT_ITEM = obj(("reason",), material=text("a material id"),
                       field=text("a top-level form field"), reason=text())
 
 operations = [
     Operation("POST", "/cases", create_case, "Apply (create and submit a case)",
-              "applicant; window for a walk-in applicant", ref("Case"), "cases", status=201,
+              "applicant; window for a walk-in applicant; agent (with `on_behalf_of`)",
+              ref("Case"), "cases", status=201,
               body=NEW_CASE, body_required=True, errors=(400, 401, 403, 404, 413),
               description="Validated against the matter's form and material list; the new "
               "case is `submitted`."),
