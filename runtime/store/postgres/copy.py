@@ -10,7 +10,7 @@ written.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,14 +81,29 @@ def _check_empty(conn: psycopg.Connection, where: str) -> None:
                              "copy only into a new, empty database")
 
 
-def _copy_cases(conn: psycopg.Connection, source: TinyDBStore, ids: list[str]) -> None:
+def _document_blobs(case: Document) -> set[str]:
+    """The archived formal documents of a case (文书), every version its events recorded."""
+    found = set()
+    for event in case.get("events") or ():
+        for path, _old, new in event.get("changes") or ():
+            if path and path[0] == "documents" and isinstance(new, dict):
+                entries = [new] if "sha256" in new else list(new.values())
+                found |= {e["sha256"] for e in entries
+                          if isinstance(e, dict) and isinstance(e.get("sha256"), str)}
+    return found
+
+
+def _copy_cases(conn: psycopg.Connection, source: TinyDBStore, ids: list[str]) -> set[str]:
+    """Copy the cases; the blobs their archived documents need."""
     lifecycle = source.lifecycle
+    documents: set[str] = set()
     with conn.cursor() as cur:
         for chunk in _chunks(ids, CHUNK):
             cases, tasks = [], []
             for case_id in chunk:
                 doc = source.get_case(case_id)
                 assert doc is not None
+                documents |= _document_blobs(doc)
                 text = dumps(doc)
                 cases.append(case_params(case_id, text, json.loads(text), 0, lifecycle))
                 found = task_params(case_id, doc, lifecycle)
@@ -97,10 +112,11 @@ def _copy_cases(conn: psycopg.Connection, source: TinyDBStore, ids: list[str]) -
             cur.executemany(UPSERT_CASE, cases)
             if tasks:
                 cur.executemany(INSERT_TASKS, tasks)
+    return documents
 
 
 def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore,
-                files: list[str]) -> dict[str, int]:
+                files: list[str], documents: Iterable[str] = ()) -> dict[str, int]:
     users = source.list_users()
     tokens = _tables(source, "tokens")
     sessions = _tables(source, "sessions")
@@ -126,7 +142,7 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
                         [(s["key"], s["value"]) for s in sequences])
         cur.executemany("INSERT INTO files (id, doc) VALUES (%s, %s::jsonb)",
                         [(m["id"], dumps(m)) for m in metas if m is not None])
-        blobs = sorted({m["sha256"] for m in metas if m is not None})
+        blobs = sorted({m["sha256"] for m in metas if m is not None} | set(documents))
         for sha256 in blobs:
             with source.open_blob(sha256) as handle:
                 cur.execute("INSERT INTO blobs (sha256, data) VALUES (%s, %s)",
@@ -201,8 +217,9 @@ def copy_data_dir(data_dir: Path, url: str, lifecycle: Lifecycle) -> Copied:
                 _check_empty(conn, where)
                 ids, files = _case_ids(source), _file_ids(source)
                 with conn.transaction():
-                    _copy_cases(conn, source, ids)
-                    counts = {"cases": len(ids), **_copy_small(conn, source, admin, files)}
+                    documents = _copy_cases(conn, source, ids)
+                    counts = {"cases": len(ids),
+                              **_copy_small(conn, source, admin, files, documents)}
                     sampled = _verify(conn, source, admin, ids, files, counts)
         except psycopg.Error as err:
             raise StoreError(f"copy into PostgreSQL at {where} failed: {first_line(err)}") \

@@ -7,11 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from runtime.engine import Actor, record_document
+from runtime.engine.calendar import CHINA_TZ
 from runtime.services import LIFECYCLE
 from runtime.services.container import Services
 from runtime.settings import Settings
@@ -58,6 +61,12 @@ def centre(tmp_path: Path) -> tuple[Path, Path]:
         assert case is not None
         with store.write() as tx:  # a case at rev 2
             tx.put_case(case, expected_rev=1)
+        other = store.get_case("c_00002")
+        assert other is not None
+        receipt = store.save_blob("<html>受理通知书 ZW20261130000002</html>".encode())
+        with store.write() as tx:  # a formal document archived with a case (by hash)
+            tx.put_case(record_document(other, Actor("u_w", "window"), datetime.now(CHINA_TZ),
+                                        "receipt", receipt), expected_rev=1)
     finally:
         services.close()
     return catalog, data
@@ -70,7 +79,7 @@ def test_store_copy_moves_everything_and_verifies(centre: tuple[Path, Path],
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert "cases: 30" in lines and "users: 1" in lines and "tokens: 1" in lines
-    assert "files: 1" in lines and "blobs: 1" in lines and "sequences: 1" in lines
+    assert "files: 1" in lines and "blobs: 2" in lines and "sequences: 1" in lines
     assert any(line.startswith("compared whole: 2 cases") for line in lines)
 
     source = TinyDBStore(data / "store", lifecycle=LIFECYCLE)
@@ -93,6 +102,10 @@ def test_store_copy_moves_everything_and_verifies(centre: tuple[Path, Path],
         assert meta == source.get_file("f_1")
         with target.open_blob(meta["sha256"]) as handle:  # type: ignore[index]
             assert handle.read() == b"%PDF-1.7 licence"
+        copied = target.get_case("c_00002")
+        assert copied is not None
+        with target.open_blob(copied["documents"]["receipt"]["sha256"]) as handle:
+            assert "受理通知书" in handle.read().decode()
         with target.write() as tx:  # numbering goes on where the embedded store stopped
             assert tx.next_sequence("ZW20261130") == 31
         assert pg_admin.versions() == admin.versions() and admin.versions()
