@@ -17,7 +17,13 @@ from runtime.engine.errors import (
     ValidationFailed,
 )
 from runtime.engine.events import SCHEMA_VERSION, new_id, replay
-from runtime.engine.records import issue_fees, record_document, record_payment, refund
+from runtime.engine.records import (
+    issue_fees,
+    record_document,
+    record_payment,
+    refund,
+    verify_original,
+)
 from runtime.engine.states import (
     CASE_TRANSITIONS,
     TASK_TRANSITIONS,
@@ -100,5 +106,6 @@ __all__ = [
     "transfer",
     "unclaim",
     "urge",
+    "verify_original",
     "withdraw",
 ]

@@ -7,11 +7,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from builder.spec import MatterSpec
 from runtime.engine.actions import case_guard
 from runtime.engine.actor import Actor
 from runtime.engine.errors import NotPermitted, ValidationFailed
 from runtime.engine.events import Document, Writer, iso
-from runtime.engine.moves import check_case, move_case
+from runtime.engine.moves import check_case, move_case, spec_of
 from runtime.engine.states import CaseAction, Role, TaskStatus
 from runtime.engine.validation import Detail, problem, require_text
 
@@ -86,6 +87,31 @@ def refund(case: Document, actor: Actor, now: datetime, reference: str,
     w = Writer(case, iso(now))
     move_case(w, CaseAction.REFUND, actor, reason)
     w.set(["fees", index, "refund"], {"at": w.at, "by": actor.id, "reason": reason})
+    return w.result()
+
+
+def verify_original(case: Document, matter: MatterSpec, actor: Actor, now: datetime,
+                    material: str) -> Document:
+    """Record that the window saw the original of a material (原件核验: who, when)."""
+    check_case(case, CaseAction.VERIFY_ORIGINAL, actor)
+    spec = spec_of(case, matter)
+    found = spec.materials.get(material)
+    if found is None or not found.original:
+        raise ValidationFailed([problem("/material", f"{material!r} is not a material whose "
+                                        "original is checked", "original")])
+    if not (case.get("materials") or {}).get(material):
+        raise ValidationFailed([problem("/material", f"{found.name} is not supplied",
+                                        "supplied")])
+    if material in (case.get("originals") or {}):
+        raise ValidationFailed([problem("/material", f"{found.name} is already checked",
+                                        "checked")])
+    w = Writer(case, iso(now))
+    move_case(w, CaseAction.VERIFY_ORIGINAL, actor, found.name)
+    entry = {"by": actor.id, "at": w.at}
+    if "originals" in case:
+        w.set(["originals", material], entry)
+    else:
+        w.set(["originals"], {material: entry})
     return w.result()
 
 

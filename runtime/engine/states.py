@@ -76,6 +76,7 @@ class CaseAction(StrEnum):
     ISSUE_FEES = "issue_fees"  # 开具缴款通知书
     RECORD_PAYMENT = "record_payment"  # 收费窗口或银行确认缴款
     REFUND = "refund"  # 退费
+    VERIFY_ORIGINAL = "verify_original"  # 原件核验
 
 
 class TaskAction(StrEnum):
@@ -164,6 +165,9 @@ CASE_TRANSITIONS: tuple[Transition, ...] = tuple([
       for s in [_C.IN_PROGRESS, _C.APPROVED]],
     *[Transition(s, _CA.REFUND, s, frozenset([_R.WINDOW]), "a paid notice; reason given")
       for s in [_C.IN_PROGRESS, _C.APPROVED, _C.REJECTED, _C.DELIVERED]],
+    *[Transition(s, _CA.VERIFY_ORIGINAL, s, frozenset([_R.WINDOW]),
+                 "a supplied material marked `original`, not yet checked")
+      for s in [_C.SUBMITTED, _C.IN_PROGRESS, _C.APPROVED]],
 ])
 """The case table."""
 

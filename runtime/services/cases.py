@@ -369,6 +369,11 @@ class Cases:
                                           file_ids)
         return self.change(user, case_id, act)
 
+    def verify_original(self, user: User, case_id: str, material: str) -> Document:
+        """The window records that it saw a material's original (原件核验)."""
+        return self.change(user, case_id, lambda case, matter, _: engine.verify_original(
+            case, matter, actor_of(user), self.clock(), material))
+
     def deliver(self, user: User, case_id: str) -> Document:
         """Hand over the outcome and every certificate (出件)."""
         def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:

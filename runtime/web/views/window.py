@@ -117,6 +117,17 @@ def deliver(request: Request) -> Response:
 
 
 @requires("window")
+def verify_original(request: Request) -> Response:
+    """Record that the original of a material was checked (原件核验)."""
+    cases = services_of(request).cases
+
+    def run(user: User, case_id: str, form: Any) -> str:
+        cases.verify_original(user, case_id, _text(form, "material"))
+        return "已记录原件核验。"
+    return _act(request, "originals", run)
+
+
+@requires("window")
 def issue_fees(request: Request) -> Response:
     """Issue the payment notice with the fees the matter computes (缴款通知书)."""
     fees = services_of(request).fees
@@ -258,6 +269,7 @@ routes = [
     Route("/window/cases/{case_id}/refuse", refuse, methods=["POST"]),
     Route("/window/cases/{case_id}/deliver", deliver, methods=["POST"]),
     Route("/window/cases/{case_id}/fees", issue_fees, methods=["POST"]),
+    Route("/window/cases/{case_id}/originals", verify_original, methods=["POST"]),
     Route("/window/cases/{case_id}/fees/paid", record_payment, methods=["POST"]),
     Route("/window/cases/{case_id}/fees/refund", refund_fees, methods=["POST"]),
     Route("/window/cases/{case_id}/deferred", supply_deferred, methods=["POST"]),
