@@ -20,12 +20,14 @@ from builder.compile import compile_centre, compile_departments, compile_matter
 from builder.errors import CatalogInvalid, Problem, UnknownMatter
 from builder.metaschema import check_document
 from builder.names import did_you_mean
+from builder.notifications import check_placeholders, compile_notifications
 from builder.plan import remember_plan
 from builder.source import Source, read_source
 from builder.spec import Catalog, MatterSpec
 
 SPECIAL = {"departments.yaml": "departments", "centre.yaml": "centre",
-           "calendar.yaml": "calendar"}
+           "calendar.yaml": "calendar", "notifications.yaml": "notifications"}
+OPTIONAL = ("calendar.yaml", "notifications.yaml")
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Loaded:
     departments: Source | None = None
     centre: Source | None = None
     calendar: Source | None = None
+    notifications: Source | None = None
     matters: list[Source] = field(default_factory=list)
     specs: dict[str, MatterSpec] = field(default_factory=dict)  # by file
 
@@ -110,7 +113,7 @@ def _parse_folder(folder: Path) -> Loaded:
         path = folder / name
         if path.is_file():
             _read(loaded, path)
-        elif name != "calendar.yaml":
+        elif name not in OPTIONAL:
             loaded.problems.append(Problem(str(path), 1, 1, f"missing {name}: every catalog "
                                                             "needs one",
                                            code="missing_catalog_file", params={"name": name}))
@@ -134,7 +137,10 @@ def _check_sources(loaded: Loaded, departments: Mapping[str, Any] | None) -> Non
     for kind in SPECIAL.values():
         src = getattr(loaded, kind)
         if src is not None:
-            loaded.problems.extend(check_document(src, kind))
+            found = check_document(src, kind)
+            loaded.problems.extend(found)
+            if kind == "notifications" and not found:
+                loaded.problems.extend(check_placeholders(src))
     for src in loaded.matters:
         loaded.problems.extend(check_document(src, "matter"))
     if departments is None:
@@ -263,8 +269,10 @@ def catalog_of(loaded: Loaded) -> Catalog:
     assert loaded.departments is not None and loaded.centre is not None
     matters = {spec.id: spec for spec in (loaded.specs[src.file] for src in loaded.matters)}
     calendar = loaded.calendar.value if loaded.calendar is not None else {}
+    notices = loaded.notifications.value if loaded.notifications is not None else {}
     return Catalog(compile_centre(loaded.centre.value),
-                   compile_departments(loaded.departments.value), matters, calendar)
+                   compile_departments(loaded.departments.value), matters, calendar,
+                   compile_notifications(notices))
 
 
 def load_matter(ref: str, catalog_dir: Path) -> MatterSpec:

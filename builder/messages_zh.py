@@ -177,6 +177,11 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
     "not_utf8": lambda p: f"文件不是 UTF-8 编码的文本：{p['reason']}",
     "unreadable_file": lambda p: f"无法读取文件：{p['reason']}",
     "no_catalog_folder": lambda p: "找不到目录文件夹",
+    "unknown_placeholder": lambda p: f"通知模板“{p['kind']}”的 {p['part']} 中没有 "
+                                     f"{{{p['name']}}} 这个名称，可用："
+                                     f"{'、'.join('{' + n + '}' for n in p['allowed'])}",
+    "template_braces": lambda p: f"通知模板“{p['kind']}”的 {p['part']} 花括号不成对："
+                                 "写 {名称}，或用 {{ 和 }} 表示花括号本身",
     "missing_catalog_file": lambda p: f"缺少 {p['name']}：每个目录都必须有这个文件",
     "no_matters_folder": lambda p: "缺少 matters/ 文件夹",
     "no_such_file": lambda p: "没有这个文件或文件夹",

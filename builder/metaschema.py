@@ -23,7 +23,7 @@ from builder.formats import KNOWN_FORMATS, pattern_problem
 from builder.names import closest, hint_text
 from builder.source import Path_, Source
 
-KINDS = ("matter", "departments", "centre", "calendar")
+KINDS = ("matter", "departments", "centre", "calendar", "notifications")
 
 
 @cache

@@ -204,6 +204,7 @@ class Catalog:
     departments: Mapping[str, Department]
     matters: Mapping[str, MatterSpec]
     calendar: Mapping[str, Any]
+    notifications: Mapping[str, Any] = field(default_factory=dict)  # kind -> Template
 
     def matter(self, matter_id: str) -> MatterSpec:
         """The matter with that id (KeyError if none)."""

@@ -189,6 +189,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """``onewindow worker``: runs due jobs until interrupted (SIGINT or SIGTERM)."""
+    import signal
+    import threading
+
+    services = _services(args)
+    if isinstance(services, int):
+        return services
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"onewindow worker: running jobs as {services.worker.name}", flush=True)
+    try:
+        services.worker.run_forever(stop, services.settings.tick_seconds)
+    finally:
+        services.close()
+    return 0
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
     """``onewindow user add NAME --role ROLE``."""
     if args.password_stdin:
@@ -297,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true",
                        help="create demo users on first start and print their passwords")
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the time-driven jobs (超时默许, reminders, "
+                                           "notifications)")
+    worker.add_argument("--data-dir", default="data", metavar="DIR")
+    worker.add_argument("--catalog", default="catalog", metavar="DIR")
+    worker.add_argument("--database", metavar="URL")
+    worker.set_defaults(func=cmd_worker)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(
         dest="user_command", required=True, metavar="COMMAND")

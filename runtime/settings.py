@@ -33,6 +33,22 @@ def _bool(value: Any) -> bool:
     raise ValueError(f"expected true or false, got {value!r}")
 
 
+def _url(schemes: tuple[str, ...], shape: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip()
+        if text and not text.startswith(schemes):
+            raise ValueError(f"expected empty (not sent) or {shape}")
+        return text
+    return parse
+
+
+def _hour(value: Any) -> int:
+    hour = int(value)
+    if not 0 <= hour <= 23:
+        raise ValueError(f"must be an hour from 0 to 23, got {value!r}")
+    return hour
+
+
 def _positive(kind: Callable[[Any], float]) -> Callable[[Any], float]:
     def parse(value: Any) -> float:
         number = kind(value)
@@ -109,8 +125,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("trusted_proxies", (), "Comma-separated addresses or networks of reverse proxies "
             "whose X-Forwarded-For header gives the client's address; empty: none is trusted.",
             _networks),
-    Setting("tick_seconds", 30.0, "How often the serving process applies due timeouts "
-            "(超时默许), in seconds.", _positive(float)),
+    Setting("tick_seconds", 30.0, "The longest the worker sleeps between looks at the job "
+            "queue, in seconds (it wakes earlier when a job falls due).", _positive(float)),
+    Setting("smtp_url", "", "Where e-mail notifications go: smtp://HOST:PORT; empty: no "
+            "e-mail is sent.", _url(("smtp://",), "smtp://HOST:PORT")),
+    Setting("mail_from", "onewindow@localhost", "The From address of e-mail notifications."),
+    Setting("sms_url", "", "The SMS gateway: an HTTP endpoint that receives POST "
+            '{"to": PHONE, "text": TEXT}; empty: no SMS is sent.',
+            _url(("http://", "https://"), "http(s)://HOST[:PORT]/PATH")),
+    Setting("digest_hour", 8, "The hour (0-23, China time) the supervisors' daily digest is "
+            "sent.", _hour),
     Setting("workers", 1, "Server processes (serve --workers N); more than 1 needs the "
             "PostgreSQL store.", _positive(int)),
     Setting("db_pool_size", 10, "Connections each process keeps to PostgreSQL at most.",

@@ -22,6 +22,7 @@ from runtime.engine.vocabulary import RUNNING_CASE
 from runtime.services.accounts import Accounts, User
 from runtime.services.agents import principal
 from runtime.services.documents import Documents
+from runtime.services.effects import Effects
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
 from runtime.services.problems import engine_errors
@@ -76,9 +77,10 @@ class Cases:
 
     def __init__(self, store: Store, matters: Matters, calendar: WorkCalendar, centre: Centre,
                  clock: Callable[[], datetime], accounts: Accounts,
-                 documents: Documents) -> None:
+                 documents: Documents, effects: Effects) -> None:
         self.store = store
         self.documents = documents
+        self.effects = effects
         self.matters = matters
         self.calendar = calendar
         self.centre = centre
@@ -160,7 +162,7 @@ class Cases:
                         continue
                     ticked = engine.tick(fresh, matter, now, self.calendar)
                     if ticked is not fresh:
-                        self.put(tx, ticked, fresh.get("rev", 0))
+                        self.put(tx, ticked, fresh, matter)
                         changed += 1
             if len(page) < 500:
                 return changed
@@ -178,7 +180,7 @@ class Cases:
             matter = self.spec(case)
             with engine_errors(matter):
                 new = action(case, matter, tx)
-            return self.put(tx, new, case.get("rev", 0))
+            return self.put(tx, new, case, matter)
 
     def change_as_system(self, case_id: str,
                          action: Callable[[Document, MatterSpec, WriteBatch], Document]
@@ -192,15 +194,17 @@ class Cases:
             matter = self.spec(case)
             with engine_errors(matter):
                 new = action(case, matter, tx)
-            return self.put(tx, new, case.get("rev", 0))
+            return self.put(tx, new, case, matter)
 
-    @staticmethod
-    def put(tx: WriteBatch, case: Document, expected: int) -> Document:
-        """Write a changed case; a concurrent change is a 409."""
+    def put(self, tx: WriteBatch, case: Document, old: Document | None,
+            matter: MatterSpec) -> Document:
+        """Write a changed case with the notifications it causes (one batch); a concurrent
+        change is a 409."""
         try:
-            case["rev"] = tx.put_case(case, expected_rev=expected)
+            case["rev"] = tx.put_case(case, expected_rev=(old or {}).get("rev", 0))
         except StoreConflict as exc:
             raise Conflict("该办件刚被他人更新，请刷新后重试") from exc
+        self.effects.after(tx, old, case, matter)
         return case
 
     def _check_files(self, user: User, matter: MatterSpec, materials: Mapping[str, Any] | None,
@@ -249,7 +253,7 @@ class Cases:
                                    materials=materials,
                                    applicant=owner.id if owner is not user else None)
         with self.store.write() as tx:
-            return self.put(tx, case, 0)
+            return self.put(tx, case, None, matter)
 
     def _owner(self, user: User, applicant: User | None) -> User:
         if user.role in OWN_CASES and applicant in (None, user):
@@ -298,7 +302,7 @@ class Cases:
                                    on_behalf_of=principal_)
             case = engine.submit(case, matter, actor, now)
         with self.store.write() as tx:
-            return self.put(tx, case, 0)
+            return self.put(tx, case, None, matter)
 
     def withdraw(self, user: User, case_id: str, reason: str = "") -> Document:
         """The applicant withdraws (撤回)."""

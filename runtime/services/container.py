@@ -14,14 +14,19 @@ from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
 from runtime.services.cases import Cases
 from runtime.services.documents import Documents
+from runtime.services.effects import Effects
 from runtime.services.fees import Fees
 from runtime.services.files import Files
+from runtime.services.jobs import Jobs
 from runtime.services.matters import Matters
+from runtime.services.notices import Notices
 from runtime.services.pages import Pages
 from runtime.services.reconcile import reconcile
+from runtime.services.senders import Mailer, SmsGateway
 from runtime.services.tasks import Tasks
 from runtime.services.users import Users
 from runtime.services.walk_in import WalkIn
+from runtime.services.worker import Worker
 from runtime.settings import Settings
 from runtime.store import Lifecycle, Store, TinyDBStore
 from runtime.store.admin_store import AdminStore
@@ -33,6 +38,16 @@ Clock = Callable[[], datetime]
 LIFECYCLE = Lifecycle(closed_case=frozenset(str(s) for s in CLOSED_CASE),
                       decided_task=frozenset(str(s) for s in DECIDED_TASK))
 """What the store needs of the engine's states (it spells none itself)."""
+
+
+def _senders(settings: Settings) -> dict[str, Mailer | SmsGateway]:
+    """The delivery channels the settings configure."""
+    found: dict[str, Mailer | SmsGateway] = {}
+    if settings.smtp_url:
+        found["email"] = Mailer(settings.smtp_url, settings.mail_from)
+    if settings.sms_url:
+        found["sms"] = SmsGateway(settings.sms_url)
+    return found
 
 
 def china_now() -> datetime:
@@ -60,6 +75,9 @@ class Services:
     clock: Clock
     documents: Documents
     fees: Fees
+    notices: Notices
+    jobs: Jobs
+    worker: Worker
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -92,16 +110,24 @@ class Services:
         matters = Matters(known.specs)
         files = Files(store, min(settings.max_upload_mb, catalog.centre.max_upload_mb), clock)
         documents = Documents(store, catalog.centre, accounts, settings.catalog_path)
-        cases = Cases(store, matters, calendar, catalog.centre, clock, accounts, documents)
-        tasks = Tasks(store, matters, calendar, clock, accounts, catalog.centre.yellow_days,
-                      catalog.centre.yellow_fraction, documents)
+        senders = _senders(settings)
+        notices = Notices(store, accounts, catalog.notifications, frozenset(senders))
+        yellow = (catalog.centre.yellow_days, catalog.centre.yellow_fraction)
+        effects = Effects(notices, calendar, yellow)
+        jobs = Jobs(store, clock)
+        cases = Cases(store, matters, calendar, catalog.centre, clock, accounts, documents,
+                      effects)
+        tasks = Tasks(store, matters, calendar, clock, accounts, *yellow, documents, effects)
         admin = Admin(admin_store, store, matters, catalog, known.specs, settings.catalog_path,
                       clock)
         users = Users(store, accounts)
         services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
                        Pages(cases, tasks, files, accounts), users,
                        WalkIn(cases, accounts, users), admin, clock, documents,
-                       Fees(cases, catalog.centre, calendar, clock, settings.bank_key))
+                       Fees(cases, catalog.centre, calendar, clock, settings.bank_key),
+                       notices, jobs,
+                       Worker(store, jobs, cases, notices, clock,
+                              digest_hour=settings.digest_hour, senders=senders))
         admin.on_catalog = services.use_catalog
         return services
 
@@ -127,6 +153,7 @@ class Services:
         """Give every reader a changed catalog (an administrator's edit), without a restart."""
         self.catalog = catalog
         self.accounts.departments = catalog.departments
+        self.notices.templates = catalog.notifications
 
     def close(self) -> None:
         """Flush and close the store."""

@@ -19,6 +19,7 @@ from runtime.engine.states import CaseStatus, Role
 from runtime.services.accounts import Accounts, User
 from runtime.services.cases import actor_of, case_of_task
 from runtime.services.documents import Documents
+from runtime.services.effects import Effects
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
 from runtime.services.problems import engine_errors
@@ -51,9 +52,10 @@ class Tasks:
 
     def __init__(self, store: Store, matters: Matters, calendar: WorkCalendar,
                  clock: Callable[[], datetime], accounts: Accounts, yellow_days: float,
-                 yellow_fraction: float, documents: Documents) -> None:
+                 yellow_fraction: float, documents: Documents, effects: Effects) -> None:
         self.store = store
         self.documents = documents
+        self.effects = effects
         self.matters = matters
         self.calendar = calendar
         self.clock = clock
@@ -157,14 +159,14 @@ class Tasks:
                 if new["status"] == CaseStatus.REJECTED != case["status"]:
                     # 不予许可 is decided in writing: the decision is archived with it
                     new = self.documents.issue(new, matter, "decision", user, self.clock())
-            return self._put(tx, new, case.get("rev", 0))
+            return self._put(tx, new, case, matter)
 
-    @staticmethod
-    def _put(tx: WriteBatch, case: Document, expected: int) -> Document:
+    def _put(self, tx: WriteBatch, case: Document, old: Document, matter: MatterSpec) -> Document:
         try:
-            case["rev"] = tx.put_case(case, expected_rev=expected)
+            case["rev"] = tx.put_case(case, expected_rev=old.get("rev", 0))
         except StoreConflict as exc:
             raise Conflict("该办件刚被他人更新，请刷新后重试") from exc
+        self.effects.after(tx, old, case, matter)
         return case
 
     def claim(self, user: User, task_id: str) -> Document:
@@ -231,4 +233,4 @@ class Tasks:
             matter = self.spec(case)
             with engine_errors(matter):
                 new = engine.urge(case, matter, actor_of(user), self.clock(), task_id, note)
-            return self._put(tx, new, case.get("rev", 0))
+            return self._put(tx, new, case, matter)

@@ -1,6 +1,9 @@
 """Storage: one `Store` interface, the durable `TinyDBStore` and the `MemoryStore`."""
 
 from runtime.store.base import (
+    JOB_DEAD,
+    JOB_PENDING,
+    JOB_RUNNING,
     Conflict,
     Lifecycle,
     NotFound,
@@ -16,6 +19,9 @@ from runtime.store.memory import MemoryStore
 from runtime.store.tinydb_store import TinyDBStore
 
 __all__ = [
+    "JOB_DEAD",
+    "JOB_PENDING",
+    "JOB_RUNNING",
     "Conflict",
     "Damage",
     "Lifecycle",

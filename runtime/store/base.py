@@ -39,6 +39,13 @@ SUMMARY_FIELDS = (
 
 Document = dict[str, Any]
 
+#: The job queue's own states (the store claims jobs, so it knows these): a job waits
+#: ``pending`` until its ``run_at``; a worker's claim makes it ``running`` until its
+#: ``lease_until`` (then another worker may claim it again); after its last try it is
+#: ``dead``. A finished job is deleted.
+JOB_PENDING, JOB_RUNNING, JOB_DEAD = "pending", "running", "dead"
+JOB_STATES = (JOB_PENDING, JOB_RUNNING, JOB_DEAD)
+
 
 class StoreError(Exception):
     """Base class of every error the store raises (also: invalid documents, I/O failure)."""
@@ -126,6 +133,27 @@ class WriteBatch(Protocol):
 
     def put_setting(self, user_id: str, key: str, value: Any) -> None:
         """Set one small per-user value (a saved filter, …); ``None`` deletes it."""
+        ...
+
+    def put_notice(self, notice: Mapping[str, Any]) -> None:
+        """Create or replace a notification: ``id``, ``recipient``, ``at`` (ISO), ``read``."""
+        ...
+
+    def put_job(self, job: Mapping[str, Any]) -> None:
+        """Create or replace a job: ``id``, ``kind``, ``status`` (`JOB_STATES`), ``run_at``
+        (ISO, one time zone for all jobs), ``lease_until`` (ISO or None)."""
+        ...
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a (finished) job; no error if unknown."""
+        ...
+
+    def claim_jobs(self, *, now: str, lease_until: str, worker: str,
+                   limit: int) -> list[Document]:
+        """Claim up to ``limit`` jobs due at ``now`` (pending with ``run_at <= now``, or
+        running with an expired lease), earliest ``run_at`` first: each becomes running
+        under ``worker`` until ``lease_until`` and is returned as now stored. Jobs another
+        open batch has claimed are skipped, never waited for."""
         ...
 
 
@@ -255,6 +283,31 @@ class Store(Protocol):
 
     def get_setting(self, user_id: str, key: str) -> Any:
         """Return one per-user value, or None."""
+        ...
+
+    def get_notice(self, notice_id: str) -> Document | None:
+        """Return a notification, or None."""
+        ...
+
+    def list_notices(self, user_id: str, *, limit: int = 50, offset: int = 0) -> list[Document]:
+        """Return a person's notifications, newest ``at`` first (then id, descending)."""
+        ...
+
+    def count_notices(self, user_id: str, *, unread: bool = False) -> int:
+        """Count a person's notifications (with ``unread``, those not read yet)."""
+        ...
+
+    def get_job(self, job_id: str) -> Document | None:
+        """Return a job, or None."""
+        ...
+
+    def list_jobs(self, *, status: Iterable[str] | None = None, limit: int = 100,
+                  offset: int = 0) -> list[Document]:
+        """Return jobs, earliest ``run_at`` first (then id), optionally by status."""
+        ...
+
+    def count_jobs(self, *, status: Iterable[str] | None = None) -> int:
+        """Count the jobs `list_jobs` would return without a limit."""
         ...
 
     def save_blob(self, data: bytes) -> str:

@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from runtime.store.base import Conflict, Document, Lifecycle, NotFound, StoreError
+from runtime.store.base import (
+    JOB_PENDING,
+    JOB_RUNNING,
+    JOB_STATES,
+    Conflict,
+    Document,
+    Lifecycle,
+    NotFound,
+    StoreError,
+)
 from runtime.store.delta import (
     CHAIN_FACTOR,
     CHAIN_MIN_BYTES,
@@ -59,6 +68,8 @@ class CommittedState(Protocol):
     def committed_row(self, table: str, key: str) -> Document | None: ...
 
     def committed_user_ids_named(self, name: str) -> list[str]: ...
+
+    def committed_due_jobs(self, now: str) -> list[Document]: ...
 
 
 class Batch:
@@ -223,10 +234,67 @@ class Batch:
         doc = None if value is None else {"user": user_id, "key": key, "value": value}
         self._put_row("settings", setting_key(user_id, key), doc)
 
+    def put_notice(self, notice: Mapping[str, Any]) -> None:
+        """Create or replace a notification."""
+        check_notice(notice)
+        self._put_row("notices", str(notice["id"]), dict(notice))
+
+    def put_job(self, job: Mapping[str, Any]) -> None:
+        """Create or replace a job."""
+        check_job(job)
+        self._put_row("jobs", str(job["id"]), dict(job))
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a job."""
+        self._put_row("jobs", job_id, None)
+
+    def claim_jobs(self, *, now: str, lease_until: str, worker: str,
+                   limit: int) -> list[Document]:
+        """Claim due jobs (one batch at a time: nobody else can claim meanwhile)."""
+        jobs = {job["id"]: job for job in self._state.committed_due_jobs(now)}
+        for (kind, key), entry in self._entries.items():
+            if kind == "jobs":
+                jobs.pop(key, None)
+                if entry.value is not None and is_due(entry.value, now):
+                    jobs[key] = dict(entry.value)
+        due = sorted(jobs.values(),
+                     key=lambda job: (job["run_at"], job["id"]))[:limit]
+        claimed = []
+        for job in due:
+            job = {**job, "status": JOB_RUNNING, "worker": worker, "lease_until": lease_until}
+            self.put_job(job)
+            claimed.append(job)
+        return claimed
+
     def _put_row(self, table: str, key: str, doc: Document | None) -> None:
         text = dumps(doc)
         # Store a private copy exactly as it will read back after a reopen.
         self._put(Entry(table, key, text, value=json.loads(text)))
+
+
+def check_notice(notice: Mapping[str, Any]) -> None:
+    """A notification needs string ``id``, ``recipient`` and ``at``, and a bool ``read``."""
+    if not all(isinstance(notice.get(k), str) and notice.get(k) for k in ("id", "recipient",
+                                                                          "at")) \
+            or not isinstance(notice.get("read"), bool):
+        raise StoreError("a notice needs string 'id', 'recipient', 'at' and a bool 'read'")
+
+
+def check_job(job: Mapping[str, Any]) -> None:
+    """A job needs string ``id``, ``kind``, ``run_at`` and a known ``status``."""
+    if not all(isinstance(job.get(k), str) and job.get(k) for k in ("id", "kind", "run_at")) \
+            or job.get("status") not in JOB_STATES \
+            or not isinstance(job.get("lease_until"), str | None):
+        raise StoreError("a job needs string 'id', 'kind', 'run_at', a status among "
+                         f"{', '.join(JOB_STATES)} and 'lease_until' a string or null")
+
+
+def is_due(job: Mapping[str, Any], now: str) -> bool:
+    """Whether a worker may claim this job at ``now``."""
+    if job["status"] == JOB_PENDING:
+        return bool(job["run_at"] <= now)
+    lease = job.get("lease_until")
+    return job["status"] == JOB_RUNNING and lease is not None and lease < now
 
 
 def entry_case(entry: Entry) -> Document:

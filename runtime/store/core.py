@@ -25,6 +25,7 @@ from runtime.store.blobs import BlobStore
 from runtime.store.cache import HotCases
 from runtime.store.commit import GroupCommit
 from runtime.store.delta import Version, apply
+from runtime.store.inbox import InboxReads
 from runtime.store.index import (
     CHAIN,
     REV,
@@ -46,7 +47,7 @@ Appended = list[tuple[Entry, "Loc | None"]]
 CACHE_BYTES = 16 << 20
 
 
-class IndexedStore:
+class IndexedStore(InboxReads):
     """Base of `MemoryStore` and `TinyDBStore`; implements the `Store` protocol.
 
     Locks: ``_writer`` serialises batch bodies and their appends; ``_state``

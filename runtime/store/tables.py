@@ -1,8 +1,11 @@
 """Users, API tokens, sign-in sessions, rate-limit counters, settings and sequences:
-small TinyDB tables.
+small TinyDB tables; also the notifications (站内通知) and the job queue.
 
-These tables grow with staff and calendar days, never with cases, so TinyDB's
-Table layer (which rebuilds a table's dict on every write) stays cheap here.
+The first six grow with staff and calendar days, never with cases, so TinyDB's
+Table layer (which rebuilds a table's dict on every write) stays cheap there.
+Notifications and jobs grow with cases: they live in the same raw layout (so the
+journal, snapshots and `store copy` treat them alike) but are written straight into
+it, never through ``Table.update``, and notifications are indexed by recipient.
 Documents are keyed by their own string ids (``Table.document_id_class = str``).
 """
 
@@ -17,7 +20,9 @@ from tinydb.storages import MemoryStorage
 from tinydb.table import Document, Table
 
 #: Table name -> what the store puts there, as written in journals and snapshots.
-TABLES = ("users", "tokens", "settings", "sequences", "sessions", "limits")
+TABLES = ("users", "tokens", "settings", "sequences", "sessions", "limits", "notices", "jobs")
+#: Tables written straight into the raw layout (they grow with cases).
+DIRECT = ("notices", "jobs")
 
 
 class _KeyedTable(Table):
@@ -40,8 +45,30 @@ class MetaTables:
 
     def __init__(self, data: dict[str, dict[str, Any]] | None = None) -> None:
         self.db = _KeyedTinyDB(storage=MemoryStorage)
-        if data:
-            self.db.storage.write({name: data.get(name, {}) for name in TABLES})
+        self.db.storage.write({name: dict((data or {}).get(name, {})) for name in TABLES})
+        #: recipient -> ids of their notifications (the in-app list reads these only)
+        self.inbox: dict[str, set[str]] = {}
+        for key, doc in self._raw("notices").items():
+            self.inbox.setdefault(doc["recipient"], set()).add(key)
+
+    def _raw(self, table: str) -> dict[str, Any]:
+        data = self.db.storage.read() or {}
+        raw: dict[str, Any] = data.setdefault(table, {})
+        return raw
+
+    def raw(self, table: str) -> dict[str, Any]:
+        """The stored documents of a direct table by id (shared: do not modify)."""
+        return self._raw(table)
+
+    def _put_direct(self, table: str, key: str, doc: dict[str, Any] | None) -> None:
+        raw = self._raw(table)
+        old = raw.pop(key, None)
+        if table == "notices" and old is not None:
+            self.inbox.get(old["recipient"], set()).discard(key)
+        if doc is not None:
+            raw[key] = doc
+            if table == "notices":
+                self.inbox.setdefault(doc["recipient"], set()).add(key)
 
     def data(self) -> dict[str, dict[str, Any]]:
         """Return the raw TinyDB layout ``{table: {id: doc}}`` (shared, do not modify)."""
@@ -49,6 +76,9 @@ class MetaTables:
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         """Return a copy of one document, or None."""
+        if table in DIRECT:
+            found = self._raw(table).get(key)
+            return None if found is None else copy.deepcopy(found)
         doc = self.db.table(table).get(doc_id=cast(int, key))
         return None if doc is None else copy.deepcopy(dict(cast(Document, doc)))
 
@@ -67,7 +97,9 @@ class MetaTables:
             return
         data = self.db.storage.read() or {}
         for (table, key), doc in rows.items():
-            if doc is None:
+            if table in DIRECT:
+                self._put_direct(table, key, doc)
+            elif doc is None:
                 data.setdefault(table, {}).pop(key, None)
             else:
                 data.setdefault(table, {})[key] = doc
@@ -77,6 +109,9 @@ class MetaTables:
 
     def put(self, table: str, key: str, doc: dict[str, Any] | None) -> None:
         """Replace (or, with None, delete) one document."""
+        if table in DIRECT:
+            self._put_direct(table, key, doc)
+            return
         tbl = self.db.table(table)
         doc_id = cast(int, key)  # TinyDB types ids as int; _KeyedTable uses str
         if doc is None:

@@ -33,7 +33,9 @@ from runtime.web.views import (
     cases,
     department,
     editor,
+    jobs,
     matters,
+    notifications,
     supervision,
     users,
     window,
@@ -52,6 +54,7 @@ def routes() -> list[BaseRoute]:
     """Every route, grouped by role in small modules."""
     return [
         *account.routes,
+        *notifications.routes,
         *matters.routes,
         *applicant.routes,
         *cases.routes,
@@ -60,6 +63,7 @@ def routes() -> list[BaseRoute]:
         *supervision.routes,
         *admin.routes,
         *users.routes,
+        *jobs.routes,
         *editor.routes,
         *api.routes,
         Route("/favicon.ico", _favicon),
@@ -68,14 +72,22 @@ def routes() -> list[BaseRoute]:
 
 
 async def _keep_time(services: Services, seconds: float) -> None:
-    """Apply due timeouts (超时默许) on a clock, so that lists and the supervisor's board
-    are right even when nobody opens a case (reads never write)."""
+    """Run the worker in this process (runtime/services/worker.py): due jobs — 超时默许,
+    lights, digests — as they fall due, so lists and the board are right even when
+    nobody opens a case (reads never write). Claims are safe beside other workers."""
+    worker = services.worker
+    try:
+        await run_in_threadpool(worker.prepare)
+    except Exception:  # logged; the loop below still runs what is scheduled
+        log.exception("preparing the worker failed")
     while True:
+        pause = seconds
         try:
-            await run_in_threadpool(services.cases.apply_timeouts)
+            await run_in_threadpool(worker.run_once)
+            pause = await run_in_threadpool(worker.pause, seconds)
         except Exception:  # logged, and tried again next round: time must keep running
-            log.exception("applying timeouts failed")
-        await asyncio.sleep(seconds)
+            log.exception("running jobs failed")
+        await asyncio.sleep(pause)
 
 
 async def _follow_published(services: Services, seconds: float) -> None:

@@ -30,10 +30,13 @@ def flash(request: Request, message: str) -> None:
 def _common(request: Request) -> dict[str, Any]:
     services = services_of(request)
     has_session = "session" in request.scope
+    user = getattr(request.state, "user", None)
     return {
+        "unread": services.notices.unread(user)
+        if user is not None and not user.must_change_password else 0,
         "flash": request.session.pop("flash", "") if has_session else "",
         "centre": services.catalog.centre,
-        "user": getattr(request.state, "user", None),
+        "user": user,
         "csrf": csrf_token(request) if has_session else "",
         "htmx": _is_htmx(request),
     }

@@ -143,6 +143,8 @@ def _constructed(tmp: Path) -> list[Problem]:
         "steps:\n", "steps: []\nx:\n"))
     _write(catalog, "matters/three.yaml", "- not a mapping\n")
     _write(catalog, "matters/four.yaml", "name: 缺少编号\n")
+    _write(catalog, "notifications.yaml", "templates:\n  refused: {body: '{reasn}'}\n"
+                                          "  accepted: {title: '{number'}\n")
     problems = list(read_folder(catalog).problems)
     for name, text in (("empty.yaml", ""), ("tag.yaml", "a: !foo x\n"),
                        ("key.yaml", "[a, b]: 1\n"), ("int.yaml", "a: !!int x\n"),

@@ -12,8 +12,30 @@ from typing import Any
 import psycopg
 from psycopg import errors
 
-from runtime.store.base import Conflict, Document, Lifecycle, NotFound, StoreError
+from runtime.store.base import (
+    JOB_PENDING,
+    JOB_RUNNING,
+    Conflict,
+    Document,
+    Lifecycle,
+    NotFound,
+    StoreError,
+)
+from runtime.store.batch import check_job, check_notice
 from runtime.store.index import case_facts, case_summary, dumps
+
+CLAIM_JOBS = f"""
+UPDATE jobs AS j SET status = '{JOB_RUNNING}', lease_until = %(lease)s,
+    doc = j.doc || jsonb_build_object('status', '{JOB_RUNNING}', 'worker', %(worker)s::text,
+                                      'lease_until', %(lease)s::text)
+FROM (SELECT id FROM jobs
+      WHERE (status = '{JOB_PENDING}' AND run_at <= %(now)s)
+         OR (status = '{JOB_RUNNING}' AND lease_until < %(now)s)
+      ORDER BY run_at, id LIMIT %(limit)s
+      FOR UPDATE SKIP LOCKED) AS due
+WHERE j.id = due.id
+RETURNING j.doc
+"""
 
 UPSERT_CASE = """
 INSERT INTO cases AS c (id, rev, status, applicant, number, matter, matter_version,
@@ -253,3 +275,34 @@ class PostgresBatch:
         self._run("INSERT INTO settings (user_id, key, value) VALUES (%s, %s, %s::jsonb) "
                   "ON CONFLICT (user_id, key) DO UPDATE SET value = EXCLUDED.value",
                   (user_id, key, dumps(value)))
+
+    def put_notice(self, notice: Mapping[str, Any]) -> None:
+        """Create or replace a notification."""
+        check_notice(notice)
+        self._run("INSERT INTO notices (id, recipient, at, read, doc) "
+                  "VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT (id) DO UPDATE SET "
+                  "recipient = EXCLUDED.recipient, at = EXCLUDED.at, read = EXCLUDED.read, "
+                  "doc = EXCLUDED.doc",
+                  (notice["id"], notice["recipient"], notice["at"], notice["read"],
+                   dumps(dict(notice))))
+
+    def put_job(self, job: Mapping[str, Any]) -> None:
+        """Create or replace a job."""
+        check_job(job)
+        self._run("INSERT INTO jobs (id, status, run_at, lease_until, doc) "
+                  "VALUES (%s, %s, %s, %s, %s::jsonb) ON CONFLICT (id) DO UPDATE SET "
+                  "status = EXCLUDED.status, run_at = EXCLUDED.run_at, "
+                  "lease_until = EXCLUDED.lease_until, doc = EXCLUDED.doc",
+                  (job["id"], job["status"], job["run_at"], job.get("lease_until"),
+                   dumps(dict(job))))
+
+    def delete_job(self, job_id: str) -> None:
+        """Forget a job."""
+        self._run("DELETE FROM jobs WHERE id = %s", (job_id,))
+
+    def claim_jobs(self, *, now: str, lease_until: str, worker: str,
+                   limit: int) -> list[Document]:
+        """Claim due jobs; rows another transaction holds are skipped (SKIP LOCKED)."""
+        rows = self._run(CLAIM_JOBS, {"now": now, "lease": lease_until, "worker": worker,
+                                      "limit": limit}).fetchall()
+        return sorted((row[0] for row in rows), key=lambda job: (job["run_at"], job["id"]))

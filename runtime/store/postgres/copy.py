@@ -25,8 +25,8 @@ from runtime.store.postgres.connection import describe, first_line, prepare
 from runtime.store.tinydb_store import TinyDBStore
 
 #: Tables that must be empty in the target.
-TARGET_TABLES = ("cases", "users", "tokens", "sessions", "limits", "files", "blobs",
-                 "settings", "sequences", "admin_versions", "admin_drafts", "admin_audit")
+TARGET_TABLES = ("cases", "users", "tokens", "sessions", "limits", "notices", "jobs", "files",
+                 "blobs", "settings", "sequences", "admin_versions", "admin_drafts", "admin_audit")
 
 #: Cases written per round trip.
 CHUNK = 500
@@ -123,6 +123,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
     limits = _tables(source, "limits")
     settings = _tables(source, "settings")
     sequences = _tables(source, "sequences")
+    notices = _tables(source, "notices")
+    jobs = _tables(source, "jobs")
     metas = [source.get_file(file_id) for file_id in files]
     versions, drafts = admin.versions(), admin.drafts()
     audit = list(reversed(admin.audit(limit=1 << 62)))  # oldest first: keeps the order
@@ -140,6 +142,14 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
                         [(s["user"], s["key"], dumps(s["value"])) for s in settings])
         cur.executemany("INSERT INTO sequences (key, value) VALUES (%s, %s)",
                         [(s["key"], s["value"]) for s in sequences])
+        cur.executemany("INSERT INTO notices (id, recipient, at, read, doc) "
+                        "VALUES (%s, %s, %s, %s, %s::jsonb)",
+                        [(n["id"], n["recipient"], n["at"], n["read"], dumps(n))
+                         for n in notices])
+        cur.executemany("INSERT INTO jobs (id, status, run_at, lease_until, doc) "
+                        "VALUES (%s, %s, %s, %s, %s::jsonb)",
+                        [(j["id"], j["status"], j["run_at"], j.get("lease_until"), dumps(j))
+                         for j in jobs])
         cur.executemany("INSERT INTO files (id, doc) VALUES (%s, %s::jsonb)",
                         [(m["id"], dumps(m)) for m in metas if m is not None])
         blobs = sorted({m["sha256"] for m in metas if m is not None} | set(documents))
@@ -156,7 +166,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
                         [(e.get("subject"), dumps(e)) for e in audit])
     return {"users": len(users), "tokens": len(tokens), "sessions": len(sessions),
             "rate limits": len(limits), "settings": len(settings),
-            "sequences": len(sequences), "files": len(metas), "blobs": len(blobs),
+            "sequences": len(sequences), "notifications": len(notices), "jobs": len(jobs),
+            "files": len(metas), "blobs": len(blobs),
             "published versions": len(versions), "drafts": len(drafts),
             "audit entries": len(audit)}
 
@@ -165,7 +176,9 @@ _COUNTS = {
     "cases": "SELECT count(*) FROM cases", "users": "SELECT count(*) FROM users",
     "tokens": "SELECT count(*) FROM tokens", "sessions": "SELECT count(*) FROM sessions",
     "rate limits": "SELECT count(*) FROM limits", "settings": "SELECT count(*) FROM settings",
-    "sequences": "SELECT count(*) FROM sequences", "files": "SELECT count(*) FROM files",
+    "sequences": "SELECT count(*) FROM sequences",
+    "notifications": "SELECT count(*) FROM notices", "jobs": "SELECT count(*) FROM jobs",
+    "files": "SELECT count(*) FROM files",
     "blobs": "SELECT count(*) FROM blobs",
     "published versions": "SELECT count(*) FROM admin_versions",
     "drafts": "SELECT count(*) FROM admin_drafts",

@@ -244,6 +244,40 @@ class PostgresStore:
             "SELECT doc FROM tokens WHERE user_id = %s "
             "ORDER BY coalesce(doc->>'created_at', '') COLLATE \"C\", token_hash", (user_id,))]
 
+    def get_notice(self, notice_id: str) -> Document | None:
+        """Return a notification, or None."""
+        doc: Document | None = self._one("SELECT doc FROM notices WHERE id = %s", (notice_id,))
+        return doc
+
+    def list_notices(self, user_id: str, *, limit: int = 50, offset: int = 0) -> list[Document]:
+        """Return a person's notifications, newest first."""
+        return [row[0] for row in self._rows(
+            "SELECT doc FROM notices WHERE recipient = %s ORDER BY at DESC, id DESC "
+            "LIMIT %s OFFSET %s", (user_id, limit, offset))]
+
+    def count_notices(self, user_id: str, *, unread: bool = False) -> int:
+        """Count a person's notifications (or only the unread ones)."""
+        query = "SELECT count(*) FROM notices WHERE recipient = %s"
+        return int(self._one(query + (" AND NOT read" if unread else ""), (user_id,)))
+
+    def get_job(self, job_id: str) -> Document | None:
+        """Return a job, or None."""
+        doc: Document | None = self._one("SELECT doc FROM jobs WHERE id = %s", (job_id,))
+        return doc
+
+    def list_jobs(self, *, status: Iterable[str] | None = None, limit: int = 100,
+                  offset: int = 0) -> list[Document]:
+        """Return jobs, earliest ``run_at`` first."""
+        where, params = _job_filter(status)
+        return [row[0] for row in self._rows(
+            f"SELECT doc FROM jobs {where} ORDER BY run_at, id LIMIT %s OFFSET %s",
+            (*params, limit, offset))]
+
+    def count_jobs(self, *, status: Iterable[str] | None = None) -> int:
+        """Count jobs, optionally by status."""
+        where, params = _job_filter(status)
+        return int(self._one(f"SELECT count(*) FROM jobs {where}", params))
+
     def get_session(self, session_id: str) -> Document | None:
         """Return a sign-in session, or None."""
         doc: Document | None = self._one("SELECT doc FROM sessions WHERE id = %s",
@@ -318,3 +352,9 @@ def is_postgres_url(value: str) -> bool:
 
 
 __all__ = ["PostgresStore", "is_postgres_url"]
+
+
+def _job_filter(status: Iterable[str] | None) -> tuple[str, tuple[Any, ...]]:
+    if status is None:
+        return "", ()
+    return "WHERE status = ANY(%s)", (list(status),)

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
-from runtime.web.api import cases, documents, fees, files, matters, tasks, users
+from runtime.web.api import cases, documents, fees, files, matters, notifications, tasks, users
 from runtime.web.api.openapi import BASE, document
 from runtime.web.api.operation import Call, Operation
 
@@ -24,6 +24,7 @@ operations: list[Operation] = [
     *fees.operations,
     *tasks.operations,
     *users.operations,
+    *notifications.operations,
     Operation("GET", "/openapi.json", openapi, "This OpenAPI document", "anyone",
               {"type": "object"}, "meta", public=True, errors=()),
 ]

@@ -28,6 +28,7 @@ ID_PATTERNS = {
     "user_id": ("a user id", "^u_[0-9a-f]+$"),
     "kind": ("a kind of formal document", "^[a-z]+$"),
     "day": ("a date, YYYY-MM-DD", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+    "notice_id": ("a notification id", "^n_[0-9a-f]{16}[0-9]{8}$"),
 }
 
 

@@ -44,11 +44,13 @@ class Opener:
         self.catalog = catalog
         self.data = tmp_path / "data"
         self.opened: list[Services] = []
+        self.settings_extra: dict[str, str] = {}  # e.g. smtp_url for delivery tests
 
     def open(self, *, durable: bool = False, catalog: Path | None = None,
              data: Path | None = None) -> Services:
         settings = Settings.load({"data_dir": str(data or self.data),
-                                  "catalog_dir": str(catalog or self.catalog)}, environ={})
+                                  "catalog_dir": str(catalog or self.catalog),
+                                  **self.settings_extra}, environ={})
         store: Store | None = None if durable else MemoryStore(self.tmp_path / "blobs",
                                                                lifecycle=LIFECYCLE)
         services = Services.open(settings, store=store, clock=Clock())

@@ -52,6 +52,10 @@ def centre(tmp_path: Path) -> tuple[Path, Path]:
         with store.write() as tx:
             tx.put_setting(user.id, "filters", [{"status": ["ready"]}])
             tx.put_file({"id": "f_1", "sha256": sha, "name": "营业执照.pdf", "size": 16})
+            tx.put_notice({"id": "n_1", "recipient": user.id, "at": "2026-11-30T09:00:00+08:00",
+                           "read": False, "title": "新任务"})
+            tx.put_job({"id": "j_1", "kind": "deliver", "status": "pending",
+                        "run_at": "2026-11-30T09:00:00+08:00", "lease_until": None})
             for n in range(1, 31):
                 number = f"ZW20261130{tx.next_sequence('ZW20261130'):06d}"
                 status = "delivered" if n % 3 == 0 else "in_progress"
@@ -80,6 +84,7 @@ def test_store_copy_moves_everything_and_verifies(centre: tuple[Path, Path],
     lines = done.stdout.splitlines()
     assert "cases: 30" in lines and "users: 1" in lines and "tokens: 1" in lines
     assert "files: 1" in lines and "blobs: 2" in lines and "sequences: 1" in lines
+    assert "notifications: 1" in lines and "jobs: 1" in lines
     assert any(line.startswith("compared whole: 2 cases") for line in lines)
 
     source = TinyDBStore(data / "store", lifecycle=LIFECYCLE)
@@ -95,8 +100,10 @@ def test_store_copy_moves_everything_and_verifies(centre: tuple[Path, Path],
                 assert target.list_tasks(department=dept, status=status, limit=100) == \
                     source.list_tasks(department=dept, status=status, limit=100)
         assert target.list_users() == source.list_users()
+        assert target.list_jobs() == source.list_jobs() != []
         user = source.get_user_by_name("li.ming")
         assert user is not None
+        assert target.list_notices(user["id"]) == source.list_notices(user["id"]) != []
         assert target.get_setting(user["id"], "filters") == [{"status": ["ready"]}]
         meta = target.get_file("f_1")
         assert meta == source.get_file("f_1")
