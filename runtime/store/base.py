@@ -128,6 +128,11 @@ class WriteBatch(Protocol):
         """Set one small per-user value (a saved filter, …); ``None`` deletes it."""
         ...
 
+    def put_record(self, kind: str, record_id: str, doc: Mapping[str, Any] | None) -> None:
+        """Create or replace (``None``: delete) one record of ``kind`` (complaints, …):
+        the centre's documents that belong to no single case."""
+        ...
+
 
 class Store(Protocol):
     """Cases with their tasks and events, users, tokens, sessions, rate-limit counters,
@@ -247,6 +252,14 @@ class Store(Protocol):
 
     def list_limits(self) -> list[Document]:
         """Return every rate-limit counter (to forget the stale ones)."""
+        ...
+
+    def get_record(self, kind: str, record_id: str) -> Document | None:
+        """Return one record of ``kind``, or None."""
+        ...
+
+    def list_records(self, kind: str) -> list[Document]:
+        """Return every record of ``kind``, by id."""
         ...
 
     def get_file(self, file_id: str) -> Document | None:

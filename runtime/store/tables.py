@@ -17,7 +17,7 @@ from tinydb.storages import MemoryStorage
 from tinydb.table import Document, Table
 
 #: Table name -> what the store puts there, as written in journals and snapshots.
-TABLES = ("users", "tokens", "settings", "sequences", "sessions", "limits")
+TABLES = ("users", "tokens", "settings", "sequences", "sessions", "limits", "records")
 
 
 class _KeyedTable(Table):
@@ -28,6 +28,11 @@ class _KeyedTable(Table):
 
 class _KeyedTinyDB(TinyDB):
     table_class = _KeyedTable
+
+
+def record_key(kind: str, record_id: str) -> str:
+    """Return the records-table id of one record."""
+    return f"{kind}\x1f{record_id}"
 
 
 def setting_key(user_id: str, key: str) -> str:

@@ -25,7 +25,7 @@ from runtime.store.postgres.connection import describe, first_line, prepare
 from runtime.store.tinydb_store import TinyDBStore
 
 #: Tables that must be empty in the target.
-TARGET_TABLES = ("cases", "users", "tokens", "sessions", "limits", "files", "blobs",
+TARGET_TABLES = ("cases", "users", "tokens", "sessions", "limits", "records", "files", "blobs",
                  "settings", "sequences", "admin_versions", "admin_drafts", "admin_audit")
 
 #: Cases written per round trip.
@@ -121,6 +121,7 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
     tokens = _tables(source, "tokens")
     sessions = _tables(source, "sessions")
     limits = _tables(source, "limits")
+    records = _tables(source, "records")
     settings = _tables(source, "settings")
     sequences = _tables(source, "sequences")
     metas = [source.get_file(file_id) for file_id in files]
@@ -136,6 +137,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
                         [(x["id"], x["user"], dumps(x)) for x in sessions])
         cur.executemany("INSERT INTO limits (key, doc) VALUES (%s, %s::jsonb)",
                         [(x["key"], dumps(x)) for x in limits])
+        cur.executemany("INSERT INTO records (kind, id, doc) VALUES (%s, %s, %s::jsonb)",
+                        [(x["kind"], x["id"], dumps(x)) for x in records])
         cur.executemany("INSERT INTO settings (user_id, key, value) VALUES (%s, %s, %s::jsonb)",
                         [(s["user"], s["key"], dumps(s["value"])) for s in settings])
         cur.executemany("INSERT INTO sequences (key, value) VALUES (%s, %s)",
@@ -155,7 +158,7 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
         cur.executemany("INSERT INTO admin_audit (subject, doc) VALUES (%s, %s::jsonb)",
                         [(e.get("subject"), dumps(e)) for e in audit])
     return {"users": len(users), "tokens": len(tokens), "sessions": len(sessions),
-            "rate limits": len(limits), "settings": len(settings),
+            "rate limits": len(limits), "records": len(records), "settings": len(settings),
             "sequences": len(sequences), "files": len(metas), "blobs": len(blobs),
             "published versions": len(versions), "drafts": len(drafts),
             "audit entries": len(audit)}
@@ -164,7 +167,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
 _COUNTS = {
     "cases": "SELECT count(*) FROM cases", "users": "SELECT count(*) FROM users",
     "tokens": "SELECT count(*) FROM tokens", "sessions": "SELECT count(*) FROM sessions",
-    "rate limits": "SELECT count(*) FROM limits", "settings": "SELECT count(*) FROM settings",
+    "rate limits": "SELECT count(*) FROM limits", "records": "SELECT count(*) FROM records",
+    "settings": "SELECT count(*) FROM settings",
     "sequences": "SELECT count(*) FROM sequences", "files": "SELECT count(*) FROM files",
     "blobs": "SELECT count(*) FROM blobs",
     "published versions": "SELECT count(*) FROM admin_versions",

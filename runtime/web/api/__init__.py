@@ -6,7 +6,21 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
-from runtime.web.api import cases, documents, fees, files, matters, tasks, users
+from runtime.web.api import (
+    cases,
+    complaints,
+    consultations,
+    documents,
+    fees,
+    files,
+    matters,
+    public,
+    ratings,
+    scores,
+    stats,
+    tasks,
+    users,
+)
 from runtime.web.api.openapi import BASE, document
 from runtime.web.api.operation import Call, Operation
 
@@ -24,6 +38,12 @@ operations: list[Operation] = [
     *fees.operations,
     *tasks.operations,
     *users.operations,
+    *stats.operations,
+    *public.operations,
+    *ratings.operations,
+    *complaints.operations,
+    *scores.operations,
+    *consultations.operations,
     Operation("GET", "/openapi.json", openapi, "This OpenAPI document", "anyone",
               {"type": "object"}, "meta", public=True, errors=()),
 ]
