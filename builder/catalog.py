@@ -19,15 +19,16 @@ from builder.check import MatterCheck
 from builder.compile import compile_centre, compile_departments, compile_matter
 from builder.errors import CatalogInvalid, Problem, UnknownMatter
 from builder.metaschema import check_document
-from builder.names import did_you_mean
+from builder.names import closest, did_you_mean
 from builder.notifications import check_placeholders, compile_notifications
 from builder.plan import remember_plan
 from builder.source import Source, read_source
 from builder.spec import Catalog, MatterSpec
 
 SPECIAL = {"departments.yaml": "departments", "centre.yaml": "centre",
-           "calendar.yaml": "calendar", "notifications.yaml": "notifications"}
-OPTIONAL = ("calendar.yaml", "notifications.yaml")
+           "calendar.yaml": "calendar", "notifications.yaml": "notifications",
+           "scoring.yaml": "scoring"}
+OPTIONAL = frozenset({"calendar.yaml", "notifications.yaml", "scoring.yaml"})
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Loaded:
     centre: Source | None = None
     calendar: Source | None = None
     notifications: Source | None = None
+    scoring: Source | None = None
     matters: list[Source] = field(default_factory=list)
     specs: dict[str, MatterSpec] = field(default_factory=dict)  # by file
 
@@ -228,6 +230,47 @@ def _check_matters(loaded: Loaded, departments: Mapping[str, Any] | None) -> Non
             seen.setdefault(matter_id, src)
     if loaded.departments is not None:
         loaded.problems.extend(_duplicate_departments(loaded.departments))
+    if loaded.centre is not None and loaded.matters:
+        loaded.problems.extend(_unknown_announced(loaded.centre, set(seen)))
+    if loaded.scoring is not None:
+        loaded.problems.extend(_scoring_problems(loaded.scoring))
+
+
+def _scoring_problems(src: Source) -> list[Problem]:
+    """scoring.yaml beyond its schema: rule ids unique, grades from the highest down."""
+    doc = src.value if isinstance(src.value, dict) else {}
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    rules = doc.get("rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        if isinstance(rule_id, str) and rule_id in seen:
+            problems.append(src.problem(("rules", i, "id"), f"duplicate rule id '{rule_id}'",
+                                        code="duplicate_scoring_rule", params={"id": rule_id}))
+        if isinstance(rule_id, str):
+            seen.add(rule_id)
+    grades = doc.get("grades")
+    last = None
+    for i, grade in enumerate(grades if isinstance(grades, list) else []):
+        low = grade.get("min") if isinstance(grade, dict) else None
+        if isinstance(low, int | float) and not isinstance(low, bool):
+            if last is not None and low >= last:
+                problems.append(src.problem(("grades", i, "min"),
+                                            f"grades go from the highest down: {low:g} is not "
+                                            f"below {last:g}", code="grades_not_descending",
+                                            params={"min": low, "previous": last}))
+            last = low
+    return problems
+
+
+def _unknown_announced(src: Source, matters: set[str]) -> list[Problem]:
+    """``announce`` in centre.yaml names matters of the catalog."""
+    listed = src.value.get("announce") if isinstance(src.value, dict) else None
+    return [src.problem(("announce", i), f"unknown matter '{name}' in announce"
+                        + did_you_mean(name, sorted(matters)), code="unknown_announced_matter",
+                        params={"matter": name, "hint": closest(name, sorted(matters)) or ""})
+            for i, name in enumerate(listed if isinstance(listed, list) else [])
+            if isinstance(name, str) and name not in matters]
 
 
 def _compile(src: Source, check: MatterCheck) -> MatterSpec:
@@ -270,9 +313,10 @@ def catalog_of(loaded: Loaded) -> Catalog:
     matters = {spec.id: spec for spec in (loaded.specs[src.file] for src in loaded.matters)}
     calendar = loaded.calendar.value if loaded.calendar is not None else {}
     notices = loaded.notifications.value if loaded.notifications is not None else {}
+    scoring = loaded.scoring.value if loaded.scoring is not None else {}
     return Catalog(compile_centre(loaded.centre.value),
                    compile_departments(loaded.departments.value), matters, calendar,
-                   compile_notifications(notices))
+                   compile_notifications(notices), scoring)
 
 
 def load_matter(ref: str, catalog_dir: Path) -> MatterSpec:

@@ -160,4 +160,5 @@ def compile_centre(raw: Mapping[str, Any]) -> Centre:
         payee_code=raw.get("payee_code", ""),
         review_body=raw.get("remedies", {}).get("review", ""),
         litigation_court=raw.get("remedies", {}).get("litigation", ""),
+        announce=tuple(raw.get("announce", ())),
     )

@@ -212,6 +212,11 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
                                       f"{_hint(p)}",
     "ui_not_a_field": lambda p: f"「{p['section']}」：“{p['field']}” 不是申请表字段{_hint(p)}",
     # references between parts of the matter
+    "duplicate_scoring_rule": lambda p: f"考核规则编号 “{p['id']}” 重复",
+    "grades_not_descending": lambda p: f"考核等次须从高到低排列：{p['min']:g} 不低于上一等次的 "
+                                       f"{p['previous']:g}",
+    "unknown_announced_matter": lambda p: f"办件结果公告（announce）中的事项 “{p['matter']}” "
+                                          f"不存在{_hint(p)}",
     "unknown_department": lambda p: f"{_where(p)}未知的部门 “{p['department']}”{_hint(p)}",
     "unknown_material": lambda p: f"{_where(p)}未知的材料 “{p['material']}”{_hint(p)}",
     "department_twice": lambda p: f"{_where(p)}“department” 和 “departments” 只能填一个",

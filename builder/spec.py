@@ -194,6 +194,7 @@ class Centre:
     payee_code: str = ""
     review_body: str = ""  # 行政复议机关
     litigation_court: str = ""  # 行政诉讼的人民法院
+    announce: tuple[str, ...] = ()  # matters whose results are published (办件结果公告)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class Catalog:
     matters: Mapping[str, MatterSpec]
     calendar: Mapping[str, Any]
     notifications: Mapping[str, Any] = field(default_factory=dict)  # kind -> Template
+    scoring: Mapping[str, Any] = field(default_factory=dict)
 
     def matter(self, matter_id: str) -> MatterSpec:
         """The matter with that id (KeyError if none)."""

@@ -147,6 +147,12 @@ SETTINGS: tuple[Setting, ...] = (
             "confirmations (HMAC-SHA256, see docs/documents-and-fees.md); empty: the bank "
             "callback is refused."),
     Setting("demo", False, "Create demo users on first start and print their passwords.", _bool),
+    Setting("rectify_days", 5.0, "Working days a department has to answer a 差评 (整改期限).",
+            _positive(float)),
+    Setting("complaint_days", 5.0, "Working days a department has to answer a complaint "
+            "(网上投诉) once the supervisor assigns it.", _positive(float)),
+    Setting("rating_default_days", 7.0, "Days after the decision an unrated case counts as "
+            "基本满意.", _positive(float)),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

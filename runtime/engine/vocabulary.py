@@ -29,6 +29,9 @@ DECIDED_CASE = frozenset({_C.APPROVED, _C.REJECTED})
 CLOSED_CASE = frozenset({_C.DELIVERED, _C.REFUSED, _C.WITHDRAWN})
 """Nothing more happens (办结)."""
 
+RATEABLE_CASE = DECIDED_CASE | {_C.DELIVERED, _C.REFUSED}
+"""Decided (or refused at the window): the applicant may rate it (好差评)."""
+
 OPEN_CASE = frozenset(_C) - CLOSED_CASE
 """Everything not closed."""
 

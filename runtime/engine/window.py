@@ -70,11 +70,12 @@ def refuse(case: Document, matter: MatterSpec, actor: Actor, now: datetime,
 
 def accept(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
            number: str, calendar: WorkCalendar, deferred: Iterable[Deferral] = (),
-           new_id: Callable[[str], str] = new_id) -> Document:
+           new_id: Callable[[str], str] = new_id, query_code: str | None = None) -> Document:
     """Accept (受理) under ``number`` and start: one task per applicable step × department.
 
     ``deferred`` lists required materials accepted as missing (容缺受理); each must be
     ``deferrable`` and is due at the matter's time limit unless a due date is given.
+    ``query_code`` is the code printed on the receipt for the public query (网上查询).
     """
     spec = spec_of(case, matter)
     check_case(case, CaseAction.ACCEPT, actor)
@@ -89,6 +90,8 @@ def accept(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
     w = Writer(case, iso(now))
     move_case(w, CaseAction.ACCEPT, actor, number)
     w.set(["number"], number)
+    if query_code is not None:
+        w.set(["query_code"], query_code)
     w.set(["accepted_at"], w.at)
     if case["matter_version"] != matter.version:
         w.set(["matter_version"], matter.version)

@@ -9,6 +9,7 @@ so numbers are unique and gap-free per day. Reads never write: time-driven chang
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,8 @@ Document = dict[str, Any]
 STAFF_ROLES = (Role.WINDOW, Role.SUPERVISOR, Role.ADMIN)
 OWN_CASES = (Role.APPLICANT, Role.AGENT)
 """Roles that list their own cases: an agent's are those it applied for (它是 applicant)."""
+QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+QUERY_CODE_LENGTH = 8
 NUMBER_DIGITS = 6
 """Digits of the daily sequence in a case number (受理编号): up to 999,999 acceptances a
 day under one prefix, more than a province's busiest centre takes in a year's busiest
@@ -57,6 +60,22 @@ def can_see(user: User, case: Mapping[str, Any]) -> bool:
         return any(t["department"] == user.department and t["status"] != TaskStatus.SKIPPED
                    for t in case.get("tasks", ()))
     return False
+
+
+def new_query_code() -> str:
+    """The receipt's query code (查询码): 8 characters a person reads without doubt
+    (no 0/O, 1/I/L), about 10^12 codes, tried at most a few times a minute."""
+    return "".join(secrets.choice(QUERY_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+
+
+def shown(user: User, case: Document) -> Document:
+    """The case as ``user`` may read it: the query code only for its applicant (or the
+    agent that applied) and the window (a department or supervisor has no use for it)."""
+    if "query_code" in case and not (
+            user.role == Role.WINDOW
+            or (user.role in OWN_CASES and case.get("applicant") == user.id)):
+        case = {k: v for k, v in case.items() if k != "query_code"}
+    return case
 
 
 def task_ids_for(case_id: str) -> Callable[[str], str]:
@@ -98,14 +117,14 @@ class Cases:
         case = self.store.get_case(case_id)
         if case is None or not can_see(user, case):
             raise NotFound("没有这个办件，或您无权查看")
-        return case
+        return shown(user, case)
 
     def by_number(self, user: User, number: str) -> Document:
         """A case by its public number."""
         case = self.store.get_case_by_number(number.strip())
         if case is None or not can_see(user, case):
             raise NotFound("没有这个受理编号的办件，或您无权查看")
-        return case
+        return shown(user, case)
 
     def list(self, user: User, *, status: Iterable[str] | None = None, limit: int = 50,
              offset: int = 0) -> list[Document]:
@@ -115,7 +134,8 @@ class Cases:
                                          offset=offset)
         if user.role not in STAFF_ROLES:
             raise Forbidden("部门人员请通过任务列表查看办件")
-        return self.store.list_cases(status=status, limit=limit, offset=offset)
+        return [shown(user, c) for c in self.store.list_cases(status=status, limit=limit,
+                                                                offset=offset)]
 
     def count(self, user: User, *, status: Iterable[str] | None = None,
               at_most: int | None = None) -> int:
@@ -180,7 +200,7 @@ class Cases:
             matter = self.spec(case)
             with engine_errors(matter):
                 new = action(case, matter, tx)
-            return self.put(tx, new, case, matter)
+            return shown(user, self.put(tx, new, case, matter))
 
     def change_as_system(self, case_id: str,
                          action: Callable[[Document, MatterSpec, WriteBatch], Document]
@@ -340,7 +360,7 @@ class Cases:
             number = f"{key}{sequence:0{NUMBER_DIGITS}d}"
             new = engine.accept(case, matter, actor_of(user), now, number=number,
                                 calendar=self.calendar, deferred=tuple(deferred),
-                                new_id=task_ids_for(case["id"]))
+                                new_id=task_ids_for(case["id"]), query_code=new_query_code())
             new = self.documents.issue(new, matter, "receipt", user, now)
             if new.get("deferred"):
                 new = self.documents.issue(new, matter, "commitment", user, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from builder import Catalog, load_catalog
@@ -13,6 +13,8 @@ from runtime.engine.vocabulary import CLOSED_CASE, DECIDED_TASK
 from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
 from runtime.services.cases import Cases
+from runtime.services.complaints import Complaints
+from runtime.services.consultations import Consultations
 from runtime.services.documents import Documents
 from runtime.services.effects import Effects
 from runtime.services.fees import Fees
@@ -21,8 +23,12 @@ from runtime.services.jobs import Jobs
 from runtime.services.matters import Matters
 from runtime.services.notices import Notices
 from runtime.services.pages import Pages
+from runtime.services.public import Public
+from runtime.services.ratings import Ratings
 from runtime.services.reconcile import reconcile
+from runtime.services.scores import Scores
 from runtime.services.senders import Mailer, SmsGateway
+from runtime.services.stats import Stats
 from runtime.services.tasks import Tasks
 from runtime.services.users import Users
 from runtime.services.walk_in import WalkIn
@@ -78,6 +84,12 @@ class Services:
     notices: Notices
     jobs: Jobs
     worker: Worker
+    stats: Stats
+    public: Public = field(init=False)
+    ratings: Ratings = field(init=False)
+    complaints: Complaints = field(init=False)
+    scores: Scores = field(init=False)
+    consultations: Consultations = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -127,8 +139,22 @@ class Services:
                        Fees(cases, catalog.centre, calendar, clock, settings.bank_key),
                        notices, jobs,
                        Worker(store, jobs, cases, notices, clock,
-                              digest_hour=settings.digest_hour, senders=senders))
+                              digest_hour=settings.digest_hour, senders=senders),
+                       Stats(store, matters, calendar, accounts, clock))
         admin.on_catalog = services.use_catalog
+        services.public = Public(
+            store, matters, accounts.limiter, lambda: services.catalog.centre,
+            lambda: {d.id: d.name for d in accounts.departments.values()}, clock)
+        services.ratings = Ratings(
+            cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
+            clock, settings.rectify_days, settings.rating_default_days)
+        services.complaints = Complaints(
+            cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
+            clock, settings.complaint_days)
+        services.consultations = Consultations(store, matters, clock)
+        services.scores = Scores(
+            store, lambda: services.catalog.scoring,
+            lambda: {d.id: d.name for d in accounts.departments.values()}, clock)
         return services
 
     @property

@@ -17,7 +17,7 @@ from runtime import engine
 from runtime.engine.calendar import WorkCalendar
 from runtime.engine.states import CaseStatus, Role
 from runtime.services.accounts import Accounts, User
-from runtime.services.cases import actor_of, case_of_task
+from runtime.services.cases import actor_of, case_of_task, shown
 from runtime.services.documents import Documents
 from runtime.services.effects import Effects
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -133,7 +133,7 @@ class Tasks:
             raise NotFound("没有这个任务")
         task = find_task(case, task_id)
         self._check_reader(user, task)
-        return case, task
+        return shown(user, case), task
 
     @staticmethod
     def _check_reader(user: User, task: Mapping[str, Any]) -> None:
@@ -159,7 +159,7 @@ class Tasks:
                 if new["status"] == CaseStatus.REJECTED != case["status"]:
                     # 不予许可 is decided in writing: the decision is archived with it
                     new = self.documents.issue(new, matter, "decision", user, self.clock())
-            return self._put(tx, new, case, matter)
+            return shown(user, self._put(tx, new, case, matter))
 
     def _put(self, tx: WriteBatch, case: Document, old: Document, matter: MatterSpec) -> Document:
         try:
@@ -233,4 +233,4 @@ class Tasks:
             matter = self.spec(case)
             with engine_errors(matter):
                 new = engine.urge(case, matter, actor_of(user), self.clock(), task_id, note)
-            return self._put(tx, new, case, matter)
+            return shown(user, self._put(tx, new, case, matter))

@@ -154,6 +154,9 @@ class WriteBatch(Protocol):
         running with an expired lease), earliest ``run_at`` first: each becomes running
         under ``worker`` until ``lease_until`` and is returned as now stored. Jobs another
         open batch has claimed are skipped, never waited for."""
+    def put_record(self, kind: str, record_id: str, doc: Mapping[str, Any] | None) -> None:
+        """Create or replace (``None``: delete) one record of ``kind`` (complaints, …):
+        the centre's documents that belong to no single case."""
         ...
 
 
@@ -275,6 +278,14 @@ class Store(Protocol):
 
     def list_limits(self) -> list[Document]:
         """Return every rate-limit counter (to forget the stale ones)."""
+        ...
+
+    def get_record(self, kind: str, record_id: str) -> Document | None:
+        """Return one record of ``kind``, or None."""
+        ...
+
+    def list_records(self, kind: str) -> list[Document]:
+        """Return every record of ``kind``, by id."""
         ...
 
     def get_file(self, file_id: str) -> Document | None:

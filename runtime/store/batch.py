@@ -33,7 +33,7 @@ from runtime.store.delta import (
     diff,
 )
 from runtime.store.index import CaseFacts, Chain, case_facts, dumps
-from runtime.store.tables import setting_key
+from runtime.store.tables import record_key, setting_key
 
 #: Entry kinds stored at a location (read back from disk) rather than in a table.
 LOCATED_KINDS = ("case", "file")
@@ -221,6 +221,13 @@ class Batch:
     def put_limit(self, key: str, value: Mapping[str, Any] | None) -> None:
         """Set (or with None delete) one rate-limit counter."""
         self._put_row("limits", key, None if value is None else {**value, "key": key})
+
+    def put_record(self, kind: str, record_id: str, doc: Mapping[str, Any] | None) -> None:
+        """Create or replace (``None``: delete) one record of ``kind``."""
+        if not kind or not record_id:
+            raise StoreError("a record needs a non-empty kind and id")
+        self._put_row("records", record_key(kind, record_id),
+                      None if doc is None else {**doc, "kind": kind, "id": record_id})
 
     def put_file(self, meta: Mapping[str, Any]) -> None:
         """Create or replace an uploaded file's metadata."""

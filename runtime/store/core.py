@@ -38,7 +38,7 @@ from runtime.store.index import (
     case_summary,
     status_set,
 )
-from runtime.store.tables import MetaTables, setting_key
+from runtime.store.tables import MetaTables, record_key, setting_key
 
 #: One appended batch waiting for its fsync: each entry with where it was written.
 Appended = list[tuple[Entry, "Loc | None"]]
@@ -448,6 +448,17 @@ class IndexedStore(InboxReads):
         """Return every rate-limit counter."""
         with self._state:
             return self._tables.all("limits")
+
+    def get_record(self, kind: str, record_id: str) -> Document | None:
+        """Return one record of ``kind``, or None."""
+        with self._state:
+            return self._tables.get("records", record_key(kind, record_id))
+
+    def list_records(self, kind: str) -> list[Document]:
+        """Return every record of ``kind``, by id."""
+        with self._state:
+            found = self._tables.find("records", "kind", kind)
+        return sorted(found, key=lambda r: r["id"])
 
     def get_file(self, file_id: str) -> Document | None:
         """Return an uploaded file's metadata, or None."""

@@ -20,7 +20,8 @@ from tinydb.storages import MemoryStorage
 from tinydb.table import Document, Table
 
 #: Table name -> what the store puts there, as written in journals and snapshots.
-TABLES = ("users", "tokens", "settings", "sequences", "sessions", "limits", "notices", "jobs")
+TABLES = ("users", "tokens", "settings", "sequences", "sessions", "limits", "notices", "jobs",
+          "records")
 #: Tables written straight into the raw layout (they grow with cases).
 DIRECT = ("notices", "jobs")
 
@@ -33,6 +34,11 @@ class _KeyedTable(Table):
 
 class _KeyedTinyDB(TinyDB):
     table_class = _KeyedTable
+
+
+def record_key(kind: str, record_id: str) -> str:
+    """Return the records-table id of one record."""
+    return f"{kind}\x1f{record_id}"
 
 
 def setting_key(user_id: str, key: str) -> str:

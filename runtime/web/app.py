@@ -28,6 +28,7 @@ from runtime.web.render import RUNTIME, make_templates
 from runtime.web.security import CsrfProtect, SecurityHeaders
 from runtime.web.views import (
     account,
+    accountability,
     admin,
     applicant,
     cases,
@@ -61,6 +62,7 @@ def routes() -> list[BaseRoute]:
         *window.routes,
         *department.routes,
         *supervision.routes,
+        *accountability.routes,
         *admin.routes,
         *users.routes,
         *jobs.routes,

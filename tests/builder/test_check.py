@@ -99,3 +99,39 @@ def test_a_need_that_is_not_an_id_is_reported_not_a_crash(tmp_path: Path) -> Non
     assert [str(p) for p in check_paths([path]).problems] == [
         f"{path}:8:56: error: step 'a' needs[0]: a need must be a step id or "
         '{step: ID, at: finish|preliminary}, got {"step": ["b"]}']
+
+
+def test_announced_matters_are_checked(tmp_path: Path) -> None:
+    folder = _catalog(tmp_path)
+    (folder / "centre.yaml").write_text(
+        "name: 中心\ncase_prefix: CS\nannounce:\n  - enterprise-establishment\n"
+        "  - enterprise-establishmnt\n  - 7\n", "utf-8")
+    problems = [str(p) for p in check_paths([folder]).problems]
+    centre = str(folder / "centre.yaml")
+    assert f"{centre}:5:5: error: unknown matter 'enterprise-establishmnt' in announce " \
+           "(did you mean 'enterprise-establishment'?)" in problems
+    assert any(p.startswith(f"{centre}:6:5: error:") for p in problems), problems
+    (folder / "centre.yaml").write_text(
+        "name: 中心\ncase_prefix: CS\nannounce: [enterprise-establishment]\n", "utf-8")
+    assert load_catalog(folder).centre.announce == ("enterprise-establishment",)
+
+
+def test_scoring_rules_are_checked(tmp_path: Path) -> None:
+    folder = _catalog(tmp_path)
+    scoring = folder / "scoring.yaml"
+    scoring.write_text("base: 100\nrules:\n  - {id: late, name: 超期, event: task_late, "
+                       "points: -2}\n  - {id: late, name: 差评, event: bad_rating, points: -2}\n"
+                       "grades:\n  - {name: 称职, min: 80}\n  - {name: 优秀, min: 95}\n", "utf-8")
+    problems = [str(p) for p in check_paths([folder]).problems if p.file == str(scoring)]
+    assert any(":3:" in p and "task_late" in p for p in problems), problems
+    assert f"{scoring}:4:10: error: duplicate rule id 'late'" in problems
+    assert f"{scoring}:7:21: error: grades go from the highest down: 95 is not below 80" \
+        in problems
+    scoring.unlink()  # optional: a catalog without it has no scoring
+    assert load_catalog(folder).scoring == {}
+
+
+def test_the_project_scoring_rules_load() -> None:
+    catalog = load_catalog(Path(__file__).parents[2] / "catalog")
+    assert catalog.scoring["base"] == 100
+    assert {r["event"] for r in catalog.scoring["rules"]} >= {"task_overdue", "bad_rating"}

@@ -134,7 +134,12 @@ def _constructed(tmp: Path) -> list[Problem]:
     _write(catalog, "calendar.yaml", "years:\n  '20x5': {status: published}\n  '2025':\n"
                                      "    status: published\n    holidays:\n"
                                      "      - {date: '2025-1-1', to: x}\n")
-    _write(catalog, "centre.yaml", "name: ''\ncase_prefix: cs\nmax_upload_mb: 500\n")
+    _write(catalog, "centre.yaml", "name: ''\ncase_prefix: cs\nmax_upload_mb: 500\n"
+                                      "announce: [one, onne]\n")
+    _write(catalog, "scoring.yaml", "base: 100\nrules:\n  - {id: a, name: A, event: bad_rating, "
+                                    "points: -1}\n  - {id: a, name: B, event: good_rating, "
+                                    "points: 1}\ngrades:\n  - {name: 好, min: 60}\n"
+                                    "  - {name: 更好, min: 90}\n")
     _write(catalog, "departments.yaml", "departments:\n  - {id: amr, name: 市场监督管理局}\n"
                                         "  - {id: amr, name: again}\n"
                                         f"  - {{id: {'d' * 70}, name: long}}\n")

@@ -258,6 +258,17 @@ class PostgresBatch:
                   "ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc",
                   (key, dumps({**value, "key": key})))
 
+    def put_record(self, kind: str, record_id: str, doc: Mapping[str, Any] | None) -> None:
+        """Create or replace (``None``: delete) one record of ``kind``."""
+        if not kind or not record_id:
+            raise StoreError("a record needs a non-empty kind and id")
+        if doc is None:
+            self._run("DELETE FROM records WHERE kind = %s AND id = %s", (kind, record_id))
+            return
+        self._run("INSERT INTO records (kind, id, doc) VALUES (%s, %s, %s::jsonb) "
+                  "ON CONFLICT (kind, id) DO UPDATE SET doc = EXCLUDED.doc",
+                  (kind, record_id, dumps({**doc, "kind": kind, "id": record_id})))
+
     def put_file(self, meta: Mapping[str, Any]) -> None:
         """Create or replace an uploaded file's metadata."""
         file_id, sha256 = meta.get("id"), meta.get("sha256")

@@ -25,8 +25,9 @@ from runtime.store.postgres.connection import describe, first_line, prepare
 from runtime.store.tinydb_store import TinyDBStore
 
 #: Tables that must be empty in the target.
-TARGET_TABLES = ("cases", "users", "tokens", "sessions", "limits", "notices", "jobs", "files",
-                 "blobs", "settings", "sequences", "admin_versions", "admin_drafts", "admin_audit")
+TARGET_TABLES = ("cases", "users", "tokens", "sessions", "limits", "notices", "jobs", "records",
+                 "files", "blobs", "settings", "sequences", "admin_versions", "admin_drafts",
+                 "admin_audit")
 
 #: Cases written per round trip.
 CHUNK = 500
@@ -121,6 +122,7 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
     tokens = _tables(source, "tokens")
     sessions = _tables(source, "sessions")
     limits = _tables(source, "limits")
+    records = _tables(source, "records")
     settings = _tables(source, "settings")
     sequences = _tables(source, "sequences")
     notices = _tables(source, "notices")
@@ -138,6 +140,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
                         [(x["id"], x["user"], dumps(x)) for x in sessions])
         cur.executemany("INSERT INTO limits (key, doc) VALUES (%s, %s::jsonb)",
                         [(x["key"], dumps(x)) for x in limits])
+        cur.executemany("INSERT INTO records (kind, id, doc) VALUES (%s, %s, %s::jsonb)",
+                        [(x["kind"], x["id"], dumps(x)) for x in records])
         cur.executemany("INSERT INTO settings (user_id, key, value) VALUES (%s, %s, %s::jsonb)",
                         [(s["user"], s["key"], dumps(s["value"])) for s in settings])
         cur.executemany("INSERT INTO sequences (key, value) VALUES (%s, %s)",
@@ -165,7 +169,7 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
         cur.executemany("INSERT INTO admin_audit (subject, doc) VALUES (%s, %s::jsonb)",
                         [(e.get("subject"), dumps(e)) for e in audit])
     return {"users": len(users), "tokens": len(tokens), "sessions": len(sessions),
-            "rate limits": len(limits), "settings": len(settings),
+            "rate limits": len(limits), "records": len(records), "settings": len(settings),
             "sequences": len(sequences), "notifications": len(notices), "jobs": len(jobs),
             "files": len(metas), "blobs": len(blobs),
             "published versions": len(versions), "drafts": len(drafts),
@@ -175,7 +179,8 @@ def _copy_small(conn: psycopg.Connection, source: TinyDBStore, admin: AdminStore
 _COUNTS = {
     "cases": "SELECT count(*) FROM cases", "users": "SELECT count(*) FROM users",
     "tokens": "SELECT count(*) FROM tokens", "sessions": "SELECT count(*) FROM sessions",
-    "rate limits": "SELECT count(*) FROM limits", "settings": "SELECT count(*) FROM settings",
+    "rate limits": "SELECT count(*) FROM limits", "records": "SELECT count(*) FROM records",
+    "settings": "SELECT count(*) FROM settings",
     "sequences": "SELECT count(*) FROM sequences",
     "notifications": "SELECT count(*) FROM notices", "jobs": "SELECT count(*) FROM jobs",
     "files": "SELECT count(*) FROM files",

@@ -299,6 +299,17 @@ class PostgresStore:
         """Return every rate-limit counter (to forget the stale ones)."""
         return [row[0] for row in self._rows("SELECT doc FROM limits ORDER BY key")]
 
+    def get_record(self, kind: str, record_id: str) -> Document | None:
+        """Return one record of ``kind``, or None."""
+        doc: Document | None = self._one("SELECT doc FROM records WHERE kind = %s AND id = %s",
+                                         (kind, record_id))
+        return doc
+
+    def list_records(self, kind: str) -> list[Document]:
+        """Return every record of ``kind``, by id."""
+        return [row[0] for row in self._rows(
+            "SELECT doc FROM records WHERE kind = %s ORDER BY id", (kind,))]
+
     def get_file(self, file_id: str) -> Document | None:
         """Return an uploaded file's metadata, or None."""
         doc: Document | None = self._one("SELECT doc FROM files WHERE id = %s", (file_id,))

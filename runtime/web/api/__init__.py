@@ -6,7 +6,22 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Mount
 
-from runtime.web.api import cases, documents, fees, files, matters, notifications, tasks, users
+from runtime.web.api import (
+    cases,
+    complaints,
+    consultations,
+    documents,
+    fees,
+    files,
+    matters,
+    notifications,
+    public,
+    ratings,
+    scores,
+    stats,
+    tasks,
+    users,
+)
 from runtime.web.api.openapi import BASE, document
 from runtime.web.api.operation import Call, Operation
 
@@ -25,6 +40,12 @@ operations: list[Operation] = [
     *tasks.operations,
     *users.operations,
     *notifications.operations,
+    *stats.operations,
+    *public.operations,
+    *ratings.operations,
+    *complaints.operations,
+    *scores.operations,
+    *consultations.operations,
     Operation("GET", "/openapi.json", openapi, "This OpenAPI document", "anyone",
               {"type": "object"}, "meta", public=True, errors=()),
 ]

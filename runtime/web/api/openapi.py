@@ -29,6 +29,9 @@ ID_PATTERNS = {
     "kind": ("a kind of formal document", "^[a-z]+$"),
     "day": ("a date, YYYY-MM-DD", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
     "notice_id": ("a notification id", "^n_[0-9a-f]{16}[0-9]{8}$"),
+    "complaint_id": ("a complaint id", "^k_[0-9a-f]+$"),
+    "question_id": ("a question id", "^q_[0-9a-f]+$"),
+    "number": ("a case number (受理编号)", "^[A-Z]{1,8}[0-9]{14}$"),
 }
 
 

@@ -46,10 +46,13 @@ class Param:
     maximum: int = 0
     default: int | None = None
     choices: tuple[str, ...] = ()
+    pattern: str = ""  # a text parameter (e.g. a date), checked by the service
 
     @property
     def schema(self) -> Schema:
         """The parameter's JSON Schema."""
+        if self.pattern:
+            return {"type": "string", "pattern": self.pattern}
         if self.choices:
             return {"type": "array", "items": {"type": "string", "enum": list(self.choices)}}
         schema: Schema = {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
@@ -60,6 +63,12 @@ class Param:
     def read(self, values: list[str]) -> Any:
         """The parsed value (the default when absent); Invalid with a pointer otherwise."""
         pointer = f"/{self.name}"
+        if self.pattern:
+            text = values[-1].strip() if values else ""
+            if text and not re.fullmatch(self.pattern.strip("^$"), text):
+                raise Invalid("查询参数有误", [{"pointer": pointer, "message":
+                                           f"{self.description}格式有误"}])
+            return text or None
         if self.choices:
             # An empty value (``?status=``) is a mistake, not "no filter": say so.
             words = [w.strip() for v in values for w in v.split(",")]

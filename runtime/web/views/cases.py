@@ -29,8 +29,11 @@ def my_cases(request: Request) -> Response:
 
 
 def _detail(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:
-    view = services_of(request).pages.case(current_user(request), case_id)
-    return page(request, "case_detail.html", {"view": view, "error": error}, status=status)
+    services, user = services_of(request), current_user(request)
+    view = services.pages.case(user, case_id)
+    return page(request, "case_detail.html", {
+        "view": view, "error": error, "may_rate": services.ratings.may_rate(user, view.case),
+        "rating_levels": services.ratings.levels()}, status=status)
 
 
 @requires()

@@ -13,12 +13,13 @@ from runtime.web.render import page
 
 def notice(request: Request) -> Response:
     """Conditions, every material (and when it applies), departments, limits, fees, plan."""
-    found = services_of(request).pages.notice(request.path_params["matter_id"])
+    services = services_of(request)
+    found = services.pages.notice(request.path_params["matter_id"])
     # The SVG is built by builder.svg, which escapes every catalog text it includes.
     return page(request, "matter_notice.html", {
         "matter": found.matter, "departments": found.departments, "plan": found.plan,
         "materials": found.materials, "steps": found.steps,
-        "picture": Markup(found.picture)})
+        "picture": Markup(found.picture), "faq": services.consultations.faq(found.matter.id)})
 
 
 routes = [Route("/matters/{matter_id}", notice, name="matter_notice")]

@@ -63,3 +63,21 @@ def test_rate_limit_counters(store: IndexedStore) -> None:
         tx.put_limit("login:li:1.2.3.4", None)
     assert store.get_limit("login:li:1.2.3.4") is None
     assert [x["key"] for x in store.list_limits()] == ["login:wang:1.2.3.4"]
+
+
+def test_records_by_kind(store: IndexedStore) -> None:
+    with store.write() as tx:
+        tx.put_record("complaint", "k_2", {"text": "窗口态度差", "status": "open"})
+        tx.put_record("complaint", "k_1", {"text": "超期", "status": "open"})
+        tx.put_record("consultation", "q_1", {"text": "需要什么材料？"})
+    assert store.get_record("complaint", "k_2") == {
+        "text": "窗口态度差", "status": "open", "kind": "complaint", "id": "k_2"}
+    assert [r["id"] for r in store.list_records("complaint")] == ["k_1", "k_2"]
+    assert store.get_record("consultation", "k_1") is None
+    with store.write() as tx:
+        tx.put_record("complaint", "k_1", {"text": "超期", "status": "closed"})
+        tx.put_record("complaint", "k_2", None)
+    assert [(r["id"], r["status"]) for r in store.list_records("complaint")] == [
+        ("k_1", "closed")]
+    with pytest.raises(StoreError), store.write() as tx:
+        tx.put_record("", "x", {})
