@@ -67,6 +67,7 @@ def _apply(page: Page, server: Server, tmp_path: Path, *, premises: bool = True)
                      *(("premises",) if premises else ())):
         page.set_input_files(f"#f-material-{material}", str(pdf))
     page.set_input_files("#f-material-legal-rep-id", str(png))
+    page.wait_for_load_state("networkidle")  # on a busy machine a swap may still be due
     page.get_by_role("button", name="下一步：核对信息").click()
     page.check("#declare")
     page.get_by_role("button", name="确认提交").click()
