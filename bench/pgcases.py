@@ -33,7 +33,7 @@ from builder import load_catalog
 from runtime.services import LIFECYCLE
 from runtime.store.index import case_summary, dumps
 from runtime.store.postgres import PostgresStore
-from runtime.store.postgres.batch import case_params, task_params
+from runtime.store.postgres.batch import case_params, task_rows
 
 CASE_COLUMNS = ("id", "rev", "status", "applicant", "number", "matter", "matter_version",
                 "updated_at", "summary", "doc")
@@ -93,12 +93,10 @@ def _copy_open(conn: psycopg.Connection, maker: CaseMaker, opened: list[tuple[st
         text = dumps(case)
         params = case_params(case["id"], text, json.loads(text), 0, LIFECYCLE)
         cases.append([params[c] for c in CASE_COLUMNS])
-        rows = task_params(case["id"], case, LIFECYCLE)
-        if rows:
-            for n in range(len(rows["p"])):
-                tasks.append([case["id"], rows["p"][n], rows["i"][n], rows["d"][n],
-                              rows["s"][n], rows["du"][n], rows["r"][n], rows["open"],
-                              rows["da"][n], rows["t"][n]])
+        open_ = case["status"] not in LIFECYCLE.closed_case
+        for row in task_rows(case, LIFECYCLE):
+            tasks.append([case["id"], row["p"], row["i"], row["d"], row["s"], row["du"],
+                          row["r"], open_, row["da"], dumps(row["t"])])
     with conn.cursor().copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
         for row in cases:
             copy.write_row(row)
@@ -121,12 +119,11 @@ def _templates(conn: psycopg.Connection, templates: dict[str, str]) -> None:
         conn.execute("INSERT INTO tpl VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", (
             k, text, dumps(case_summary(doc)), doc["matter"], doc["matter_version"],
             doc["status"], doc.get("applicant"), doc["updated_at"]))
-        rows = task_params(doc["id"], doc, LIFECYCLE)
-        assert rows is not None and not rows["open"]
-        for n in range(len(rows["p"])):
+        assert doc["status"] in LIFECYCLE.closed_case
+        for row in task_rows(doc, LIFECYCLE):
             conn.execute("INSERT INTO tpl_tasks VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", (
-                k, rows["p"][n], rows["i"][n], rows["d"][n], rows["s"][n], rows["du"][n],
-                rows["r"][n], rows["da"][n], rows["t"][n]))
+                k, row["p"], row["i"], row["d"], row["s"], row["du"], row["r"], row["da"],
+                dumps(row["t"])))
 
 
 def _finished(conn: psycopg.Connection, start: int, end: int, open_every: int,

@@ -53,9 +53,9 @@ WHERE c.rev = %(current)s
 INSERT_TASKS = """
 INSERT INTO tasks (case_id, position, task_id, department, status, due, ready_at, open,
                    decided_at, task)
-SELECT %(case)s, p, i, d, s, du, r, %(open)s, da, t::jsonb
-FROM unnest(%(p)s::int[], %(i)s::text[], %(d)s::text[], %(s)s::text[], %(du)s::text[],
-            %(r)s::text[], %(da)s::text[], %(t)s::text[]) AS x(p, i, d, s, du, r, da, t)
+SELECT %(case)s, x.p, x.i, x.d, x.s, x.du, x.r, %(open)s, x.da, x.t
+FROM jsonb_to_recordset(%(rows)s::jsonb)
+     AS x(p int, i text, d text, s text, du text, r text, da text, t jsonb)
 """
 
 
@@ -80,23 +80,26 @@ def case_params(case_id: str, text: str, doc: Document, current: int,
     }
 
 
-def task_params(case_id: str, doc: Document, lifecycle: Lifecycle) -> dict[str, Any] | None:
-    """The parameters of `INSERT_TASKS` for a checked case, or None if it has no tasks."""
-    tasks = doc.get("tasks", [])
-    if not tasks:
-        return None
+def task_rows(doc: Document, lifecycle: Lifecycle) -> list[dict[str, Any]]:
+    """One row per task of a checked case: position, id, department, status, due,
+    ready_at, decided_at, and the task itself (keys as `INSERT_TASKS` reads them)."""
     updated_at = doc["updated_at"]
-    return {
-        "case": case_id, "open": doc["status"] not in lifecycle.closed_case,
-        "p": list(range(len(tasks))),
-        "i": [t["id"] for t in tasks],
-        "d": [t["department"] for t in tasks],
-        "s": [t["status"] for t in tasks],
-        "du": [t.get("due") or None for t in tasks],
-        "r": [t.get("ready_at") or None for t in tasks],
-        "da": [_decided_at(t, updated_at, lifecycle.decided_task) for t in tasks],
-        "t": [dumps(t) for t in tasks],
-    }
+    return [{"p": n, "i": t["id"], "d": t["department"], "s": t["status"],
+             "du": t.get("due") or None, "r": t.get("ready_at") or None,
+             "da": _decided_at(t, updated_at, lifecycle.decided_task), "t": t}
+            for n, t in enumerate(doc.get("tasks", []))]
+
+
+def task_params(case_id: str, doc: Document, lifecycle: Lifecycle) -> dict[str, Any] | None:
+    """The parameters of `INSERT_TASKS` for a checked case, or None if it has no tasks.
+
+    The rows go as one JSON text, unpacked by the server (``jsonb_to_recordset``):
+    arrays of JSON texts would be escaped character by character on the way."""
+    rows = task_rows(doc, lifecycle)
+    if not rows:
+        return None
+    return {"case": case_id, "open": doc["status"] not in lifecycle.closed_case,
+            "rows": dumps(rows)}
 
 
 class PostgresBatch:
