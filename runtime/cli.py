@@ -93,6 +93,7 @@ _BUSY_HINTS = {
            "POST /api/v1/users",
     "list": "stop it first, or see the tokens on the user's admin page (/admin/users)",
     "revoke": "stop it first, or revoke the token on the user's admin page (/admin/users)",
+    "worker": "no worker is needed: with the embedded store `serve` runs the jobs itself",
 }
 
 
@@ -104,8 +105,10 @@ def _database(args: argparse.Namespace) -> dict[str, str]:
 
 def _services(args: argparse.Namespace) -> Services | int:
     """The services on ``--data-dir``, or an exit code after one line saying what to do."""
-    action = str(getattr(args, "user_command", None) or getattr(args, "token_command", ""))
-    command = f"onewindow {args.command} {action}"
+    action = str(getattr(args, "user_command", None) or getattr(args, "token_command", None)
+                 or "")
+    hint = _BUSY_HINTS.get(action or args.command, "stop it first, then run this command again")
+    command = f"onewindow {args.command} {action}".rstrip()
     try:
         settings = Settings.load({"data_dir": args.data_dir,
                                   "catalog_dir": getattr(args, "catalog", None),
@@ -122,7 +125,7 @@ def _services(args: argparse.Namespace) -> Services | int:
         return 1
     except StoreBusy:
         print(f"{command}: {settings.data_path} is in use by a running `onewindow serve`; "
-              f"{_BUSY_HINTS.get(action, 'stop it first, then run this command again')}",
+              f"{hint}",
               file=sys.stderr)
         return 1
     except StoreError as exc:

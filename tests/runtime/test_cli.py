@@ -145,6 +145,10 @@ def test_user_and_token_commands_on_a_served_data_dir_say_what_to_do(
         assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
         assert "in use by a running `onewindow serve`" in result.stderr
     assert "/admin/users" in result.stderr
+    worker = run("worker", "--data-dir", str(data))
+    assert worker.returncode == 1 and len(worker.stderr.splitlines()) == 1
+    assert worker.stderr.startswith("onewindow worker: ")
+    assert "`serve` runs the jobs itself" in worker.stderr
 
 
 def test_forwarded_for_from_loopback_does_not_lift_a_lockout(served: tuple[Path, str]) -> None:
