@@ -390,6 +390,6 @@ class Accounts:
 
     def colleagues(self, department: str) -> list[User]:
         """Active users of a department (for transfers)."""
-        return [User.from_doc(d) for d in self.store.list_users()
-                if d.get("department") == department and d.get("role") == "department"
+        return [User.from_doc(d) for d in self.store.list_users(department=department)
+                if d.get("role") == "department"
                 and d.get("active", True)]

@@ -192,14 +192,15 @@ class _People:
         self.case = case
         self._officers: dict[str, list[str]] | None = None
 
-    def _by_department(self) -> dict[str, list[str]]:
+    def _of_department(self, department: str) -> list[str]:
+        """A department's active officers (its users only are read)."""
         if self._officers is None:
             self._officers = {}
-            for doc in self.store.list_users():
-                if doc.get("role") == Role.DEPARTMENT and doc.get("active", True) \
-                        and doc.get("department"):
-                    self._officers.setdefault(doc["department"], []).append(doc["id"])
-        return self._officers
+        if department not in self._officers:
+            self._officers[department] = [
+                doc["id"] for doc in self.store.list_users(department=department)
+                if doc.get("role") == Role.DEPARTMENT and doc.get("active", True)]
+        return self._officers[department]
 
     def of(self, draft: Draft) -> list[str]:
         """Recipients of ``draft``: never the person who caused it."""
@@ -209,7 +210,7 @@ class _People:
         elif kind == PERSON:
             found = [ref]
         elif kind in (DEPARTMENT, LEAD):
-            found = list(self._by_department().get(ref, ()))
+            found = list(self._of_department(ref))
         elif kind == ROLE:
             found = [d["id"] for d in self.store.list_users()
                      if d.get("role") == ref and d.get("active", True)]

@@ -248,8 +248,11 @@ class Store(Protocol):
         """Return a user by (unique) name, or None."""
         ...
 
-    def list_users(self) -> list[Document]:
-        """Return every user, sorted by name."""
+    def list_users(self, *, department: str | None = None) -> list[Document]:
+        """Return every user (or only those whose ``department`` is this), by name.
+
+        The department's people are found without reading every user: a city's
+        registered applicants may be hundreds of thousands."""
         ...
 
     def user_for_token(self, token_hash: str) -> Document | None:

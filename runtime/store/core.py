@@ -405,10 +405,11 @@ class IndexedStore(InboxReads):
             found = self._tables.find("users", "name", name)
         return found[0] if found else None
 
-    def list_users(self) -> list[Document]:
-        """Return every user, sorted by name."""
+    def list_users(self, *, department: str | None = None) -> list[Document]:
+        """Return every user (or a department's), sorted by name."""
         with self._state:
-            users = self._tables.all("users")
+            users = (self._tables.all("users") if department is None
+                     else self._tables.find("users", "department", department))
         return sorted(users, key=lambda user: (user["name"], user["id"]))
 
     def user_for_token(self, token_hash: str) -> Document | None:

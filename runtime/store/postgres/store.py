@@ -221,9 +221,13 @@ class PostgresStore:
         doc: Document | None = self._one("SELECT doc FROM users WHERE name = %s", (name,))
         return doc
 
-    def list_users(self) -> list[Document]:
-        """Return every user, sorted by name."""
-        return [row[0] for row in self._rows("SELECT doc FROM users ORDER BY name, id")]
+    def list_users(self, *, department: str | None = None) -> list[Document]:
+        """Return every user (or a department's: an index scan), sorted by name."""
+        if department is None:
+            return [row[0] for row in self._rows("SELECT doc FROM users ORDER BY name, id")]
+        return [row[0] for row in self._rows(
+            "SELECT doc FROM users WHERE doc->>'department' = %s ORDER BY name, id",
+            (department,))]
 
     def user_for_token(self, token_hash: str) -> Document | None:
         """Return the user an API token hash belongs to, or None."""

@@ -207,6 +207,20 @@ def test_case_moving_to_closed_and_back_is_still_found(store: IndexedStore) -> N
     assert store.list_cases(status=["delivered"]) == []
 
 
+def test_a_department_s_users_are_listed_alone(store: IndexedStore) -> None:
+    with store.write() as tx:
+        tx.put_user({"id": "u_2", "name": "wang", "role": "department", "department": "amr"})
+        tx.put_user({"id": "u_1", "name": "li", "role": "department", "department": "amr"})
+        tx.put_user({"id": "u_3", "name": "zhao", "role": "department", "department": "tax"})
+        tx.put_user({"id": "u_4", "name": "qian", "role": "applicant", "department": None})
+    assert [u["name"] for u in store.list_users(department="amr")] == ["li", "wang"]
+    assert store.list_users(department="amr")[0] == {
+        "id": "u_1", "name": "li", "role": "department", "department": "amr"}
+    assert [u["name"] for u in store.list_users(department="tax")] == ["zhao"]
+    assert store.list_users(department="psb") == []
+    assert len(store.list_users()) == 4
+
+
 def test_users_names_are_unique(store: IndexedStore) -> None:
     with store.write() as tx:
         tx.put_user({"id": "u_2", "name": "wang", "role": "officer", "department": "dept_a"})
