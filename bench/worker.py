@@ -31,6 +31,7 @@ are counted by reading them back through the store. See docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -128,6 +129,11 @@ def accepted_at() -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=CHINA_TZ)
 
 
+def fixed_id(case_id: str, _kind: str) -> str:
+    """The case's chosen id (the engine asks for one by kind)."""
+    return case_id
+
+
 def build(folder: Path, count: int, clock: Clock) -> tuple[str, str]:
     """The catalog copy and ``count`` accepted cases; the reviewer's (name, password)."""
     from runtime import engine
@@ -154,7 +160,7 @@ def build(folder: Path, count: int, clock: Clock) -> tuple[str, str]:
                     case = engine.new_case(matter, applicant, now - timedelta(minutes=30),
                                            data={"site": f"锦程路{i}号"},
                                            materials={"site-plan": [f"f_bench{i:07d}"]},
-                                           new_id=lambda _, c=case_id: c)
+                                           new_id=functools.partial(fixed_id, case_id))
                     case = engine.submit(case, matter, applicant, now - timedelta(minutes=20))
                     number = f"{key}{tx.next_sequence(key):0{NUMBER_DIGITS}d}"
                     case = engine.accept(case, matter, window, now, number=number,
@@ -201,10 +207,10 @@ def main() -> None:
     import uvicorn
 
     from runtime.engine.events import iso
-    from runtime.store import JOB_PENDING
-    from runtime.web.app import create_app
     from runtime.services.container import Services
     from runtime.services.schedule import TIMEOUT
+    from runtime.store import JOB_PENDING
+    from runtime.web.app import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="ow-bench-worker-"))
     clock = Clock(accepted_at())
