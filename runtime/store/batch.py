@@ -69,7 +69,7 @@ class CommittedState(Protocol):
 
     def committed_user_ids_named(self, name: str) -> list[str]: ...
 
-    def committed_due_jobs(self, now: str) -> list[Document]: ...
+    def committed_due_jobs(self, now: str, limit: int | None = None) -> list[Document]: ...
 
 
 class Batch:
@@ -258,7 +258,9 @@ class Batch:
     def claim_jobs(self, *, now: str, lease_until: str, worker: str,
                    limit: int) -> list[Document]:
         """Claim due jobs (one batch at a time: nobody else can claim meanwhile)."""
-        jobs = {job["id"]: job for job in self._state.committed_due_jobs(now)}
+        # This batch's own job writes may hide some of the earliest committed ones.
+        mine = sum(1 for kind, _ in self._entries if kind == "jobs")
+        jobs = {job["id"]: job for job in self._state.committed_due_jobs(now, limit + mine)}
         for (kind, key), entry in self._entries.items():
             if kind == "jobs":
                 jobs.pop(key, None)

@@ -5,6 +5,7 @@ by scanning the queue (finished jobs are deleted, so it holds only what is to do
 from __future__ import annotations
 
 import copy
+import heapq
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -64,9 +65,10 @@ class InboxReads:
         with self._state:
             return len(self._jobs(status))
 
-    def committed_due_jobs(self, now: str) -> list[Document]:
+    def committed_due_jobs(self, now: str, limit: int | None = None) -> list[Document]:
         """The jobs due at ``now`` as committed or pending in earlier batches (for
-        `Batch.claim_jobs`)."""
+        `Batch.claim_jobs`); with ``limit``, only that many of the earliest (copying
+        every due job on each claim made draining N due jobs cost N²)."""
         with self._state:
             jobs = {key: job for key, job in self._tables.raw("jobs").items()
                     if is_due(job, now)}
@@ -75,4 +77,6 @@ class InboxReads:
                     jobs.pop(key, None)
                     if entry.value is not None and is_due(entry.value, now):
                         jobs[key] = entry.value
-            return copy.deepcopy(list(jobs.values()))
+            found = list(jobs.values()) if limit is None else heapq.nsmallest(
+                limit, jobs.values(), key=lambda job: (job["run_at"], job["id"]))
+            return copy.deepcopy(found)
