@@ -227,13 +227,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load(url: str, cookie: str | None, pid: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Warm up, then measure; also the server's CPU time per request, which other
-    processes on the machine disturb far less than throughput."""
+def load(url: str, cookie: str | None, pids: int | list[int],
+         args: argparse.Namespace) -> dict[str, Any]:
+    """Warm up, then measure; also the server processes' CPU time per request, which
+    other processes on the machine disturb far less than throughput."""
+    every = [pids] if isinstance(pids, int) else pids
     wrk(url, cookie, args.warmup, args.connections, args.threads)
-    cpu = cpu_seconds(pid)
+    cpu = sum(cpu_seconds(p) for p in every)
     result = wrk(url, cookie, args.duration, args.connections, args.threads)
-    result["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1e3 / result["requests"]
+    result["cpu_ms"] = (sum(cpu_seconds(p) for p in every) - cpu) * 1e3 / result["requests"]
     return result
 
 
@@ -520,11 +522,7 @@ def pg_load(url: str, workers: int, args: argparse.Namespace) -> dict[str, Any]:
             page = f"http://127.0.0.1:{port}/tasks"
             size = check_page(page, cookie)
             pids = process_tree(server.pid)
-            wrk(page, cookie, args.warmup, args.connections, args.threads)
-            cpu = sum(cpu_seconds(p) for p in pids)
-            result = wrk(page, cookie, args.duration, args.connections, args.threads)
-            result["cpu_ms"] = (sum(cpu_seconds(p) for p in pids) - cpu) * 1e3 / result[
-                "requests"]
+            result = load(page, cookie, pids, args)
             result["rss"] = [rss_mb(p) for p in pids[1:]] or [rss_mb(pids[0])]
             result["startup"] = startup
             result["size"] = size
@@ -543,11 +541,7 @@ def run_postgres(server_url: str, args: argparse.Namespace) -> None:
                   "--bare-workers", str(args.workers)], bare_port, "/tasks") as server:
         url = f"http://127.0.0.1:{bare_port}/tasks"
         bare_size = check_page(url, None)
-        pids = process_tree(server.pid)
-        wrk(url, None, args.warmup, args.connections, args.threads)
-        cpu = sum(cpu_seconds(p) for p in pids)
-        bare = wrk(url, None, args.duration, args.connections, args.threads)
-        bare["cpu_ms"] = (sum(cpu_seconds(p) for p in pids) - cpu) * 1e3 / bare["requests"]
+        bare = load(url, None, process_tree(server.pid), args)
     few = pg_load(small, args.workers, args) if small else None
     print(f"load: wrk, {args.connections} connections, {args.threads} thread(s), "
           f"{args.warmup:g} s warm-up + {args.duration:g} s, loopback, {os.cpu_count()} CPUs, "
