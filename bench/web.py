@@ -70,6 +70,18 @@ end
 # -- the store ------------------------------------------------------------------
 
 
+def catalog_digest() -> str:
+    """A digest of the catalog's files: a cached store built from another catalog is
+    rebuilt (serving it would stop at start-up on the published versions' conflict)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(CATALOG.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(CATALOG)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def data_dir(size: int) -> Path:
     """The cached data directory (store, secret key) for ``size`` cases."""
     return OUT / f"web-{size // 1000}k"
@@ -82,7 +94,7 @@ def ensure_store(size: int, open_cases: int, quick: bool) -> dict[str, Any]:
     path = data_dir(size)
     marker = path / "BUILT"
     wanted = {"format": FORMAT, "size": size, "open": open_cases, "department": DEPARTMENT,
-              "ready": ROWS}
+              "ready": ROWS, "catalog": catalog_digest()}
     if quick and marker.exists():
         built = json.loads(marker.read_text())
         if {k: built.get(k) for k in wanted} == wanted:
@@ -463,7 +475,8 @@ def pg_database(server_url: str, size: int, open_cases: int, quick: bool) -> str
     name = f"onewindow_bench_{size}"
     url = server_url.rsplit("/", 1)[0] + "/" + name
     wanted = json.dumps({"format": 1, "size": size, "open": open_cases,
-                         "department": DEPARTMENT, "ready": ROWS}, sort_keys=True)
+                         "department": DEPARTMENT, "ready": ROWS,
+                         "catalog": catalog_digest()}, sort_keys=True)
     with psycopg.connect(server_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and quick:
