@@ -25,13 +25,16 @@ from runtime.services.cases import Cases
 from runtime.services.jobs import Jobs
 from runtime.services.notice_rules import DEPARTMENT, ROLE, Audience, Draft, due_text
 from runtime.services.notices import Notices
-from runtime.services.schedule import RED, TIMEOUT, YELLOW, plan
+from runtime.services.schedule import RED, TIMEOUT, YELLOW, mark, plan, planned
 from runtime.services.senders import SendFailed, Undeliverable
 from runtime.store import JOB_PENDING, Store
+from runtime.store import Conflict as StoreConflict
 
 log = logging.getLogger("onewindow.worker")
 Document = dict[str, Any]
 DIGEST, DELIVER = "digest", "deliver"
+PREPARED = ("worker", "prepared")
+"""The record saying every running case had its timed jobs planned and marked."""
 BATCH = 50
 """Jobs claimed at once: a worker holds no more than this under its lease."""
 
@@ -114,25 +117,49 @@ class Worker:
             stop.wait(self.pause(longest))
 
     def prepare(self, now: datetime | None = None) -> int:
-        """Start-up: schedule the next digest, and the timed jobs of running cases that
-        have none (cases accepted before the worker existed); how many were added."""
+        """Start-up: schedule the next digest and, once per store, the timed jobs of
+        running cases written before jobs were planned with the case; how many added.
+
+        Every case write plans its tasks' jobs and marks them planned (`schedule.mark`),
+        so after one sweep (recorded as ``worker/prepared``) a start reads nothing more.
+        """
         now = now or self.clock()
         added = self._schedule_digest(now)
+        if self.store.get_record(*PREPARED) is not None:
+            return added
         offset = 0
         while True:
             page = self.store.list_cases(status=sorted(RUNNING_CASE), limit=500, offset=offset)
             for case in page:
-                planned = [p for p in plan(None, case, self.cases.spec(case),
-                                           self.cases.calendar, self.cases.effects.yellow)
-                           if self.store.get_job(p.id) is None]
-                if planned:
-                    with self.store.write() as tx:
-                        for p in planned:
-                            Jobs.schedule(tx, p.kind, p.id, p.run_at, p.payload)
-                    added += len(planned)
+                if planned(case) is None:
+                    added += self._plan_unmarked(case["id"], now)
             if len(page) < 500:
-                return added
+                break
             offset += len(page)
+        with self.store.write() as tx:
+            tx.put_record(*PREPARED, {"at": iso(now)})
+        return added
+
+    def _plan_unmarked(self, case_id: str, now: datetime) -> int:
+        """Plan the jobs of a case with no marker, and mark it. A job whose row is gone
+        may have run: it is planned again only if its moment is still to come, or it
+        is a 超时默许 (applying it twice changes nothing); a light already due is not
+        told late, rather than twice."""
+        with self.store.write() as tx:
+            case = tx.get_case(case_id)
+            if case is None or planned(case) is not None:
+                return 0
+            jobs = [p for p in plan(None, case, self.cases.spec(case), self.cases.calendar,
+                                    self.cases.effects.yellow)
+                    if self.store.get_job(p.id) is None
+                    and (p.kind == TIMEOUT or datetime.fromisoformat(p.run_at) > now)]
+            try:
+                tx.put_case(mark(case), expected_rev=case.get("rev", 0))
+            except StoreConflict:  # changed meanwhile: that change planned and marked it
+                return 0
+            for p in jobs:
+                Jobs.schedule(tx, p.kind, p.id, p.run_at, p.payload)
+            return len(jobs)
 
     # -- handlers -------------------------------------------------------------------
 
