@@ -56,6 +56,9 @@ class Worker:
         self.handlers: dict[str, Callable[[Document, datetime], None]] = {
             TIMEOUT: self._timeout, YELLOW: self._light, RED: self._light,
             DIGEST: self._digest, DELIVER: self._deliver}
+        # More start-up chores (each returns how many jobs it added), e.g. noticing a
+        # calendar.yaml changed by hand.
+        self.starting: list[Callable[[datetime], int]] = []
 
     # -- the loop -------------------------------------------------------------------
 
@@ -124,7 +127,7 @@ class Worker:
         so after one sweep (recorded as ``worker/prepared``) a start reads nothing more.
         """
         now = now or self.clock()
-        added = self._schedule_digest(now)
+        added = self._schedule_digest(now) + sum(chore(now) for chore in self.starting)
         if self.store.get_record(*PREPARED) is not None:
             return added
         offset = 0
