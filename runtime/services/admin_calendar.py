@@ -278,7 +278,8 @@ def _from_chinese_calendar(year: int) -> dict[str, Any]:
         elif not weekday and not on:
             workdays.append(Day(day.isoformat(), f"{_holiday_name(name)}调休"))
         day += timedelta(days=1)
-    return {"status": PUBLISHED, "source": f"内置日历（chinesecalendar {chinese_calendar.__version__}）所载安排",
+    source = f"内置日历（chinesecalendar {chinese_calendar.__version__}）所载安排"
+    return {"status": PUBLISHED, "source": source,
             "holidays": _spans(holidays), "workdays": _spans(workdays)}
 
 
