@@ -22,6 +22,7 @@ from runtime.engine.events import iso
 from runtime.engine.states import Role
 from runtime.engine.vocabulary import RUNNING_CASE, RUNNING_TASK
 from runtime.services.cases import Cases
+from runtime.services.complaints import KIND as COMPLAINT
 from runtime.services.jobs import Jobs
 from runtime.services.notice_rules import DEPARTMENT, ROLE, Audience, Draft, due_text
 from runtime.services.notices import Notices
@@ -231,14 +232,24 @@ class Worker:
                              f"黄灯 {yellow} 件")
         day = job["payload"]["date"]
         values = {"date": day, "lines": "；".join(lines) or "无红灯、黄灯任务",
-                  "complaints": "0"}
+                  "complaints": str(self._new_complaints(job, now))}
         with self.store.write() as tx:
             self.notices.write(tx, [Draft(job["id"], "digest", Audience(ROLE, Role.SUPERVISOR),
                                           "", 0, iso(now), values, scope=job["id"])])
-            self._schedule_digest(now, tx=tx, after=day)
+            self._schedule_digest(now, tx=tx, after=day, since=now)
             tx.delete_job(job["id"])
 
-    def _schedule_digest(self, now: datetime, *, tx: Any = None, after: str = "") -> int:
+    def _new_complaints(self, job: Document, now: datetime) -> int:
+        """Complaints filed since the last digest (its moment; the first digest counts
+        a day back from when it was due)."""
+        since = datetime.fromisoformat(job["payload"].get("since") or job["run_at"])
+        if not job["payload"].get("since"):
+            since -= timedelta(days=1)
+        return sum(1 for doc in self.store.list_records(COMPLAINT)
+                   if since < datetime.fromisoformat(doc["created_at"]) <= now)
+
+    def _schedule_digest(self, now: datetime, *, tx: Any = None, after: str = "",
+                         since: datetime | None = None) -> int:
         """The next digest job (idempotent: its id is its date)."""
         day = now.date()
         moment = datetime.combine(day, time(self.digest_hour), now.tzinfo)
@@ -252,5 +263,6 @@ class Worker:
             with self.store.write() as own:
                 Jobs.schedule(own, DIGEST, job_id, iso(moment), {"date": day.isoformat()})
             return 1
-        Jobs.schedule(tx, DIGEST, job_id, iso(moment), {"date": day.isoformat()})
+        Jobs.schedule(tx, DIGEST, job_id, iso(moment),
+                      {"date": day.isoformat(), **({"since": iso(since)} if since else {})})
         return 1
