@@ -128,7 +128,7 @@ class Services:
         senders = _senders(settings)
         notices = Notices(store, accounts, catalog.notifications, frozenset(senders))
         yellow = (catalog.centre.yellow_days, catalog.centre.yellow_fraction)
-        effects = Effects(notices, calendar, yellow)
+        effects = Effects(notices, calendar, yellow, settings.deferred_reminder_days)
         jobs = Jobs(store, clock)
         cases = Cases(store, matters, calendar, catalog.centre, clock, accounts, documents,
                       effects)

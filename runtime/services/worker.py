@@ -23,10 +23,11 @@ from runtime.engine.states import Role
 from runtime.engine.vocabulary import RUNNING_CASE, RUNNING_TASK
 from runtime.services.cases import Cases
 from runtime.services.complaints import KIND as COMPLAINT
+from runtime.services.deferred_jobs import OVERDUE, SOON, DeferredReminders
 from runtime.services.jobs import Jobs
 from runtime.services.notice_rules import DEPARTMENT, ROLE, Audience, Draft, due_text
 from runtime.services.notices import Notices
-from runtime.services.schedule import RED, TIMEOUT, YELLOW, mark, plan, planned
+from runtime.services.schedule import RED, TIMEOUT, YELLOW, mark, planned
 from runtime.services.senders import SendFailed, Undeliverable
 from runtime.store import JOB_PENDING, Store
 from runtime.store import Conflict as StoreConflict
@@ -57,6 +58,8 @@ class Worker:
         self.handlers: dict[str, Callable[[Document, datetime], None]] = {
             TIMEOUT: self._timeout, YELLOW: self._light, RED: self._light,
             DIGEST: self._digest, DELIVER: self._deliver}
+        deferred = DeferredReminders(store, cases.spec, notices)
+        self.handlers.update({SOON: deferred.run, OVERDUE: deferred.run})
         # More start-up chores (each returns how many jobs it added), e.g. noticing a
         # calendar.yaml changed by hand.
         self.starting: list[Callable[[datetime], int]] = []
@@ -153,8 +156,7 @@ class Worker:
             case = tx.get_case(case_id)
             if case is None or planned(case) is not None:
                 return 0
-            jobs = [p for p in plan(None, case, self.cases.spec(case), self.cases.calendar,
-                                    self.cases.effects.yellow)
+            jobs = [p for p in self.cases.effects.jobs(None, case, self.cases.spec(case), now)
                     if self.store.get_job(p.id) is None
                     and (p.kind == TIMEOUT or datetime.fromisoformat(p.run_at) > now)]
             try:
