@@ -29,7 +29,7 @@ from runtime.services.notice_rules import DEPARTMENT, ROLE, Audience, Draft, due
 from runtime.services.notices import Notices
 from runtime.services.schedule import RED, TIMEOUT, YELLOW, mark, planned
 from runtime.services.senders import SendFailed, Undeliverable
-from runtime.store import JOB_PENDING, Store
+from runtime.store import JOB_PENDING, Store, WriteBatch
 from runtime.store import Conflict as StoreConflict
 
 log = logging.getLogger("onewindow.worker")
@@ -58,6 +58,9 @@ class Worker:
         self.handlers: dict[str, Callable[[Document, datetime], None]] = {
             TIMEOUT: self._timeout, YELLOW: self._light, RED: self._light,
             DIGEST: self._digest, DELIVER: self._deliver}
+        # Handlers whose whole effect is a store write, in the caller's batch.
+        self.in_batch: dict[str, Callable[[WriteBatch, Document, datetime], None]] = {
+            TIMEOUT: self._timeout_in, YELLOW: self._light_in, RED: self._light_in}
         deferred = DeferredReminders(store, cases.spec, notices)
         self.handlers.update({SOON: deferred.run, OVERDUE: deferred.run})
         # More start-up chores (each returns how many jobs it added), e.g. noticing a
@@ -72,10 +75,39 @@ class Worker:
         while True:
             now_here = now or self.clock()
             claimed = self.jobs.claim(self.name, BATCH, now_here)
-            for job in claimed:
-                done += self.run(job, now_here)
+            done += self._run_claimed(claimed, now_here)
             if len(claimed) < BATCH:
                 return done
+
+    def _run_claimed(self, claimed: list[Document], now: datetime) -> int:
+        """Run claimed jobs. Those whose whole effect is a store write (超时默许, lights)
+        run in rounds, one job per case a round, each round ONE batch with the jobs'
+        deletions (one durable commit instead of one each); the rest one by one. If any
+        job of a round fails, nothing of the round is written and each of its jobs runs
+        alone, so the failing one records its error (retried, dead after MAX_TRIES)."""
+        waiting = [j for j in claimed if j["kind"] in self.in_batch and j["payload"].get("case")]
+        batched = {j["id"] for j in waiting}
+        done = sum(self.run(job, now) for job in claimed if job["id"] not in batched)
+        while waiting:
+            group: list[Document] = []
+            later: list[Document] = []
+            cases: set[str] = set()
+            for job in waiting:
+                (later if job["payload"]["case"] in cases else group).append(job)
+                cases.add(job["payload"]["case"])
+            waiting = later
+            if len(group) > 1:
+                try:
+                    with self.store.write() as tx:
+                        for job in group:
+                            self.in_batch[job["kind"]](tx, job, now)
+                    done += len(group)
+                    continue
+                except Exception as exc:  # rolled back: each runs alone below
+                    log.warning("a batch of %d jobs failed (%s): running them one by one",
+                                len(group), exc)
+            done += sum(self.run(job, now) for job in group)
+        return done
 
     def run(self, job: Document, now: datetime) -> int:
         """Run one claimed job; a failure is recorded on the job (retried or dead)."""
@@ -172,35 +204,41 @@ class Worker:
     def _timeout(self, job: Document, now: datetime) -> None:
         """超时默许 at the due time, and what it releases (one batch with the job's end)."""
         with self.store.write() as tx:
-            case = tx.get_case(job["payload"]["case"])
-            if case is not None:
-                matter = self.cases.spec(case)
-                ticked = engine.tick(case, matter, now, self.cases.calendar)
-                if ticked is not case:
-                    self.cases.put(tx, ticked, case, matter)
-            tx.delete_job(job["id"])
+            self._timeout_in(tx, job, now)
+
+    def _timeout_in(self, tx: WriteBatch, job: Document, now: datetime) -> None:
+        case = tx.get_case(job["payload"]["case"])
+        if case is not None:
+            matter = self.cases.spec(case)
+            ticked = engine.tick(case, matter, now, self.cases.calendar)
+            if ticked is not case:
+                self.cases.put(tx, ticked, case, matter)
+        tx.delete_job(job["id"])
 
     def _light(self, job: Document, now: datetime) -> None:
         """A task turns yellow or red: its department hears of it, once."""
-        about = job["payload"]
         with self.store.write() as tx:
-            case = tx.get_case(about["case"])
-            task = next((t for t in (case or {}).get("tasks") or ()
-                         if t["id"] == about["task"]), None)
-            late = job["kind"] == YELLOW and now > datetime.fromisoformat(about["due"])
-            if case is not None and task is not None and task["status"] in RUNNING_TASK \
-                    and task.get("due") == about["due"] and not late:  # late: red says it
-                matter = self.cases.spec(case)
-                values = {"matter": matter.name, "number": case.get("number") or "",
-                          "step": matter.step(task["step"]).name,
-                          "department": self.notices.department_name(task["department"]),
-                          "due": due_text(task["due"])}
-                kind = "task_yellow" if job["kind"] == YELLOW else "task_red"
-                self.notices.write(tx, [Draft(job["id"], kind,
-                                              Audience(DEPARTMENT, task["department"]),
-                                              case["id"], len(case.get("events") or ()),
-                                              iso(now), values, scope=job["id"])], case)
-            tx.delete_job(job["id"])
+            self._light_in(tx, job, now)
+
+    def _light_in(self, tx: WriteBatch, job: Document, now: datetime) -> None:
+        about = job["payload"]
+        case = tx.get_case(about["case"])
+        task = next((t for t in (case or {}).get("tasks") or ()
+                     if t["id"] == about["task"]), None)
+        late = job["kind"] == YELLOW and now > datetime.fromisoformat(about["due"])
+        if case is not None and task is not None and task["status"] in RUNNING_TASK \
+                and task.get("due") == about["due"] and not late:  # late: red says it
+            matter = self.cases.spec(case)
+            values = {"matter": matter.name, "number": case.get("number") or "",
+                      "step": matter.step(task["step"]).name,
+                      "department": self.notices.department_name(task["department"]),
+                      "due": due_text(task["due"])}
+            kind = "task_yellow" if job["kind"] == YELLOW else "task_red"
+            self.notices.write(tx, [Draft(job["id"], kind,
+                                          Audience(DEPARTMENT, task["department"]),
+                                          case["id"], len(case.get("events") or ()),
+                                          iso(now), values, scope=job["id"])], case)
+        tx.delete_job(job["id"])
 
     def _deliver(self, job: Document, now: datetime) -> None:
         """Send one notification over e-mail or SMS; the job ends only after the send."""
