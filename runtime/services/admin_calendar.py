@@ -54,6 +54,16 @@ class CalendarYear:
     holidays: tuple[Day, ...]
     workdays: tuple[Day, ...]
 
+    @property
+    def published(self) -> bool:
+        """Whether days may be listed (the notice is out)."""
+        return self.status == PUBLISHED
+
+    @property
+    def choices(self) -> list[tuple[str, str, bool]]:
+        """The status radio buttons: (value, label, chosen)."""
+        return [(key, label, key == self.status) for key, label in STATUS_LABELS.items()]
+
 
 def calendar_file(root: Path) -> Path:
     """The catalog's ``calendar.yaml``."""

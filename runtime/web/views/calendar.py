@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from runtime.services import ServiceError
-from runtime.services.admin_calendar import DAY_KINDS, STATUS_LABELS
+from runtime.services.admin_calendar import DAY_KINDS
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.render import flash, page
@@ -26,7 +26,7 @@ def _page(request: Request, error: str = "", error_year: str = "", status: int =
     services = services_of(request)
     return page(request, "admin_calendar.html", {
         "years": services.admin.calendar_years(current_user(request)),
-        "statuses": STATUS_LABELS, "kinds": DAY_KINDS, "error": error,
+        "kinds": DAY_KINDS, "error": error,
         "error_year": error_year, "values": values or {}}, status=status)
 
 
