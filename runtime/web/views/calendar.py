@@ -16,6 +16,7 @@ from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
 PAGE = "/admin/calendar"
+FIELDS = ("year", "kind", "date", "name", "status", "source")
 _DONE = {"add_year": "已新增 {year} 年。", "set_year": "已保存 {year} 年的状态。",
          "remove_year": "已从工作日历删除 {year} 年。", "add_day": "已添加 {date}。",
          "remove_day": "已删除 {date}。"}
@@ -27,7 +28,8 @@ def _page(request: Request, error: str = "", error_year: str = "", status: int =
     return page(request, "admin_calendar.html", {
         "years": services.admin.calendar_years(current_user(request)),
         "kinds": DAY_KINDS, "error": error,
-        "error_year": error_year, "values": values or {}}, status=status)
+        "error_year": error_year, "values": values or dict.fromkeys(FIELDS, "")},
+        status=status)
 
 
 @requires("admin")
@@ -42,8 +44,7 @@ def calendar_action(request: Request) -> Response:
     admin = services_of(request).admin
     user = current_user(request)
     form = checked_form(request)
-    values = {k: str(form.get(k, "")).strip() for k in
-              ("year", "kind", "date", "name", "status", "source")}
+    values = {k: str(form.get(k, "")).strip() for k in FIELDS}
     action = request.path_params["action"]
     try:
         if action == "add_year":
