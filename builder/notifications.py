@@ -74,6 +74,17 @@ KINDS: dict[str, Kind] = {
                           "理由：{reason}"),
     "digest": Kind("supervisors", False, ("date", "lines", "complaints"), "每日督办统计",
                    "{date} 督办统计：{lines}。新投诉 {complaints} 件。"),
+    # Kinds added later go last: a notification's id holds its kind's position.
+    "deadline_moved": Kind("officers", False, (*_TASK, "due", "old_due"), "办理期限已调整",
+                           "工作日历变更：办件 {number} 的“{step}”期限由 {old_due} "
+                           "调整为 {due}。"),
+    "case_deadline_moved": Kind("applicant", False, (*_CASE, "due", "old_due"),
+                                "办结期限已调整",
+                                "因法定节假日安排变更，您的办件 {number}（{matter}）"
+                                "预计办结期限由 {old_due} 调整为 {due}。"),
+    "deferred_escalated": Kind("lead", False, (*_CASE, "material", "due"), "容缺材料逾期未补交",
+                               "办件 {number}（{matter}）的容缺材料“{material}”已超过 {due} "
+                               "的补交期限，仍未补交，请牵头部门跟进。"),
 }
 """Every kind of notification, by id."""
 
@@ -82,6 +93,7 @@ NAME_TITLES = {
     "reason": "理由", "step": "环节名称", "department": "部门名称", "decision": "办理结果",
     "note": "意见", "certificates": "证照名称", "material": "材料名称", "due": "期限",
     "date": "日期", "lines": "各部门红黄灯", "complaints": "投诉数",
+    "old_due": "原期限",
 }
 
 

@@ -135,6 +135,8 @@ SETTINGS: tuple[Setting, ...] = (
             _url(("http://", "https://"), "http(s)://HOST[:PORT]/PATH")),
     Setting("digest_hour", 8, "The hour (0-23, China time) the supervisors' daily digest is "
             "sent.", _hour),
+    Setting("deferred_reminder_days", 3.0, "Working days before a deferred material (容缺) "
+            "is due that the applicant is reminded.", _positive(float)),
     Setting("workers", 1, "Server processes (serve --workers N); more than 1 needs the "
             "PostgreSQL store.", _positive(int)),
     Setting("db_pool_size", 10, "Connections each process keeps to PostgreSQL at most.",

@@ -45,7 +45,7 @@ from runtime.engine.tasks import (
     unclaim,
     urge,
 )
-from runtime.engine.timing import light, tick
+from runtime.engine.timing import light, reschedule, tick
 from runtime.engine.window import (
     accept,
     deliver,
@@ -96,6 +96,7 @@ __all__ = [
     "reject",
     "replay",
     "request_supplement",
+    "reschedule",
     "resume",
     "save_draft",
     "submit",

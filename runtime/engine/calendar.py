@@ -102,6 +102,12 @@ class WorkCalendar:
             raise CalendarError("invalid calendar:\n  " + "\n  ".join(problems))
         return cls(overrides)
 
+    def adopt(self, other: WorkCalendar) -> None:
+        """Take ``other``'s arrangements: the centre's one calendar object, shared by
+        every service, follows a newly published calendar."""
+        years: dict[int, _Year] = {}
+        self._overrides, self._years = dict(other._overrides), years
+
     # -- dates -------------------------------------------------------------
     def is_workday(self, d: date) -> bool:
         """Whether ``d`` is a working day (a datetime is first taken to China time)."""

@@ -96,6 +96,7 @@ class TaskAction(StrEnum):
     CONSENT = "consent"  # 超时默许
     CANCEL = "cancel"
     URGE = "urge"  # 督办
+    RESCHEDULE = "reschedule"  # 期限重算: the published working calendar changed
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,9 @@ TASK_TRANSITIONS: tuple[Transition, ...] = tuple([
     *_rows([_T.WAITING, *_RUNNING, _T.SUSPENDED], _TA.CANCEL, _T.CANCELLED, [_R.SYSTEM],
            "an upstream step rejected, the join decided, or the case withdrawn"),
     *[Transition(s, _TA.URGE, s, frozenset([_R.SUPERVISOR]), "note recorded")
+      for s in [*_RUNNING, _T.SUSPENDED]],
+    *[Transition(s, _TA.RESCHEDULE, s, frozenset([_R.SYSTEM]),
+                 "the working calendar changed: due recomputed from ready_at and limit")
       for s in [*_RUNNING, _T.SUSPENDED]],
 ])
 """The task table."""

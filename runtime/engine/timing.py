@@ -8,13 +8,16 @@ from typing import Any
 
 from builder.spec import MatterSpec
 from runtime.engine.actor import SYSTEM
-from runtime.engine.calendar import WorkCalendar
+from runtime.engine.calendar import Deadline, WorkCalendar
 from runtime.engine.events import Document, Writer, iso
 from runtime.engine.flow import finish_decision
 from runtime.engine.moves import move_task, spec_of
 from runtime.engine.states import CaseStatus, TaskAction, TaskStatus
 from runtime.engine.tasks import decision
 from runtime.engine.vocabulary import RUNNING_TASK
+
+CLOCKED = RUNNING_TASK | {TaskStatus.SUSPENDED}
+"""Tasks that hold a due time a calendar change may move."""
 
 CONSENT_NOTE = "超时默许"
 
@@ -46,6 +49,52 @@ def tick(case: Document, matter: MatterSpec, now: datetime,
                        by_timeout=True))
         finish_decision(w, spec, task["step"], now, calendar)
     return w.result()
+
+
+def due_from_start(task: Mapping[str, Any], calendar: WorkCalendar) -> Deadline | None:
+    """A task's deadline computed again from its start and limit, moved by every ended
+    suspension (an open one moves it on resume); None when it has no clock."""
+    if not task.get("ready_at") or task.get("limit_days") is None or not task.get("due"):
+        return None
+    deadline = calendar.add(datetime.fromisoformat(task["ready_at"]), float(task["limit_days"]))
+    provisional = deadline.provisional
+    for pause in task.get("suspensions") or ():
+        if pause.get("to"):
+            lost = max(0.0, calendar.elapsed(datetime.fromisoformat(pause["from"]),
+                                             datetime.fromisoformat(pause["to"])))
+            deadline = calendar.extend(deadline.at, lost)
+            provisional = provisional or deadline.provisional
+    return Deadline(deadline.at, provisional)
+
+
+def reschedule(case: Document, matter: MatterSpec, now: datetime,
+               calendar: WorkCalendar) -> Document:
+    """Recompute, as the system, the deadline of every running or suspended task with the
+    (newly published) ``calendar``; one event per task whose due time moves.
+
+    Returns the very same object when no deadline moves (a second run changes nothing).
+    """
+    spec_of(case, matter)
+    w: Writer | None = None
+    for index, task in enumerate(case.get("tasks") or ()):
+        if task["status"] not in CLOCKED:
+            continue
+        found = due_from_start(task, calendar)
+        if found is None:
+            continue
+        due = iso(found.at)
+        if due == task["due"] and found.provisional == bool(task.get("provisional")):
+            continue
+        w = w or Writer(case, iso(now))
+        note = f"工作日历变更：期限由 {_shown(task['due'])} 改为 {_shown(due)}"
+        move_task(w, index, TaskAction.RESCHEDULE, SYSTEM, note)
+        w.set(["tasks", index, "due"], due)
+        w.set(["tasks", index, "provisional"], found.provisional)
+    return case if w is None else w.result()
+
+
+def _shown(moment: str) -> str:
+    return moment[:16].replace("T", " ")
 
 
 def light(task: Mapping[str, Any], now: datetime, calendar: WorkCalendar,

@@ -119,6 +119,7 @@ TASK_ACTION_LABELS: Mapping[str, str] = {
     TaskAction.APPROVE: "审批通过", TaskAction.REJECT: "不予许可",
     TaskAction.SUSPEND: "挂起（特别程序）", TaskAction.RESUME: "恢复计时",
     TaskAction.CONSENT: "超时默许", TaskAction.CANCEL: "取消", TaskAction.URGE: "督办",
+    TaskAction.RESCHEDULE: "工作日历变更，期限重算",
 }
 TASK_ACTION_DONE: Mapping[str, str] = {
     TaskAction.CLAIM: "已签收，可以办理。", TaskAction.UNCLAIM: "已退回部门待签收。",

@@ -19,6 +19,7 @@ import yaml
 from builder.diff import Change
 from runtime.services.accounts import User
 from runtime.services.admin_base import Draft, MatterVersions, Version
+from runtime.services.admin_calendar import CalendarAdmin
 from runtime.services.admin_departments import DepartmentAdmin
 from runtime.services.admin_editor import EditorPage, bpmn_of, changes_between, editor_page
 from runtime.services.admin_guided import apply_edit
@@ -68,7 +69,7 @@ steps:
 """
 
 
-class Admin(DepartmentAdmin):
+class Admin(DepartmentAdmin, CalendarAdmin):
     """Matter drafts, publishing, versions, import/export, the audit and departments."""
 
     # -- reading -----------------------------------------------------------------------

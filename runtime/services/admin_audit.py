@@ -14,6 +14,10 @@ _ACTIONS = {
     "catalog.repair": "修复目录文件（第 {version} 版）",
     "department.add": "新增部门「{name}」", "department.rename": "部门更名：「{from}」改为「{to}」",
     "department.delete": "删除部门「{name}」",
+    "calendar.add_year": "工作日历新增 {year} 年", "calendar.set_year": "修改 {year} 年的状态",
+    "calendar.remove_year": "工作日历删除 {year} 年",
+    "calendar.add_day": "{year} 年新增日期 {date}",
+    "calendar.remove_day": "{year} 年删除日期 {date}",
 }
 _DETAIL_LABELS = {"lead": "牵头部门", "checksum": "校验和", "warnings": "提示数", "file": "文件",
                   "written": "写入文件", "edit": "修改"}

@@ -143,7 +143,9 @@ class AdminBase:
         if matter is not None:
             return matter.name
         department = self.catalog.departments.get(subject)
-        return department.name if department is not None else subject
+        if department is not None:
+            return department.name
+        return "工作日历" if subject == "calendar" else subject
 
     def audit(self, user: User, *, subject: str | None = None, limit: int = 100,
               offset: int = 0) -> list[AuditEntry]:

@@ -27,6 +27,7 @@ from runtime.services.effects import Effects
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
 from runtime.services.problems import engine_errors
+from runtime.services.schedule import mark
 from runtime.store import Conflict as StoreConflict
 from runtime.store import Store, WriteBatch
 
@@ -220,6 +221,7 @@ class Cases:
             matter: MatterSpec) -> Document:
         """Write a changed case with the notifications it causes (one batch); a concurrent
         change is a 409."""
+        mark(case)  # its timed jobs are planned in this batch (effects.after)
         try:
             case["rev"] = tx.put_case(case, expected_rev=(old or {}).get("rev", 0))
         except StoreConflict as exc:

@@ -25,6 +25,8 @@ from runtime.services.notices import Notices
 from runtime.services.pages import Pages
 from runtime.services.public import Public
 from runtime.services.ratings import Ratings
+from runtime.services.recalendar import KIND as RECALENDAR
+from runtime.services.recalendar import Recalendar
 from runtime.services.reconcile import reconcile
 from runtime.services.scores import Scores
 from runtime.services.senders import Mailer, SmsGateway
@@ -90,6 +92,7 @@ class Services:
     complaints: Complaints = field(init=False)
     scores: Scores = field(init=False)
     consultations: Consultations = field(init=False)
+    recalendar: Recalendar = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -125,7 +128,7 @@ class Services:
         senders = _senders(settings)
         notices = Notices(store, accounts, catalog.notifications, frozenset(senders))
         yellow = (catalog.centre.yellow_days, catalog.centre.yellow_fraction)
-        effects = Effects(notices, calendar, yellow)
+        effects = Effects(notices, calendar, yellow, settings.deferred_reminder_days)
         jobs = Jobs(store, clock)
         cases = Cases(store, matters, calendar, catalog.centre, clock, accounts, documents,
                       effects)
@@ -152,6 +155,11 @@ class Services:
             cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
             clock, settings.complaint_days)
         services.consultations = Consultations(store, matters, clock)
+        services.recalendar = recalendar = Recalendar(store, cases, clock)
+        services.worker.handlers[RECALENDAR] = recalendar.run
+        services.worker.starting.append(
+            lambda now: recalendar.notice(services.catalog.calendar, now))
+        admin.on_calendar, admin.shared_calendar = recalendar.publish, calendar
         services.scores = Scores(
             store, lambda: services.catalog.scoring,
             lambda: {d.id: d.name for d in accounts.departments.values()}, clock)
@@ -172,7 +180,9 @@ class Services:
         return self.settings.secret()
 
     def follow_published(self) -> int:
-        """Serve the matter versions another process published since we looked; how many."""
+        """Serve the matter versions (and calendar) another process published since we
+        looked; how many versions."""
+        self.recalendar.follow()
         return self.admin.follow_published()
 
     def use_catalog(self, catalog: Catalog) -> None:

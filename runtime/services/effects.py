@@ -1,16 +1,18 @@
 """What a case change brings with it, written in the same batch: the notifications it
-causes and the timed jobs it starts (超时默许, yellow and red lights)."""
+causes and the timed jobs it starts (超时默许, yellow and red lights, 容缺 reminders)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from builder import MatterSpec
 from runtime.engine.calendar import WorkCalendar
+from runtime.services.deferred_jobs import plan_deferred
 from runtime.services.jobs import Jobs
 from runtime.services.notices import Notices
-from runtime.services.schedule import plan
+from runtime.services.schedule import Planned, plan
 from runtime.store import WriteBatch
 
 
@@ -18,14 +20,21 @@ class Effects:
     """Notifications and jobs of a change, in the change's own batch."""
 
     def __init__(self, notices: Notices, calendar: WorkCalendar,
-                 yellow: tuple[float, float]) -> None:
+                 yellow: tuple[float, float], remind_days: float = 3.0) -> None:
         self.notices = notices
         self.calendar = calendar
         self.yellow = yellow
+        self.remind_days = remind_days  # 容缺: reminded this many working days before
+
+    def jobs(self, old: Mapping[str, Any] | None, new: Mapping[str, Any],
+             matter: MatterSpec, now: datetime | None = None) -> list[Planned]:
+        """The timed jobs the change ``old`` → ``new`` starts: lights, 超时默许, 容缺."""
+        return [*plan(old, new, matter, self.calendar, self.yellow),
+                *plan_deferred(old, new, matter, self.calendar, self.remind_days, now)]
 
     def after(self, tx: WriteBatch, old: Mapping[str, Any] | None, new: Mapping[str, Any],
               matter: MatterSpec) -> None:
         """Write the notifications and schedule the jobs of the change ``old`` → ``new``."""
         self.notices.record(tx, old, new, matter)
-        for job in plan(old, new, matter, self.calendar, self.yellow):
+        for job in self.jobs(old, new, matter):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from builder import MatterSpec
 from runtime.engine.states import CaseAction, TaskAction, TaskStatus
+from runtime.engine.timing import CLOCKED
 from runtime.services.problems import Titles
 from runtime.services.reading import supplement_items
 
@@ -71,6 +73,7 @@ def derive(old: Mapping[str, Any] | None, new: Mapping[str, Any], matter: Matter
     case_values = {"matter": matter.name, "number": new.get("number") or "",
                    "query_code": new.get("query_code") or ""}
     tasks = {t["id"]: t for t in new.get("tasks") or ()}
+    before = {t["id"]: t for t in (old or {}).get("tasks") or ()}
     out: list[Draft] = []
     for event in new_events(old, new):
         seq = int(event["seq"])
@@ -90,10 +93,26 @@ def derive(old: Mapping[str, Any] | None, new: Mapping[str, Any], matter: Matter
             values = {"step": titles.step(task["step"]),
                       "department": department_name(task["department"]),
                       "due": due_text(task.get("due")), "note": event.get("note") or ""}
+            if event["action"] == TaskAction.RESCHEDULE:
+                values["old_due"] = due_text((before.get(task["id"]) or {}).get("due"))
             out += _task_drafts(event, task, values, matter, draft)
         else:
             out += _case_drafts(event, new, matter, draft)
+    moved = [d for d in out if d.kind == "deadline_moved"]
+    if moved and promised(old) != promised(new):  # the applicant's end date moves
+        last = moved[-1]
+        out.append(Draft(f"{new['id']}/{last.seq}/case_deadline_moved", "case_deadline_moved",
+                         Audience(APPLICANT), new["id"], last.seq, last.at,
+                         {**case_values, "due": due_text(promised(new)),
+                          "old_due": due_text(promised(old))}))
     return out
+
+
+def promised(case: Mapping[str, Any] | None) -> str | None:
+    """When the case should end as its running deadlines say: the latest of them."""
+    dues = [t["due"] for t in (case or {}).get("tasks") or ()
+            if t.get("due") and t["status"] in CLOCKED]
+    return max(dues, key=datetime.fromisoformat) if dues else None
 
 
 Make = Callable[..., Draft]
@@ -110,6 +129,8 @@ def _task_drafts(event: Mapping[str, Any], task: Mapping[str, Any], values: dict
         yield draft("task_urged", who, values)
     elif action == TaskAction.TRANSFER and task.get("claimed_by"):
         yield draft("task_transferred", Audience(PERSON, task["claimed_by"]), values)
+    elif action == TaskAction.RESCHEDULE:
+        yield draft("deadline_moved", Audience(DEPARTMENT, department), values)
     elif action in DECISIONS:
         decided = {**values, "decision": DECISIONS[TaskAction(action)]}
         yield draft("step_decided", Audience(APPLICANT), decided)

@@ -256,6 +256,12 @@ def material_state(matter: MatterSpec, case: Document, now: datetime) -> Materia
         owed=owed)
 
 
+def deferred_due(matter: MatterSpec, case: Document,
+                 entry: Mapping[str, Any]) -> datetime | None:
+    """When a deferred material (容缺) is due, or None while its step is undecided."""
+    return _owed_due(matter, case, entry)[0]
+
+
 def _owed_due(matter: MatterSpec, case: Document,
               entry: Mapping[str, Any]) -> tuple[datetime | None, str]:
     """When a deferred material is due, and how to say it: a date, or "N 日内" after a

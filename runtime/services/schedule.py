@@ -21,6 +21,8 @@ from runtime.engine.events import iso
 from runtime.engine.vocabulary import RUNNING_TASK
 
 TIMEOUT, YELLOW, RED = "timeout", "yellow", "red"
+MARKER = "planned"
+"""The case field listing the ``task@due`` keys whose timed jobs are planned."""
 PAST = timedelta(seconds=1)
 """A moment "past due": the engine's overdue test is ``due < now``."""
 
@@ -62,12 +64,33 @@ def _running(case: Mapping[str, Any] | None) -> dict[tuple[str, str], Mapping[st
             if t["status"] in RUNNING_TASK and t.get("due")}
 
 
+def key(task: Mapping[str, Any]) -> str:
+    """What a task's timed jobs are planned for: ``task@due`` (part of their ids)."""
+    return f"{task['id']}@{task['due']}"
+
+
+def planned(case: Mapping[str, Any] | None) -> set[str] | None:
+    """The ``task@due`` keys whose jobs were planned, as the case records them (None for
+    a case written before the marker existed)."""
+    found = (case or {}).get(MARKER)
+    return None if found is None else set(found)
+
+
+def mark(case: dict[str, Any]) -> dict[str, Any]:
+    """Record on ``case`` that the timed jobs of its running tasks are planned: the
+    batch that writes it plans them (`plan`). Keys of tasks no longer running go."""
+    case[MARKER] = sorted(key(t) for t in _running(case).values())
+    return case
+
+
 def plan(old: Mapping[str, Any] | None, new: Mapping[str, Any], matter: MatterSpec,
          calendar: WorkCalendar, yellow: tuple[float, float]) -> list[Planned]:
-    """The jobs the change from ``old`` to ``new`` starts: for each task that became
-    running with a due time (or got a new one)."""
-    before = _running(old)
-    return [job for key, task in _running(new).items() if key not in before
+    """The jobs the change from ``old`` to ``new`` starts: for each task running with a
+    due time whose jobs ``old`` has not planned yet (became running, got a new due)."""
+    before = planned(old)
+    if before is None:  # no marker: what was running before had its jobs
+        before = {key(t) for t in _running(old).values()}
+    return [job for task in _running(new).values() if key(task) not in before
             for job in task_jobs(new, task, matter, calendar, yellow)]
 
 
@@ -76,7 +99,7 @@ def task_jobs(case: Mapping[str, Any], task: Mapping[str, Any], matter: MatterSp
     """Every timed job of one running task."""
     due = datetime.fromisoformat(task["due"])
     about = {"case": case["id"], "task": task["id"], "due": task["due"]}
-    name = f"{task['id']}@{task['due']}"
+    name = key(task)
     consent = matter.step(task["step"]).on_timeout is OnTimeout.CONSENT
     if consent:
         yield Planned(TIMEOUT, f"{TIMEOUT}:{name}", iso(due + PAST), about)

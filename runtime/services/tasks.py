@@ -23,6 +23,7 @@ from runtime.services.effects import Effects
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
 from runtime.services.problems import engine_errors
+from runtime.services.schedule import mark
 from runtime.store import Conflict as StoreConflict
 from runtime.store import Store, TaskTally, WriteBatch
 
@@ -162,6 +163,7 @@ class Tasks:
             return shown(user, self._put(tx, new, case, matter))
 
     def _put(self, tx: WriteBatch, case: Document, old: Document, matter: MatterSpec) -> Document:
+        mark(case)  # its timed jobs are planned in this batch (effects.after)
         try:
             case["rev"] = tx.put_case(case, expected_rev=old.get("rev", 0))
         except StoreConflict as exc:

@@ -22,16 +22,21 @@ from runtime.engine.events import iso
 from runtime.engine.states import Role
 from runtime.engine.vocabulary import RUNNING_CASE, RUNNING_TASK
 from runtime.services.cases import Cases
+from runtime.services.complaints import KIND as COMPLAINT
+from runtime.services.deferred_jobs import OVERDUE, SOON, DeferredReminders
 from runtime.services.jobs import Jobs
 from runtime.services.notice_rules import DEPARTMENT, ROLE, Audience, Draft, due_text
 from runtime.services.notices import Notices
-from runtime.services.schedule import RED, TIMEOUT, YELLOW, plan
+from runtime.services.schedule import RED, TIMEOUT, YELLOW, mark, planned
 from runtime.services.senders import SendFailed, Undeliverable
-from runtime.store import JOB_PENDING, Store
+from runtime.store import JOB_PENDING, Store, WriteBatch
+from runtime.store import Conflict as StoreConflict
 
 log = logging.getLogger("onewindow.worker")
 Document = dict[str, Any]
 DIGEST, DELIVER = "digest", "deliver"
+PREPARED = ("worker", "prepared")
+"""The record saying every running case had its timed jobs planned and marked."""
 BATCH = 50
 """Jobs claimed at once: a worker holds no more than this under its lease."""
 
@@ -53,6 +58,14 @@ class Worker:
         self.handlers: dict[str, Callable[[Document, datetime], None]] = {
             TIMEOUT: self._timeout, YELLOW: self._light, RED: self._light,
             DIGEST: self._digest, DELIVER: self._deliver}
+        # Handlers whose whole effect is a store write, in the caller's batch.
+        self.in_batch: dict[str, Callable[[WriteBatch, Document, datetime], None]] = {
+            TIMEOUT: self._timeout_in, YELLOW: self._light_in, RED: self._light_in}
+        deferred = DeferredReminders(store, cases.spec, notices)
+        self.handlers.update({SOON: deferred.run, OVERDUE: deferred.run})
+        # More start-up chores (each returns how many jobs it added), e.g. noticing a
+        # calendar.yaml changed by hand.
+        self.starting: list[Callable[[datetime], int]] = []
 
     # -- the loop -------------------------------------------------------------------
 
@@ -62,10 +75,39 @@ class Worker:
         while True:
             now_here = now or self.clock()
             claimed = self.jobs.claim(self.name, BATCH, now_here)
-            for job in claimed:
-                done += self.run(job, now_here)
+            done += self._run_claimed(claimed, now_here)
             if len(claimed) < BATCH:
                 return done
+
+    def _run_claimed(self, claimed: list[Document], now: datetime) -> int:
+        """Run claimed jobs. Those whose whole effect is a store write (超时默许, lights)
+        run in rounds, one job per case a round, each round ONE batch with the jobs'
+        deletions (one durable commit instead of one each); the rest one by one. If any
+        job of a round fails, nothing of the round is written and each of its jobs runs
+        alone, so the failing one records its error (retried, dead after MAX_TRIES)."""
+        waiting = [j for j in claimed if j["kind"] in self.in_batch and j["payload"].get("case")]
+        batched = {j["id"] for j in waiting}
+        done = sum(self.run(job, now) for job in claimed if job["id"] not in batched)
+        while waiting:
+            group: list[Document] = []
+            later: list[Document] = []
+            cases: set[str] = set()
+            for job in waiting:
+                (later if job["payload"]["case"] in cases else group).append(job)
+                cases.add(job["payload"]["case"])
+            waiting = later
+            if len(group) > 1:
+                try:
+                    with self.store.write() as tx:
+                        for job in group:
+                            self.in_batch[job["kind"]](tx, job, now)
+                    done += len(group)
+                    continue
+                except Exception as exc:  # rolled back: each runs alone below
+                    log.warning("a batch of %d jobs failed (%s): running them one by one",
+                                len(group), exc)
+            done += sum(self.run(job, now) for job in group)
+        return done
 
     def run(self, job: Document, now: datetime) -> int:
         """Run one claimed job; a failure is recorded on the job (retried or dead)."""
@@ -114,60 +156,89 @@ class Worker:
             stop.wait(self.pause(longest))
 
     def prepare(self, now: datetime | None = None) -> int:
-        """Start-up: schedule the next digest, and the timed jobs of running cases that
-        have none (cases accepted before the worker existed); how many were added."""
+        """Start-up: schedule the next digest and, once per store, the timed jobs of
+        running cases written before jobs were planned with the case; how many added.
+
+        Every case write plans its tasks' jobs and marks them planned (`schedule.mark`),
+        so after one sweep (recorded as ``worker/prepared``) a start reads nothing more.
+        """
         now = now or self.clock()
-        added = self._schedule_digest(now)
+        added = self._schedule_digest(now) + sum(chore(now) for chore in self.starting)
+        if self.store.get_record(*PREPARED) is not None:
+            return added
         offset = 0
         while True:
             page = self.store.list_cases(status=sorted(RUNNING_CASE), limit=500, offset=offset)
             for case in page:
-                planned = [p for p in plan(None, case, self.cases.spec(case),
-                                           self.cases.calendar, self.cases.effects.yellow)
-                           if self.store.get_job(p.id) is None]
-                if planned:
-                    with self.store.write() as tx:
-                        for p in planned:
-                            Jobs.schedule(tx, p.kind, p.id, p.run_at, p.payload)
-                    added += len(planned)
+                if planned(case) is None:
+                    added += self._plan_unmarked(case["id"], now)
             if len(page) < 500:
-                return added
+                break
             offset += len(page)
+        with self.store.write() as tx:
+            tx.put_record(*PREPARED, {"at": iso(now)})
+        return added
+
+    def _plan_unmarked(self, case_id: str, now: datetime) -> int:
+        """Plan the jobs of a case with no marker, and mark it. A job whose row is gone
+        may have run: it is planned again only if its moment is still to come, or it
+        is a 超时默许 (applying it twice changes nothing); a light already due is not
+        told late, rather than twice."""
+        with self.store.write() as tx:
+            case = tx.get_case(case_id)
+            if case is None or planned(case) is not None:
+                return 0
+            jobs = [p for p in self.cases.effects.jobs(None, case, self.cases.spec(case), now)
+                    if self.store.get_job(p.id) is None
+                    and (p.kind == TIMEOUT or datetime.fromisoformat(p.run_at) > now)]
+            try:
+                tx.put_case(mark(case), expected_rev=case.get("rev", 0))
+            except StoreConflict:  # changed meanwhile: that change planned and marked it
+                return 0
+            for p in jobs:
+                Jobs.schedule(tx, p.kind, p.id, p.run_at, p.payload)
+            return len(jobs)
 
     # -- handlers -------------------------------------------------------------------
 
     def _timeout(self, job: Document, now: datetime) -> None:
         """超时默许 at the due time, and what it releases (one batch with the job's end)."""
         with self.store.write() as tx:
-            case = tx.get_case(job["payload"]["case"])
-            if case is not None:
-                matter = self.cases.spec(case)
-                ticked = engine.tick(case, matter, now, self.cases.calendar)
-                if ticked is not case:
-                    self.cases.put(tx, ticked, case, matter)
-            tx.delete_job(job["id"])
+            self._timeout_in(tx, job, now)
+
+    def _timeout_in(self, tx: WriteBatch, job: Document, now: datetime) -> None:
+        case = tx.get_case(job["payload"]["case"])
+        if case is not None:
+            matter = self.cases.spec(case)
+            ticked = engine.tick(case, matter, now, self.cases.calendar)
+            if ticked is not case:
+                self.cases.put(tx, ticked, case, matter)
+        tx.delete_job(job["id"])
 
     def _light(self, job: Document, now: datetime) -> None:
         """A task turns yellow or red: its department hears of it, once."""
-        about = job["payload"]
         with self.store.write() as tx:
-            case = tx.get_case(about["case"])
-            task = next((t for t in (case or {}).get("tasks") or ()
-                         if t["id"] == about["task"]), None)
-            late = job["kind"] == YELLOW and now > datetime.fromisoformat(about["due"])
-            if case is not None and task is not None and task["status"] in RUNNING_TASK \
-                    and task.get("due") == about["due"] and not late:  # late: red says it
-                matter = self.cases.spec(case)
-                values = {"matter": matter.name, "number": case.get("number") or "",
-                          "step": matter.step(task["step"]).name,
-                          "department": self.notices.department_name(task["department"]),
-                          "due": due_text(task["due"])}
-                kind = "task_yellow" if job["kind"] == YELLOW else "task_red"
-                self.notices.write(tx, [Draft(job["id"], kind,
-                                              Audience(DEPARTMENT, task["department"]),
-                                              case["id"], len(case.get("events") or ()),
-                                              iso(now), values, scope=job["id"])], case)
-            tx.delete_job(job["id"])
+            self._light_in(tx, job, now)
+
+    def _light_in(self, tx: WriteBatch, job: Document, now: datetime) -> None:
+        about = job["payload"]
+        case = tx.get_case(about["case"])
+        task = next((t for t in (case or {}).get("tasks") or ()
+                     if t["id"] == about["task"]), None)
+        late = job["kind"] == YELLOW and now > datetime.fromisoformat(about["due"])
+        if case is not None and task is not None and task["status"] in RUNNING_TASK \
+                and task.get("due") == about["due"] and not late:  # late: red says it
+            matter = self.cases.spec(case)
+            values = {"matter": matter.name, "number": case.get("number") or "",
+                      "step": matter.step(task["step"]).name,
+                      "department": self.notices.department_name(task["department"]),
+                      "due": due_text(task["due"])}
+            kind = "task_yellow" if job["kind"] == YELLOW else "task_red"
+            self.notices.write(tx, [Draft(job["id"], kind,
+                                          Audience(DEPARTMENT, task["department"]),
+                                          case["id"], len(case.get("events") or ()),
+                                          iso(now), values, scope=job["id"])], case)
+        tx.delete_job(job["id"])
 
     def _deliver(self, job: Document, now: datetime) -> None:
         """Send one notification over e-mail or SMS; the job ends only after the send."""
@@ -201,14 +272,24 @@ class Worker:
                              f"黄灯 {yellow} 件")
         day = job["payload"]["date"]
         values = {"date": day, "lines": "；".join(lines) or "无红灯、黄灯任务",
-                  "complaints": "0"}
+                  "complaints": str(self._new_complaints(job, now))}
         with self.store.write() as tx:
             self.notices.write(tx, [Draft(job["id"], "digest", Audience(ROLE, Role.SUPERVISOR),
                                           "", 0, iso(now), values, scope=job["id"])])
-            self._schedule_digest(now, tx=tx, after=day)
+            self._schedule_digest(now, tx=tx, after=day, since=now)
             tx.delete_job(job["id"])
 
-    def _schedule_digest(self, now: datetime, *, tx: Any = None, after: str = "") -> int:
+    def _new_complaints(self, job: Document, now: datetime) -> int:
+        """Complaints filed since the last digest (its moment; the first digest counts
+        a day back from when it was due)."""
+        since = datetime.fromisoformat(job["payload"].get("since") or job["run_at"])
+        if not job["payload"].get("since"):
+            since -= timedelta(days=1)
+        return sum(1 for doc in self.store.list_records(COMPLAINT)
+                   if since < datetime.fromisoformat(doc["created_at"]) <= now)
+
+    def _schedule_digest(self, now: datetime, *, tx: Any = None, after: str = "",
+                         since: datetime | None = None) -> int:
         """The next digest job (idempotent: its id is its date)."""
         day = now.date()
         moment = datetime.combine(day, time(self.digest_hour), now.tzinfo)
@@ -222,5 +303,6 @@ class Worker:
             with self.store.write() as own:
                 Jobs.schedule(own, DIGEST, job_id, iso(moment), {"date": day.isoformat()})
             return 1
-        Jobs.schedule(tx, DIGEST, job_id, iso(moment), {"date": day.isoformat()})
+        Jobs.schedule(tx, DIGEST, job_id, iso(moment),
+                      {"date": day.isoformat(), **({"since": iso(since)} if since else {})})
         return 1

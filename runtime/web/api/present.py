@@ -10,7 +10,7 @@ from runtime.services.pages import Pages
 from runtime.services.tasks import TaskView
 
 Light = Callable[[Mapping[str, Any]], str | None]
-INTERNAL = frozenset({"rev", "schema"})
+INTERNAL = frozenset({"rev", "schema", "planned"})  # planned: the worker's bookkeeping
 SUMMARY = ("id", "number", "matter", "matter_version", "status", "holder", "updated_at")
 FILE_FIELDS = ("id", "sha256", "name", "size", "content_type", "uploaded_at")
 
