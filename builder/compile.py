@@ -109,8 +109,9 @@ def compile_register(raw: Mapping[str, Any] | None) -> Register | None:
     """A matter's ``register`` (免提交): ``fields`` map a form field to ``KIND.ATTRIBUTE``."""
     if not raw:
         return None
-    fields = tuple((name, *ref.split(".", 1)) for name, ref in (raw.get("fields") or {}).items())
-    return Register(raw["holder"], fields)  # type: ignore[arg-type]
+    fields = tuple((name, ref.partition(".")[0], ref.partition(".")[2])
+                   for name, ref in (raw.get("fields") or {}).items())
+    return Register(raw["holder"], fields)
 
 
 def compile_certificates(raw: Mapping[str, Any]) -> dict[str, CertificateKind]:

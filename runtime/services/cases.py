@@ -296,9 +296,16 @@ class Cases:
         return self.change(user, case_id, act)
 
     def submit(self, user: User, case_id: str) -> Document:
-        """Submit a draft (validated against the form and the material list)."""
+        """Submit a draft (validated against the form and the material list); what the
+        holder's certificates in the register satisfy needs no upload (免提交)."""
         return self.change(user, case_id, lambda case, matter, _: engine.submit(
-            case, matter, actor_of(user), self.clock()))
+            case, matter, actor_of(user), self.clock(),
+            register=self.found(matter, case["data"])))
+
+    def found(self, matter: MatterSpec, data: Any) -> dict[str, Any]:
+        """The applicant's certificates in the register this matter may take."""
+        register = self.effects.register
+        return register.found(matter, data) if register is not None else {}
 
     def apply(self, user: User, matter_id: str, data: Mapping[str, Any],
               materials: Mapping[str, Any], applicant: User | None = None,
@@ -320,7 +327,7 @@ class Cases:
             case = engine.new_case(matter, actor, now, data=data, materials=materials,
                                    applicant=owner.id if owner is not user else None,
                                    on_behalf_of=principal_)
-            case = engine.submit(case, matter, actor, now)
+            case = engine.submit(case, matter, actor, now, register=self.found(matter, data))
         with self.store.write() as tx:
             return self.put(tx, case, None, matter)
 
@@ -335,8 +342,9 @@ class Cases:
         """Answer every item of the supplement notice, and change nothing else."""
         def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
             self._check_files(user, matter, materials, case)
-            return engine.answer_supplement(case, matter, actor_of(user), self.clock(),
-                                            data=data, materials=materials)
+            return engine.answer_supplement(
+                case, matter, actor_of(user), self.clock(), data=data, materials=materials,
+                register=self.found(matter, case["data"] if data is None else data))
         return self.change(user, case_id, act)
 
     # -- window -------------------------------------------------------------------

@@ -13,6 +13,7 @@ from runtime.engine.vocabulary import CLOSED_CASE, DECIDED_TASK
 from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
 from runtime.services.cases import Cases
+from runtime.services.certificates import Register
 from runtime.services.complaints import Complaints
 from runtime.services.consultations import Consultations
 from runtime.services.documents import Documents
@@ -90,6 +91,7 @@ class Services:
     complaints: Complaints = field(init=False)
     scores: Scores = field(init=False)
     consultations: Consultations = field(init=False)
+    register: Register = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -125,7 +127,8 @@ class Services:
         senders = _senders(settings)
         notices = Notices(store, accounts, catalog.notifications, frozenset(senders))
         yellow = (catalog.centre.yellow_days, catalog.centre.yellow_fraction)
-        effects = Effects(notices, calendar, yellow)
+        register = Register(store, lambda: catalog.certificates, clock)
+        effects = Effects(notices, calendar, yellow, register)
         jobs = Jobs(store, clock)
         cases = Cases(store, matters, calendar, catalog.centre, clock, accounts, documents,
                       effects)
@@ -152,6 +155,7 @@ class Services:
             cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
             clock, settings.complaint_days)
         services.consultations = Consultations(store, matters, clock)
+        services.register = register
         services.scores = Scores(
             store, lambda: services.catalog.scoring,
             lambda: {d.id: d.name for d in accounts.departments.values()}, clock)

@@ -8,6 +8,7 @@ from typing import Any
 
 from builder import MatterSpec
 from runtime.engine.calendar import WorkCalendar
+from runtime.services.certificates import Register
 from runtime.services.jobs import Jobs
 from runtime.services.notices import Notices
 from runtime.services.schedule import plan
@@ -18,14 +19,17 @@ class Effects:
     """Notifications and jobs of a change, in the change's own batch."""
 
     def __init__(self, notices: Notices, calendar: WorkCalendar,
-                 yellow: tuple[float, float]) -> None:
+                 yellow: tuple[float, float], register: Register | None = None) -> None:
         self.notices = notices
         self.calendar = calendar
         self.yellow = yellow
+        self.register = register
 
     def after(self, tx: WriteBatch, old: Mapping[str, Any] | None, new: Mapping[str, Any],
               matter: MatterSpec) -> None:
         """Write the notifications and schedule the jobs of the change ``old`` → ``new``."""
         self.notices.record(tx, old, new, matter)
+        if self.register is not None:  # certificates issued enter the register (证照库)
+            self.register.record(tx, old, new)
         for job in plan(old, new, matter, self.calendar, self.yellow):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)

@@ -151,6 +151,10 @@ class CaseView:
         """Whether the user may take ``action`` now."""
         return action in self.actions
 
+    def title_of(self, dotted: str) -> str:
+        """A (nested) form field by its titles: ``建设单位·单位名称``."""
+        return path_title(self.matter, dotted)
+
     @property
     def unpaid(self) -> bool:
         """A payment notice waits to be paid (delivery waits for it)."""
@@ -196,6 +200,17 @@ class TaskView:
     def may(self, action: str) -> bool:
         """Whether the user may take ``action`` on this task now."""
         return action in self.actions
+
+
+def path_title(matter: MatterSpec, dotted: str) -> str:
+    """The titles along a dotted form path, joined by ``·``; ids where there is none."""
+    node: Any = matter.form
+    titles = []
+    for part in dotted.split("."):
+        props = node.get("properties") if isinstance(node, Mapping) else None
+        node = props.get(part) if isinstance(props, Mapping) else None
+        titles.append(str(node.get("title", part)) if isinstance(node, Mapping) else part)
+    return "·".join(titles)
 
 
 def field_title(matter: MatterSpec, name: str) -> str:
