@@ -19,7 +19,7 @@ from stdnum.cn import ric, uscc
 
 from builder import MatterSpec
 from builder.spec import CertificateKind
-from runtime.engine.register import holder_number, wanted
+from runtime.engine.register import holder_number, take, wanted
 from runtime.services.accounts import User
 from runtime.services.errors import Forbidden, Invalid
 from runtime.store import Store, WriteBatch
@@ -91,6 +91,13 @@ class Register:
             if entry is not None and (entry.get("valid_until") or "9999") >= today:
                 out[kind] = entry
         return out
+
+    def prefill(self, matter: MatterSpec, data: Any) -> tuple[Any, dict[str, Any]]:
+        """The answers as the form shows them: locked fields filled from the register;
+        and what was taken (``{materials: {id: entry}, fields: {path: {...}}}``, empty when
+        nothing). Submission does the same on the server, whatever the form sent."""
+        filled, taken = take(matter, data, self.found(matter, data))
+        return filled, taken or {}
 
     def of_holder(self, user: User, holder: str) -> list[dict[str, Any]]:
         """Every kind's latest certificate of ``holder`` (staff only)."""

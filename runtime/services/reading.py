@@ -255,6 +255,7 @@ def progress(matter: MatterSpec, case: Document, calendar: WorkCalendar, light: 
 def material_state(matter: MatterSpec, case: Document, now: datetime) -> MaterialState:
     """What applies, what is missing, what may be deferred and what is still owed."""
     present = {k for k, v in case["materials"].items() if v}
+    present |= set((case.get("register") or {}).get("materials") or ())  # 免提交
     applicable = forms.applicable_materials(matter.materials, case["data"])
     names = {m.id: m.name for m in matter.materials}
     owed = []
