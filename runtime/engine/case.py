@@ -33,6 +33,8 @@ def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
              data: Mapping[str, Any] | None = None,
              materials: Mapping[str, Any] | None = None, applicant: str | None = None,
              on_behalf_of: Mapping[str, str] | None = None,
+             agent_point: Mapping[str, Any] | None = None,
+             forward: Mapping[str, Any] | None = None,
              new_id: Callable[[str], str] = new_id) -> Document:
     """A draft case of ``matter`` for the applicant ``actor``, or entered by the window
     ``actor`` for the walk-in ``applicant`` (窗口代录: the window may then fill it in), or
@@ -57,8 +59,12 @@ def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
         "accepted_at": None, "decided_at": None, "closed_at": None, "supplement": None,
         "deferred": [], "outputs": {}, "certificates": [], "tasks": [], "notes": [],
     }
-    if on_behalf_of:
+    if on_behalf_of:  # the agent, its service point and a village case's forwarding
         fields.update(agent=actor.id, on_behalf_of=dict(on_behalf_of))
+        if agent_point:
+            fields["agent_point"] = dict(agent_point)
+        if forward:
+            fields["forward"] = dict(forward)
     for key, value in fields.items():
         w.set([key], value)
     return w.result()

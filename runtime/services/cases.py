@@ -44,7 +44,8 @@ day; the number never grows a digit (docs/services.md)."""
 
 def actor_of(user: User) -> Actor:
     """The engine's view of a user."""
-    return Actor(id=user.id, role=user.role, department=user.department, name=user.display_name)
+    return Actor(id=user.id, role=user.role, department=user.department, name=user.display_name,
+                 point=user.point[0])
 
 
 def can_see(user: User, case: Mapping[str, Any]) -> bool:
@@ -52,10 +53,13 @@ def can_see(user: User, case: Mapping[str, Any]) -> bool:
     department that has a task on it."""
     if user.role in STAFF_ROLES:
         return True
-    if user.role == Role.APPLICANT:
-        return bool(case.get("applicant") == user.id)
-    if user.role == Role.AGENT:  # only the cases entrusted to this agent
-        return bool(case.get("agent") == user.id)
+    if user.role == Role.APPLICANT:  # their own, and those an agent carries for them
+        return bool(case.get("applicant") == user.id) or bool(
+            user.id_number and (case.get("on_behalf_of") or {}).get("id_number", "").upper()
+            == user.id_number)
+    if user.role == Role.AGENT:  # those entrusted to it; at a town point, those to forward
+        return bool(case.get("agent") == user.id) or bool(
+            user.point[1] == "town" and (case.get("forward") or {}).get("to") == user.point[0])
     if user.role == Role.DEPARTMENT:
         return any(t["department"] == user.department and t["status"] != TaskStatus.SKIPPED
                    for t in case.get("tasks", ()))
@@ -323,10 +327,13 @@ class Cases:
         self._check_files(user, matter, materials)
         now = self.clock()
         actor = actor_of(user)
+        point = dict(zip(("name", "level", "town"), user.point, strict=True)) \
+            if user.role == Role.AGENT and user.point[0] else None
         with engine_errors(matter):
             case = engine.new_case(matter, actor, now, data=data, materials=materials,
                                    applicant=owner.id if owner is not user else None,
-                                   on_behalf_of=principal_)
+                                   on_behalf_of=principal_, agent_point=point,
+                                   forward=engine.forwarding(point, now, self.calendar))
             case = engine.submit(case, matter, actor, now, register=self.found(matter, data))
         with self.store.write() as tx:
             return self.put(tx, case, None, matter)

@@ -12,6 +12,7 @@ from runtime.engine.calendar import CHINA_TZ, WorkCalendar
 from runtime.engine.vocabulary import CLOSED_CASE, DECIDED_TASK
 from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
+from runtime.services.agency import Agency
 from runtime.services.cases import Cases
 from runtime.services.certificates import Register
 from runtime.services.complaints import Complaints
@@ -92,6 +93,7 @@ class Services:
     scores: Scores = field(init=False)
     consultations: Consultations = field(init=False)
     register: Register = field(init=False)
+    agency: Agency = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -156,6 +158,7 @@ class Services:
             clock, settings.complaint_days)
         services.consultations = Consultations(store, matters, clock)
         services.register = register
+        services.agency = Agency(cases, yellow)
         services.scores = Scores(
             store, lambda: services.catalog.scoring,
             lambda: {d.id: d.name for d in accounts.departments.values()}, clock)

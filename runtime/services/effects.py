@@ -9,6 +9,7 @@ from typing import Any
 from builder import MatterSpec
 from runtime.engine.calendar import WorkCalendar
 from runtime.services.certificates import Register
+from runtime.services.forwarding import track_forwarding
 from runtime.services.jobs import Jobs
 from runtime.services.notices import Notices
 from runtime.services.schedule import plan
@@ -31,5 +32,6 @@ class Effects:
         self.notices.record(tx, old, new, matter)
         if self.register is not None:  # certificates issued enter the register (证照库)
             self.register.record(tx, old, new)
+        track_forwarding(tx, old, new)
         for job in plan(old, new, matter, self.calendar, self.yellow):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount
 
 from runtime.web.api import (
+    agency,
     cases,
     complaints,
     consultations,
@@ -37,6 +38,7 @@ operations: list[Operation] = [
     *cases.operations,
     *documents.operations,
     *fees.operations,
+    *agency.operations,
     *tasks.operations,
     *users.operations,
     *notifications.operations,
