@@ -15,12 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from runtime import engine
-from runtime.engine.agency import LEVELS
+from runtime.engine.agency import FOLLOW_UP_RESULTS, LEVELS
 from runtime.engine.states import Role
 from runtime.services.accounts import User
 from runtime.services.cases import Cases, actor_of
 from runtime.services.errors import Forbidden, Invalid
 from runtime.services.forwarding import KIND
+
+__all__ = ["FOLLOW_UP_RESULTS", "Agency", "Pending", "check_point"]
 
 
 def check_point(raw: Any, role: str) -> dict[str, str]:

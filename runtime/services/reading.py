@@ -142,6 +142,8 @@ class CaseView:
     """What the matter's fees come to for these answers (offered when issuing a notice)."""
     cashier: bool = False
     """The reader takes payments (收费窗口)."""
+    agency: dict[str, Any] | None = None
+    """全程代办 as pages show it (`runtime.services.forwarding.agency_view`)."""
 
     def may_on(self, task_id: str, action: str) -> bool:
         """Whether the user may take ``action`` on one of the case's tasks now."""
