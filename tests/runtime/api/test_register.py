@@ -104,6 +104,15 @@ def test_staff_look_a_holder_up(api: Api) -> None:
         register.of_holder(win, "91530100MA6K2Y7X38")
 
 
+def test_the_register_over_the_api(api: Api) -> None:
+    first = api.licensed("alice")
+    rows = api.ok(api.get("drc1", f"/certificates/{LICENSE['license_no']}"))
+    assert [(r["certificate"], r["case"]) for r in rows] == [("business-licence", first["id"])]
+    assert api.get("alice", f"/certificates/{LICENSE['license_no']}").status_code == 403
+    assert api.get("win", "/certificates/91530100MA6K2Y7X38").status_code == 400  # check digit
+    assert api.ok(api.get("win", "/certificates/12511002MB1234567L")) == []
+
+
 def test_validity_in_years_ends_the_day_before_the_anniversary() -> None:
     assert _until("2026-11-30T10:00:00+08:00", 2) == "2028-11-29"
     assert _until("2024-02-29T10:00:00+08:00", 1) == "2025-02-27"
