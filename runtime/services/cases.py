@@ -327,8 +327,8 @@ class Cases:
         self._check_files(user, matter, materials)
         now = self.clock()
         actor = actor_of(user)
-        point = dict(zip(("name", "level", "town"), user.point, strict=True)) \
-            if user.role == Role.AGENT and user.point[0] else None
+        point = {k: v for k, v in zip(("name", "level", "town"), user.point, strict=True)
+                 if v} if user.role == Role.AGENT and user.point[0] else None
         with engine_errors(matter):
             case = engine.new_case(matter, actor, now, data=data, materials=materials,
                                    applicant=owner.id if owner is not user else None,

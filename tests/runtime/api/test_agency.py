@@ -64,7 +64,8 @@ def test_a_village_case_records_its_point_and_waits_for_its_town_point(
 
 def test_a_town_or_pointless_agent_case_has_no_forwarding(api: Api,
                                                            points: dict[str, str]) -> None:
-    assert "forward" not in api.ok(_apply(api, "town1"), 201)
+    town = api.ok(_apply(api, "town1"), 201)
+    assert "forward" not in town and town["agent_point"] == TOWN
     case = api.ok(_apply(api, "agent9"), 201)
     assert "forward" not in case and "agent_point" not in case
 
