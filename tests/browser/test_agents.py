@@ -100,6 +100,15 @@ def test_agents_pages_forwarding_and_home_visit(
     village.get_by_role("button", name="记录上门受理").click()  # an empty note
     expect(village.locator(".notice-error")).to_be_visible()
 
+    # the supervisor watches the forwarding deadline on the board
+    sign_in(town, server, "supervisor")
+    town.goto(server.url + "/supervision")
+    expect(town.locator(f'#fwd-h ~ .table-wrap tr[data-case="{case_id}"]')).to_contain_text(
+        "青禾镇代办点")
+    shots(town, "supervisor-board-forwarding")
+    _no_violations(town)
+    town.get_by_role("button", name="退出").click()
+
     sign_in(town, server, "agent-town")
     town.goto(server.url + "/agent")
     pending = town.locator("#fwd-h + .table-wrap")

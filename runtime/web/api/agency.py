@@ -51,5 +51,6 @@ operations = [
     _action("follow-up", follow_up, "Record the follow-up visit after delivery (回访)",
             obj(("result",), result={"enum": ["满意", "基本满意", "不满意"]}, note=text())),
     Operation("GET", "/forwarding", to_forward, "Village cases to forward (转报)",
-              "agent at a town point", list_of(ref("Case")), "cases", errors=(401, 403)),
+              "agent at a town point (its own); supervisor, admin (every point's)",
+              list_of(ref("Case")), "cases", errors=(401, 403)),
 ]
