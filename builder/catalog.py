@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from builder import certificates
 from builder.check import MatterCheck
-from builder.compile import compile_centre, compile_departments, compile_matter
+from builder.compile import (
+    compile_centre,
+    compile_certificates,
+    compile_departments,
+    compile_matter,
+)
 from builder.errors import CatalogInvalid, Problem, UnknownMatter
 from builder.metaschema import check_document
 from builder.names import closest, did_you_mean
@@ -27,8 +33,9 @@ from builder.spec import Catalog, MatterSpec
 
 SPECIAL = {"departments.yaml": "departments", "centre.yaml": "centre",
            "calendar.yaml": "calendar", "notifications.yaml": "notifications",
-           "scoring.yaml": "scoring"}
-OPTIONAL = frozenset({"calendar.yaml", "notifications.yaml", "scoring.yaml"})
+           "scoring.yaml": "scoring", "certificates.yaml": "certificates"}
+OPTIONAL = frozenset({"calendar.yaml", "notifications.yaml", "scoring.yaml",
+                      "certificates.yaml"})
 
 
 @dataclass
@@ -42,6 +49,8 @@ class Loaded:
     calendar: Source | None = None
     notifications: Source | None = None
     scoring: Source | None = None
+    certificates: Source | None = None
+    kinds: dict[str, Any] | None = None  # certificate kinds to check against (None: skip)
     matters: list[Source] = field(default_factory=list)
     specs: dict[str, MatterSpec] = field(default_factory=dict)  # by file
 
@@ -106,7 +115,7 @@ def parse_folder(folder: Path) -> Loaded:
 
 
 def _parse_folder(folder: Path) -> Loaded:
-    loaded = Loaded()
+    loaded = Loaded(kinds={})  # a folder without certificates.yaml declares no kind
     if not folder.is_dir():
         loaded.problems.append(Problem(str(folder), 1, 1, "no such catalog folder",
                                        code="no_catalog_folder"))
@@ -143,6 +152,8 @@ def _check_sources(loaded: Loaded, departments: Mapping[str, Any] | None) -> Non
             loaded.problems.extend(found)
             if kind == "notifications" and not found:
                 loaded.problems.extend(check_placeholders(src))
+            if kind == "certificates":
+                loaded.problems.extend(certificates.file_problems(src))
     for src in loaded.matters:
         loaded.problems.extend(check_document(src, "matter"))
     if departments is None:
@@ -175,6 +186,9 @@ def _read_files(paths: Iterable[Path]) -> tuple[Loaded, dict[str, Any] | None]:
         if root is not None and loaded.departments is None and departments is None:
             dep_src, _ = read_source(root / "departments.yaml")
             departments = _department_ids(dep_src)
+            kinds_file = root / "certificates.yaml"
+            loaded.kinds = certificates.kinds_of(read_source(kinds_file)[0]) \
+                if kinds_file.is_file() else {}
     if loaded.departments is not None:
         departments = _department_ids(loaded.departments)
     return loaded, departments
@@ -213,10 +227,12 @@ def _department_ids(src: Source | None) -> dict[str, Any] | None:
 def _check_matters(loaded: Loaded, departments: Mapping[str, Any] | None) -> None:
     seen: dict[str, Source] = {}
     broken = {p.file for p in loaded.problems if p.is_error}
+    kinds = certificates.kinds_of(loaded.certificates) if loaded.certificates is not None \
+        else loaded.kinds
     for src in loaded.matters:
         expected = Path(src.file).stem
         check = MatterCheck(src, departments)
-        problems = check.run(expected)
+        problems = check.run(expected) + certificates.matter_problems(src, kinds)
         loaded.problems.extend(problems)
         if src.file not in broken and not any(p.is_error for p in problems):
             loaded.specs[src.file] = _compile(src, check)
@@ -314,9 +330,10 @@ def catalog_of(loaded: Loaded) -> Catalog:
     calendar = loaded.calendar.value if loaded.calendar is not None else {}
     notices = loaded.notifications.value if loaded.notifications is not None else {}
     scoring = loaded.scoring.value if loaded.scoring is not None else {}
+    kinds = loaded.certificates.value if loaded.certificates is not None else {}
     return Catalog(compile_centre(loaded.centre.value),
                    compile_departments(loaded.departments.value), matters, calendar,
-                   compile_notifications(notices), scoring)
+                   compile_notifications(notices), scoring, compile_certificates(kinds))
 
 
 def load_matter(ref: str, catalog_dir: Path) -> MatterSpec:

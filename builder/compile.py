@@ -10,6 +10,7 @@ from builder.spec import (
     At,
     Centre,
     Certificate,
+    CertificateKind,
     Department,
     Exemption,
     Fee,
@@ -18,6 +19,7 @@ from builder.spec import (
     MatterSpec,
     Need,
     OnTimeout,
+    Register,
     Step,
 )
 
@@ -43,7 +45,8 @@ def _certificate(raw: Any) -> Certificate | None:
         return None
     if isinstance(raw, str):
         return Certificate(raw)
-    return Certificate(raw["name"], raw.get("number"))
+    return Certificate(raw["name"], raw.get("number"), raw.get("kind", ""),
+                       raw.get("holder", ""))
 
 
 def compile_step(raw: Mapping[str, Any]) -> Step:
@@ -98,7 +101,24 @@ def compile_material(raw: Mapping[str, Any]) -> Material:
         copies=raw.get("copies", 1),
         original=raw.get("original", False),
         note=raw.get("note", ""),
+        certificate=raw.get("certificate", ""),
     )
+
+
+def compile_register(raw: Mapping[str, Any] | None) -> Register | None:
+    """A matter's ``register`` (免提交): ``fields`` map a form field to ``KIND.ATTRIBUTE``."""
+    if not raw:
+        return None
+    fields = tuple((name, ref.partition(".")[0], ref.partition(".")[2])
+                   for name, ref in (raw.get("fields") or {}).items())
+    return Register(raw["holder"], fields)
+
+
+def compile_certificates(raw: Mapping[str, Any]) -> dict[str, CertificateKind]:
+    """``certificates.yaml`` to certificate kinds by id."""
+    return {c["id"]: CertificateKind(c["id"], c["name"], c.get("holder", "any"),
+                                     c.get("valid_years"))
+            for c in raw.get("certificates", ())}
 
 
 def compile_matter(raw: Mapping[str, Any], steps: tuple[Step, ...] | None = None) -> MatterSpec:
@@ -120,6 +140,7 @@ def compile_matter(raw: Mapping[str, Any], steps: tuple[Step, ...] | None = None
         conditions=raw.get("conditions", ""),
         category=raw.get("category", ""),
         fees=tuple(_fee(f) for f in raw.get("fees", ())),
+        register=compile_register(raw.get("register")),
         source=raw,
     )
 

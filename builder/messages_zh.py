@@ -236,6 +236,21 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
                                         else "请添加包含该字段的表单 “form”"),
     "certificate_not_an_output": lambda p: f"{_where(p)}证照编号 “{p['number']}” 必须是本环节的"
                                            f"输出项之一{_hint(p)}",
+    # the certificate register (证照库, 免提交)
+    "duplicate_certificate_kind": lambda p: f"证照种类 “{p['id']}” 重复定义",
+    "unknown_certificate_kind": lambda p: f"{_where(p)}证照种类 “{p['kind']}” 未在 "
+                                          f"certificates.yaml 中定义{_hint(p)}",
+    "certificate_kind_needs": lambda p: f"{_where(p)}登记入证照库的证照须写明 "
+                                        f"{' 和 '.join(p['missing'])}",
+    "certificate_holder_unknown": lambda p: f"{_where(p)}持证主体 “{p['holder']}” 既不是本环节的"
+                                            f"输出项，也不是申请表字段{_hint(p)}",
+    "register_missing": lambda p: f"{_where(p)}材料可由证照库免提交，但事项没有写明 "
+                                  "register: {holder: 字段}（按谁的证件号码查询证照库）",
+    "register_holder_unknown": lambda p: f"register 的持证主体字段 “{p['holder']}” 不是申请表"
+                                         f"字段{_hint(p)}",
+    "register_field_unknown": lambda p: f"register 中的 “{p['field']}” 不是申请表字段{_hint(p)}",
+    "register_bad_attribute": lambda p: f"register 中的 “{p['ref']}” 须写成 证照种类.属性，属性为 "
+                                        f"number、holder_name 或 valid_until{_hint(p)}",
     "read_unknown_step": lambda p: f"{_reads(p)}环节 “{p['step']}” 不存在{_hint(p)}",
     "read_not_published": lambda p: f"{_reads(p)}环节 “{p['step']}” 没有输出 “{p['output']}”"
                                     f"{_hint(p)}；" + (f"它输出的有：{_list(p['published'])}" if

@@ -88,6 +88,7 @@ class Material:
     copies: int = 1
     original: bool = False  # the original is checked at the window (原件核验)
     note: str = ""
+    certificate: str = ""  # a certificate kind that satisfies it from the register (免提交)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,34 @@ class Certificate:
 
     name: str
     number: str | None = None  # the output that carries the certificate number
+    kind: str = ""  # the certificate kind (证照种类) it enters the register as
+    holder: str = ""  # the output or form field (dotted path) naming the holder
+
+
+@dataclass(frozen=True)
+class CertificateKind:
+    """A kind of certificate (证照种类) the centre keeps in its register (证照库)."""
+
+    id: str
+    name: str
+    holder: str = "any"  # what identifies the holder: "uscc", "ric" or "any" of them
+    valid_years: int | None = None  # None: valid without limit (长期有效)
+
+
+@dataclass(frozen=True)
+class Register:
+    """What a matter takes from the certificate register (免提交): ``holder`` is the form
+    field (dotted path) with the applicant's credit code or ID number; ``fields`` are
+    (form field, certificate kind, attribute) filled and locked from the register."""
+
+    holder: str
+    fields: tuple[tuple[str, str, str], ...] = ()
+
+    def kinds(self, matter: MatterSpec) -> tuple[str, ...]:
+        """Every certificate kind the matter may take, in declaration order."""
+        found = [m.certificate for m in matter.materials if m.certificate]
+        found += [kind for _, kind, _ in self.fields]
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -151,6 +180,7 @@ class MatterSpec:
     conditions: str = ""
     category: str = ""
     fees: tuple[Fee, ...] = ()
+    register: Register | None = None
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def step(self, step_id: str) -> Step:
@@ -207,6 +237,7 @@ class Catalog:
     calendar: Mapping[str, Any]
     notifications: Mapping[str, Any] = field(default_factory=dict)  # kind -> Template
     scoring: Mapping[str, Any] = field(default_factory=dict)
+    certificates: Mapping[str, CertificateKind] = field(default_factory=dict)
 
     def matter(self, matter_id: str) -> MatterSpec:
         """The matter with that id (KeyError if none)."""

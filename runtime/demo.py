@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 from runtime.services.container import Services
 
@@ -18,15 +19,22 @@ def create_demo_users(services: Services) -> list[tuple[str, str, str]] | None:
     accounts = services.accounts
     made: list[tuple[str, str, str]] = []
 
-    def add(name: str, role: str, display: str, department: str | None = None) -> None:
+    def add(name: str, role: str, display: str, department: str | None = None,
+            **extra: Any) -> None:
         password = secrets.token_urlsafe(9)
-        accounts.create_user(name, password, role, department=department, display_name=display)
+        accounts.create_user(name, password, role, department=department, display_name=display,
+                             **extra)
         made.append((name, display, password))
 
     add("applicant", "applicant", "张三")
     add("window", "window", "李四")
     for dept in services.catalog.departments.values():
         add(f"dept-{dept.id}", "department", f"{dept.name} 审批员", dept.id)
+    # 全程代办: a village point whose cases the town point forwards (转报)
+    add("agent-village", "agent", "刘代办",
+        service_point={"name": "青禾村代办点", "level": "village", "town": "青禾镇代办点"})
+    add("agent-town", "agent", "陈代办",
+        service_point={"name": "青禾镇代办点", "level": "town"})
     add("supervisor", "supervisor", "王五")
     add("admin", "admin", "赵六")
     _save(services.settings.data_path / CREDENTIALS_FILE, made)

@@ -27,9 +27,9 @@ _BASE_TYPE = {"string": "string", "textarea": "string", "date": "string", "email
               "enum": "string", "number": "number", "integer": "integer", "boolean": "boolean"}
 # Canonical key order (docs/catalog.md); keys not listed follow in their own order.
 MATTER_KEYS = ("id", "name", "version", "category", "lead", "time_limit", "statutory_limit",
-               "notice", "conditions", "fees", "form", "ui", "materials", "steps")
+               "notice", "conditions", "fees", "form", "ui", "register", "materials", "steps")
 MATERIAL_KEYS = ("id", "name", "required", "when", "accept", "max_mb", "deferrable",
-                 "deferred_days", "deferred_after", "copies", "original", "note")
+                 "deferred_days", "deferred_after", "copies", "original", "certificate", "note")
 STEP_KEYS = ("id", "name", "department", "departments", "join", "days", "preliminary_days",
              "needs", "when", "materials", "form", "outputs", "reads", "certificate",
              "on_timeout", "reply_options", "note")

@@ -6,6 +6,7 @@ from an injectable ``new_id``. See docs/engine.md.
 
 from runtime.engine.actions import case_actions, task_actions
 from runtime.engine.actor import SYSTEM, Actor
+from runtime.engine.agency import follow_up, forward, forward_light, forwarding, home_visit
 from runtime.engine.calendar import CHINA_TZ, Deadline, Light, WorkCalendar
 from runtime.engine.case import answer_supplement, new_case, save_draft, submit, withdraw
 from runtime.engine.errors import (
@@ -83,6 +84,11 @@ __all__ = [
     "case_actions",
     "claim",
     "deliver",
+    "follow_up",
+    "forward",
+    "forward_light",
+    "forwarding",
+    "home_visit",
     "issue_fees",
     "light",
     "new_case",

@@ -51,6 +51,11 @@ def case_guard(case: Mapping[str, Any], action: str) -> None:
         raise TransitionNotAllowed("case", status, action, "no unpaid fee notice")
     if action == CaseAction.ISSUE_FEES and unpaid(case):
         raise TransitionNotAllowed("case", status, action, "a fee notice is already unpaid")
+    pending = case.get("forward") or {}
+    if action == CaseAction.FORWARD and (not pending.get("due") or pending.get("at")):
+        raise TransitionNotAllowed("case", status, action, "no forwarding awaited")
+    if action == CaseAction.FOLLOW_UP and case.get("follow_up"):
+        raise TransitionNotAllowed("case", status, action, "already recorded")
     if action == CaseAction.REFUND and not any(
             n.get("paid") and not n.get("refund") for n in case.get("fees") or ()):
         raise TransitionNotAllowed("case", status, action, "no paid fee notice to refund")

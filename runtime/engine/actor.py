@@ -15,6 +15,7 @@ class Actor:
     role: Role | str
     department: str | None = None
     name: str = ""
+    point: str = ""  # an agent's service point (代办点), by name
 
 
 SYSTEM = Actor(id="system", role=Role.SYSTEM, name="系统")

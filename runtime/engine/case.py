@@ -17,6 +17,7 @@ from runtime.engine.errors import ValidationFailed
 from runtime.engine.events import SCHEMA_VERSION, Document, Writer, clone, iso, new_id
 from runtime.engine.flow import cancel_open
 from runtime.engine.moves import check_case, move_case, spec_of
+from runtime.engine.register import Entry, take, taken_materials
 from runtime.engine.states import CASE, CaseAction, Role
 from runtime.engine.validation import (
     Detail,
@@ -32,6 +33,8 @@ def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
              data: Mapping[str, Any] | None = None,
              materials: Mapping[str, Any] | None = None, applicant: str | None = None,
              on_behalf_of: Mapping[str, str] | None = None,
+             agent_point: Mapping[str, Any] | None = None,
+             forward: Mapping[str, Any] | None = None,
              new_id: Callable[[str], str] = new_id) -> Document:
     """A draft case of ``matter`` for the applicant ``actor``, or entered by the window
     ``actor`` for the walk-in ``applicant`` (窗口代录: the window may then fill it in), or
@@ -56,8 +59,12 @@ def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
         "accepted_at": None, "decided_at": None, "closed_at": None, "supplement": None,
         "deferred": [], "outputs": {}, "certificates": [], "tasks": [], "notes": [],
     }
-    if on_behalf_of:
+    if on_behalf_of:  # the agent, its service point and a village case's forwarding
         fields.update(agent=actor.id, on_behalf_of=dict(on_behalf_of))
+        if agent_point:
+            fields["agent_point"] = dict(agent_point)
+        if forward:
+            fields["forward"] = dict(forward)
     for key, value in fields.items():
         w.set([key], value)
     return w.result()
@@ -81,20 +88,28 @@ def save_draft(case: Document, matter: MatterSpec, actor: Actor, now: datetime, 
     return w.result()
 
 
-def submit(case: Document, matter: MatterSpec, actor: Actor, now: datetime) -> Document:
+def submit(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
+           register: Mapping[str, Entry] | None = None) -> Document:
     """Submit the draft: data valid for the form, required materials present.
 
     Required materials that are ``deferrable`` may be missing: the window decides at
-    acceptance whether to accept without them (容缺受理).
+    acceptance whether to accept without them (容缺受理). ``register`` holds the holder's
+    valid certificates by kind: what they satisfy needs no upload (免提交) and the fields
+    they fill are locked (`runtime.engine.register`).
     """
     spec = spec_of(case, matter)
     check_case(case, CaseAction.SUBMIT, actor)
-    _check_submission(spec, case["data"], case["materials"], _entrustment(case,
-                                                                          case["materials"]))
+    data, taken = take(matter, case["data"], register or {})
+    _check_submission(spec, data, case["materials"], _entrustment(case, case["materials"]),
+                      taken)
     w = Writer(case, iso(now))
     move_case(w, CaseAction.SUBMIT, actor)
     w.set(["submitted_at"], w.at)
-    w.set(["holder"], holder_of(spec, case["data"]))
+    if data is not case["data"]:
+        w.set(["data"], data)
+    if taken or case.get("register"):
+        w.set(["register"], taken)
+    w.set(["holder"], holder_of(spec, data))
     if case["matter_version"] != matter.version:
         w.set(["matter_version"], matter.version)
     return w.result()
@@ -102,7 +117,8 @@ def submit(case: Document, matter: MatterSpec, actor: Actor, now: datetime) -> D
 
 def answer_supplement(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
                       data: Mapping[str, Any] | None = None,
-                      materials: Mapping[str, Any] | None = None) -> Document:
+                      materials: Mapping[str, Any] | None = None,
+                      register: Mapping[str, Entry] | None = None) -> Document:
     """Answer the supplement notice with the whole data / materials, changed only where
     the notice lists a field or material; the case goes back to submitted."""
     spec = spec_of(case, matter)
@@ -125,9 +141,10 @@ def answer_supplement(case: Document, matter: MatterSpec, actor: Actor, now: dat
                      for key in _changed(old_materials, new_materials) if key not in listed]
     if unlisted:
         raise ValidationFailed(unlisted)
+    new_data, taken = take(matter, new_data, register or {})
     _check_submission(spec, new_data, new_materials,
                       [*_unanswered(items, new_data, old_materials, new_materials),
-                       *_entrustment(case, new_materials)])
+                       *_entrustment(case, new_materials)], taken)
     w = Writer(case, iso(now))
     move_case(w, CaseAction.ANSWER_SUPPLEMENT, actor)
     if new_data != old_data:
@@ -135,6 +152,8 @@ def answer_supplement(case: Document, matter: MatterSpec, actor: Actor, now: dat
     if new_materials != old_materials:
         w.set(["materials"], new_materials)
     w.set(["supplement"], None)
+    if taken != case.get("register"):
+        w.set(["register"], taken)
     w.set(["holder"], holder_of(spec, new_data))
     return w.result()
 
@@ -195,10 +214,13 @@ def holder_of(spec: Compiled, data: Mapping[str, Any]) -> str:
 
 
 def _check_submission(spec: Compiled, data: Any, materials: Any,
-                      details: list[Detail] | None = None) -> None:
+                      details: list[Detail] | None = None,
+                      taken: Mapping[str, Any] | None = None) -> None:
     details = [*(details or ()), *form_problems(spec.matter.form, data)]
+    present = taken_materials({"register": taken})
     if isinstance(data, Mapping):
-        details += material_problems(spec, data, materials, lambda m: m.deferrable)
+        details += material_problems(spec, data, materials,
+                                     lambda m: m.deferrable or m.id in present)
     if details:
         raise ValidationFailed(details)
 

@@ -18,6 +18,7 @@ from runtime.engine.calendar import WorkCalendar
 from runtime.engine.compiled import Compiled
 from runtime.engine.events import Writer, iso
 from runtime.engine.moves import move_case, move_task
+from runtime.engine.register import get_path
 from runtime.engine.states import CaseAction, CaseStatus, TaskAction, TaskStatus
 from runtime.engine.vocabulary import OPEN_TASK
 
@@ -200,7 +201,13 @@ def _publish(w: Writer, spec: Compiled, step: Step, indexes: Sequence[int]) -> N
         number = outputs.get(wanted) if wanted else None
         if number is None or number == "":
             number = f"{w.root['number']}-{step.id}"
-        w.append(["certificates"], {
+        entry = {
             "name": step.certificate.name, "number": str(number), "holder": w.root["holder"],
             "department": approving[0]["department"], "step": step.id, "issued_at": w.at,
-        })
+        }
+        kind, holder = step.certificate.kind, step.certificate.holder
+        if kind:  # it enters the register (证照库) under the holder's credit code or ID
+            value = outputs.get(holder) if holder in step.outputs else get_path(
+                w.root["data"], holder)
+            entry.update(kind=kind, holder_id="".join(str(value or "").split()).upper())
+        w.append(["certificates"], entry)

@@ -37,7 +37,10 @@ def check_case(case: Mapping[str, Any], action: str, actor: Actor) -> Transition
     CASE.check_role(action, actor.role)
     if actor.role == Role.APPLICANT and actor.id != case.get("applicant"):
         raise NotPermitted(action, "only the case's applicant may do this")
-    if actor.role == Role.AGENT and case.get("agent") != actor.id:
+    if actor.role == Role.AGENT and action == CaseAction.FORWARD:
+        if not actor.point or (case.get("forward") or {}).get("to") != actor.point:
+            raise NotPermitted(action, "only the town point the case goes to forwards it")
+    elif actor.role == Role.AGENT and case.get("agent") != actor.id:
         raise NotPermitted(action, "only the agent the case is entrusted to may do this")
     if actor.role == Role.WINDOW and action in APPLICANT_ACTIONS and not case.get("entered_by"):
         raise NotPermitted(action, "the window edits only cases it entered for an applicant")

@@ -101,7 +101,7 @@ def verify_original(case: Document, matter: MatterSpec, actor: Actor, now: datet
                                         "original is checked", "original")])
     if not (case.get("materials") or {}).get(material):
         raise ValidationFailed([problem("/material", f"{found.name} is not supplied",
-                                        "supplied")])
+                                        "not_supplied")])
     if material in (case.get("originals") or {}):
         raise ValidationFailed([problem("/material", f"{found.name} is already checked",
                                         "checked")])

@@ -77,6 +77,9 @@ class CaseAction(StrEnum):
     RECORD_PAYMENT = "record_payment"  # 收费窗口或银行确认缴款
     REFUND = "refund"  # 退费
     VERIFY_ORIGINAL = "verify_original"  # 原件核验
+    FORWARD = "forward"  # 转报: the town point forwards a village point's case
+    HOME_VISIT = "home_visit"  # 上门受理, recorded by the agent with a note
+    FOLLOW_UP = "follow_up"  # 回访 after delivery, by the agent
 
 
 class TaskAction(StrEnum):
@@ -169,6 +172,13 @@ CASE_TRANSITIONS: tuple[Transition, ...] = tuple([
     *[Transition(s, _CA.VERIFY_ORIGINAL, s, frozenset([_R.WINDOW]),
                  "a supplied material marked `original`, not yet checked")
       for s in [_C.SUBMITTED, _C.IN_PROGRESS, _C.APPROVED]],
+    *[Transition(s, _CA.FORWARD, s, frozenset([_R.AGENT]),
+                 "an agent of the town point the village point's case goes to; once")
+      for s in [_C.SUBMITTED, _C.SUPPLEMENT_REQUESTED, _C.IN_PROGRESS]],
+    *[Transition(s, _CA.HOME_VISIT, s, frozenset([_R.AGENT]), "the case's agent; a note")
+      for s in [_C.SUBMITTED, _C.SUPPLEMENT_REQUESTED]],
+    *_rows([_C.DELIVERED], _CA.FOLLOW_UP, _C.DELIVERED, [_R.AGENT],
+           "the case's agent; once; the result"),
 ])
 """The case table."""
 

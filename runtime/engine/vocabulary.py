@@ -110,7 +110,8 @@ CASE_ACTION_LABELS: Mapping[str, str] = {
     CaseAction.REJECT: "不予许可", CaseAction.DELIVER: "出件办结",
     CaseAction.ISSUE_DOCUMENT: "出具文书", CaseAction.ISSUE_FEES: "开具缴款通知书",
     CaseAction.RECORD_PAYMENT: "确认缴款", CaseAction.REFUND: "退费",
-    CaseAction.VERIFY_ORIGINAL: "核验原件",
+    CaseAction.VERIFY_ORIGINAL: "核验原件", CaseAction.FORWARD: "代办点转报",
+    CaseAction.HOME_VISIT: "上门受理", CaseAction.FOLLOW_UP: "回访",
 }
 TASK_ACTION_LABELS: Mapping[str, str] = {
     TaskAction.CREATE: "生成任务", TaskAction.RELEASE: "前置环节完成，可以办理",

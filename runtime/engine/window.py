@@ -16,6 +16,7 @@ from runtime.engine.errors import ValidationFailed
 from runtime.engine.events import Document, Writer, iso, new_id
 from runtime.engine.flow import settle
 from runtime.engine.moves import check_case, move_case, move_task, spec_of
+from runtime.engine.register import taken_materials
 from runtime.engine.states import TASK, CaseAction, TaskAction, TaskStatus
 from runtime.engine.validation import (
     Detail,
@@ -84,7 +85,8 @@ def accept(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
     data, materials = case["data"], case["materials"]
     later = _deferrals(spec, data, materials, deferred, now, calendar)
     details = form_problems(matter.form, data)
-    details += material_problems(spec, data, materials, lambda m: m.id in later)
+    taken = taken_materials(case)
+    details += material_problems(spec, data, materials, lambda m: m.id in later or m.id in taken)
     if details:
         raise ValidationFailed(details)
     w = Writer(case, iso(now))

@@ -94,6 +94,7 @@ class Field:
     max_items: int | None = None
     can_add: bool = False
     item_label: str = ""
+    readonly: bool = False  # filled from the certificate register and locked (免提交)
     live: bool = False  # a change re-renders the conditional parts of the form
 
     @property

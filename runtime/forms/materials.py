@@ -86,6 +86,7 @@ class Upload:
     note: str
     uploaded: tuple[UploadedFile, ...]
     error: str = ""
+    taken: str = ""  # satisfied from the certificate register (免提交): where from
 
 
 def build_uploads(

@@ -67,14 +67,23 @@ class User:
     must_change_password: bool = False
     duties: tuple[str, ...] = ()
     """Extra duties within the role: ``cashier`` (收费窗口) for window staff."""
+    id_number: str = ""
+    """An applicant's ID number or credit code: they read cases agents carry for them."""
+    point: tuple[str, str, str] = ("", "", "")
+    """An agent's service point (代办点): name, level (village/town/county), its town."""
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> User:
         """From a stored user document."""
+        point = doc.get("service_point")
+        point = point if isinstance(point, Mapping) else {}
         return cls(doc["id"], doc["name"], doc["role"], doc.get("department"),
                    doc.get("display_name") or doc["name"],
                    bool(doc.get("must_change_password", False)),
-                   tuple(doc.get("duties") or ()))
+                   tuple(doc.get("duties") or ()),
+                   "".join(str(doc.get("id_number") or "").split()).upper(),
+                   (str(point.get("name") or ""), str(point.get("level") or ""),
+                    str(point.get("town") or "")))
 
     @property
     def role_name(self) -> str:

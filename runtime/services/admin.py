@@ -126,7 +126,8 @@ class Admin(DepartmentAdmin, CalendarAdmin):
     def check_draft(self, user: User, matter_id: str) -> list[dict[str, Any]]:
         """Every problem of the draft, warnings too, as ``{line, column, message, severity}``."""
         draft = self.draft(user, matter_id)
-        checked = check_matter(draft.yaml, matter_id, self.catalog.departments)
+        checked = check_matter(draft.yaml, matter_id, self.catalog.departments,
+                               kinds=self.catalog.certificates)
         return details(checked.problems, severity=True)
 
     def export_draft(self, user: User, matter_id: str) -> str:
@@ -230,7 +231,8 @@ class Admin(DepartmentAdmin, CalendarAdmin):
         self._authorise(user)
         self._check_id(matter_id, "/matter", "事项")
         self._check_text(text)
-        checked = check_matter(text, matter_id, self.catalog.departments)
+        checked = check_matter(text, matter_id, self.catalog.departments,
+                               kinds=self.catalog.certificates)
         if checked.errors:
             raise Invalid(f"导入的 YAML 有 {len(checked.errors)} 处错误，未导入",
                           details(checked.errors))
@@ -292,7 +294,8 @@ class Admin(DepartmentAdmin, CalendarAdmin):
         doc = {"matter": matter_id, "yaml": text, "updated_at": now,
                "updated_by": user.name, "based_on": based_on}
         # The last text without an error: the editor shows its plan while this one has one.
-        if check_matter(text, matter_id, self.catalog.departments).spec is not None:
+        if check_matter(text, matter_id, self.catalog.departments,
+                        kinds=self.catalog.certificates).spec is not None:
             doc.update(valid_yaml=text, valid_at=now)
         elif old and old.get("valid_yaml"):
             doc.update(valid_yaml=old["valid_yaml"], valid_at=old.get("valid_at"))
@@ -350,7 +353,8 @@ class Admin(DepartmentAdmin, CalendarAdmin):
             added = 0
             for matter_id, version in new:
                 doc = self.admin_store.version(matter_id, version)
-                checked = (check_matter(doc["yaml"], matter_id, self.catalog.departments)
+                checked = (check_matter(doc["yaml"], matter_id, self.catalog.departments,
+                                        kinds=self.catalog.certificates)
                            if doc else None)
                 if checked is None or checked.spec is None:
                     # Another process's departments may differ until our restart.

@@ -45,7 +45,8 @@ day; the number never grows a digit (docs/services.md)."""
 
 def actor_of(user: User) -> Actor:
     """The engine's view of a user."""
-    return Actor(id=user.id, role=user.role, department=user.department, name=user.display_name)
+    return Actor(id=user.id, role=user.role, department=user.department, name=user.display_name,
+                 point=user.point[0])
 
 
 def can_see(user: User, case: Mapping[str, Any]) -> bool:
@@ -53,10 +54,13 @@ def can_see(user: User, case: Mapping[str, Any]) -> bool:
     department that has a task on it."""
     if user.role in STAFF_ROLES:
         return True
-    if user.role == Role.APPLICANT:
-        return bool(case.get("applicant") == user.id)
-    if user.role == Role.AGENT:  # only the cases entrusted to this agent
-        return bool(case.get("agent") == user.id)
+    if user.role == Role.APPLICANT:  # their own, and those an agent carries for them
+        return bool(case.get("applicant") == user.id) or bool(
+            user.id_number and (case.get("on_behalf_of") or {}).get("id_number", "").upper()
+            == user.id_number)
+    if user.role == Role.AGENT:  # those entrusted to it; at a town point, those to forward
+        return bool(case.get("agent") == user.id) or bool(
+            user.point[1] == "town" and (case.get("forward") or {}).get("to") == user.point[0])
     if user.role == Role.DEPARTMENT:
         return any(t["department"] == user.department and t["status"] != TaskStatus.SKIPPED
                    for t in case.get("tasks", ()))
@@ -298,9 +302,16 @@ class Cases:
         return self.change(user, case_id, act)
 
     def submit(self, user: User, case_id: str) -> Document:
-        """Submit a draft (validated against the form and the material list)."""
+        """Submit a draft (validated against the form and the material list); what the
+        holder's certificates in the register satisfy needs no upload (免提交)."""
         return self.change(user, case_id, lambda case, matter, _: engine.submit(
-            case, matter, actor_of(user), self.clock()))
+            case, matter, actor_of(user), self.clock(),
+            register=self.found(matter, case["data"])))
+
+    def found(self, matter: MatterSpec, data: Any) -> dict[str, Any]:
+        """The applicant's certificates in the register this matter may take."""
+        register = self.effects.register
+        return register.found(matter, data) if register is not None else {}
 
     def apply(self, user: User, matter_id: str, data: Mapping[str, Any],
               materials: Mapping[str, Any], applicant: User | None = None,
@@ -318,11 +329,14 @@ class Cases:
         self._check_files(user, matter, materials)
         now = self.clock()
         actor = actor_of(user)
+        point = {k: v for k, v in zip(("name", "level", "town"), user.point, strict=True)
+                 if v} if user.role == Role.AGENT and user.point[0] else None
         with engine_errors(matter):
             case = engine.new_case(matter, actor, now, data=data, materials=materials,
                                    applicant=owner.id if owner is not user else None,
-                                   on_behalf_of=principal_)
-            case = engine.submit(case, matter, actor, now)
+                                   on_behalf_of=principal_, agent_point=point,
+                                   forward=engine.forwarding(point, now, self.calendar))
+            case = engine.submit(case, matter, actor, now, register=self.found(matter, data))
         with self.store.write() as tx:
             return self.put(tx, case, None, matter)
 
@@ -337,8 +351,9 @@ class Cases:
         """Answer every item of the supplement notice, and change nothing else."""
         def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
             self._check_files(user, matter, materials, case)
-            return engine.answer_supplement(case, matter, actor_of(user), self.clock(),
-                                            data=data, materials=materials)
+            return engine.answer_supplement(
+                case, matter, actor_of(user), self.clock(), data=data, materials=materials,
+                register=self.found(matter, case["data"] if data is None else data))
         return self.change(user, case_id, act)
 
     # -- window -------------------------------------------------------------------

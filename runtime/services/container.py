@@ -12,7 +12,9 @@ from runtime.engine.calendar import CHINA_TZ, WorkCalendar
 from runtime.engine.vocabulary import CLOSED_CASE, DECIDED_TASK
 from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
+from runtime.services.agency import Agency
 from runtime.services.cases import Cases
+from runtime.services.certificates import Register
 from runtime.services.complaints import Complaints
 from runtime.services.consultations import Consultations
 from runtime.services.documents import Documents
@@ -93,6 +95,8 @@ class Services:
     scores: Scores = field(init=False)
     consultations: Consultations = field(init=False)
     recalendar: Recalendar = field(init=False)
+    register: Register = field(init=False)
+    agency: Agency = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -128,7 +132,9 @@ class Services:
         senders = _senders(settings)
         notices = Notices(store, accounts, catalog.notifications, frozenset(senders))
         yellow = (catalog.centre.yellow_days, catalog.centre.yellow_fraction)
-        effects = Effects(notices, calendar, yellow, settings.deferred_reminder_days)
+        register = Register(store, lambda: catalog.certificates, clock)
+        effects = Effects(notices, calendar, yellow, settings.deferred_reminder_days,
+                          register)
         jobs = Jobs(store, clock)
         cases = Cases(store, matters, calendar, catalog.centre, clock, accounts, documents,
                       effects)
@@ -160,6 +166,8 @@ class Services:
         services.worker.starting.append(
             lambda now: recalendar.notice(services.catalog.calendar, now))
         admin.on_calendar, admin.shared_calendar = recalendar.publish, calendar
+        services.register = register
+        services.agency = Agency(cases, yellow)
         services.scores = Scores(
             store, lambda: services.catalog.scoring,
             lambda: {d.id: d.name for d in accounts.departments.values()}, clock)

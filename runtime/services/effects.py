@@ -9,7 +9,9 @@ from typing import Any
 
 from builder import MatterSpec
 from runtime.engine.calendar import WorkCalendar
+from runtime.services.certificates import Register
 from runtime.services.deferred_jobs import plan_deferred
+from runtime.services.forwarding import track_forwarding
 from runtime.services.jobs import Jobs
 from runtime.services.notices import Notices
 from runtime.services.schedule import Planned, plan
@@ -20,11 +22,13 @@ class Effects:
     """Notifications and jobs of a change, in the change's own batch."""
 
     def __init__(self, notices: Notices, calendar: WorkCalendar,
-                 yellow: tuple[float, float], remind_days: float = 3.0) -> None:
+                 yellow: tuple[float, float], remind_days: float = 3.0,
+                 register: Register | None = None) -> None:
         self.notices = notices
         self.calendar = calendar
         self.yellow = yellow
         self.remind_days = remind_days  # 容缺: reminded this many working days before
+        self.register = register
 
     def jobs(self, old: Mapping[str, Any] | None, new: Mapping[str, Any],
              matter: MatterSpec, now: datetime | None = None) -> list[Planned]:
@@ -36,5 +40,8 @@ class Effects:
               matter: MatterSpec) -> None:
         """Write the notifications and schedule the jobs of the change ``old`` → ``new``."""
         self.notices.record(tx, old, new, matter)
+        if self.register is not None:  # certificates issued enter the register (证照库)
+            self.register.record(tx, old, new)
+        track_forwarding(tx, old, new)
         for job in self.jobs(old, new, matter):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)

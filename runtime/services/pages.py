@@ -14,6 +14,7 @@ from typing import Any
 from builder import MatterSpec
 from builder.plan import Plan, make_plan
 from builder.svg import render_svg
+from runtime.engine.agency import forward_light
 from runtime.engine.states import CaseAction
 from runtime.engine.vocabulary import (
     DEPARTMENT_TABS,
@@ -34,6 +35,7 @@ from runtime.services.describe import describe_condition
 from runtime.services.errors import Invalid, NotFound
 from runtime.services.fees import CASHIER, Owed, owed
 from runtime.services.files import Files
+from runtime.services.forwarding import agency_view
 from runtime.services.tasks import Tasks
 
 Document = dict[str, Any]
@@ -164,7 +166,9 @@ class Pages:
                           for t in case.get("tasks", ())},
             documents=[(kind.id, kind.title)
                        for kind, _ in self.cases.documents.issued(case)],
-            owed=self._owed(user, matter, case), cashier=CASHIER in user.duties)
+            owed=self._owed(user, matter, case), cashier=CASHIER in user.duties,
+            agency=agency_view(case, forward_light(case, self.cases.clock(), self.cases.calendar,
+                                                   *self.cases.effects.yellow), names))
 
     def _owed(self, user: User, matter: MatterSpec, case: Document) -> list[Owed]:
         if CaseAction.ISSUE_FEES not in self.cases.actions(user, case):

@@ -116,6 +116,8 @@ def explain(detail: Mapping[str, Any], titles: Titles) -> str:
         "supplied": "该材料已经提交，无需容缺", "uniqueItems": "重复列出",
         "form": "本环节不需要填写办理结果", "additionalProperties": f"{subject}不是表单中的内容",
         "deferred": "该材料不在待补交的容缺材料中",
+        "original": "该材料无需核验原件", "not_supplied": "该材料尚未提交，无法核验原件",
+        "checked": "该材料的原件已经核验登记，无需重复登记",
         "type": f"{subject or '内容'}的类型不正确",
     }
     if keyword in texts:

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from builder import certificates
 from builder.check import MatterCheck
 from builder.compile import compile_matter
 from builder.errors import Problem
@@ -40,15 +41,17 @@ class Checked:
 
 
 def check_matter(text: str, matter_id: str, departments: Mapping[str, Any],
-                 file: str | None = None) -> Checked:
+                 file: str | None = None, *, kinds: Mapping[str, Any] | None = None) -> Checked:
     """Parse, meta-schema check, semantic check and compile ``text`` as matter ``matter_id``
-    (whose file name it must match) against these department ids."""
+    (whose file name it must match) against these department ids and, when given, these
+    certificate kinds (证照库)."""
     src, problems = load_source(text, file or f"matters/{matter_id}.yaml")
     if src is None:
         return Checked(None, tuple(problems))
     problems.extend(check_document(src, "matter"))
     check = MatterCheck(src, departments)
     problems.extend(check.run(matter_id))
+    problems.extend(certificates.matter_problems(src, kinds))
     found = tuple(sorted(set(problems), key=lambda p: (p.line, p.column, p.message)))
     if any(p.is_error for p in found):
         return Checked(None, found)

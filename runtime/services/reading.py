@@ -142,6 +142,8 @@ class CaseView:
     """What the matter's fees come to for these answers (offered when issuing a notice)."""
     cashier: bool = False
     """The reader takes payments (收费窗口)."""
+    agency: dict[str, Any] | None = None
+    """全程代办 as pages show it (`runtime.services.forwarding.agency_view`)."""
 
     def may_on(self, task_id: str, action: str) -> bool:
         """Whether the user may take ``action`` on one of the case's tasks now."""
@@ -150,6 +152,10 @@ class CaseView:
     def may(self, action: str) -> bool:
         """Whether the user may take ``action`` now."""
         return action in self.actions
+
+    def title_of(self, dotted: str) -> str:
+        """A (nested) form field by its titles: ``建设单位·单位名称``."""
+        return path_title(self.matter, dotted)
 
     @property
     def unpaid(self) -> bool:
@@ -198,6 +204,17 @@ class TaskView:
         return action in self.actions
 
 
+def path_title(matter: MatterSpec, dotted: str) -> str:
+    """The titles along a dotted form path, joined by ``·``; ids where there is none."""
+    node: Any = matter.form
+    titles = []
+    for part in dotted.split("."):
+        props = node.get("properties") if isinstance(node, Mapping) else None
+        node = props.get(part) if isinstance(props, Mapping) else None
+        titles.append(str(node.get("title", part)) if isinstance(node, Mapping) else part)
+    return "·".join(titles)
+
+
 def field_title(matter: MatterSpec, name: str) -> str:
     """A top-level form field's title."""
     prop = matter.form.get("properties", {}).get(name, {})
@@ -240,6 +257,7 @@ def progress(matter: MatterSpec, case: Document, calendar: WorkCalendar, light: 
 def material_state(matter: MatterSpec, case: Document, now: datetime) -> MaterialState:
     """What applies, what is missing, what may be deferred and what is still owed."""
     present = {k for k, v in case["materials"].items() if v}
+    present |= set((case.get("register") or {}).get("materials") or ())  # 免提交
     applicable = forms.applicable_materials(matter.materials, case["data"])
     names = {m.id: m.name for m in matter.materials}
     owed = []

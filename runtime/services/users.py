@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.services.accounts import ROLE_NAMES, Accounts, TokenInfo, User
+from runtime.services.agency import check_point
 from runtime.services.errors import Forbidden, Invalid, NotFound
 from runtime.services.passwords import one_time_password
 from runtime.store import Store
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$")
 PHONE = re.compile(r"^[0-9+][0-9 -]{4,19}$")
-EDITABLE = ("role", "department", "display_name", "email", "phone", "active", "duties")
+EDITABLE = ("role", "department", "display_name", "email", "phone", "active", "duties",
+            "service_point")
 DUTIES = {"cashier": "收费窗口"}
 """Duties a window clerk may hold besides the role."""
 
@@ -37,12 +39,17 @@ class Account:
     active: bool
     must_change_password: bool
     created_at: str
+    service_point: Mapping[str, str] | None = None  # an agent's 代办点
 
     def to_json(self) -> dict[str, Any]:
-        """The API's user object (CONTRACT.md)."""
-        return {"id": self.id, "name": self.name, "display_name": self.display_name,
-                "role": self.role, "department": self.department, "email": self.email,
-                "phone": self.phone, "active": self.active}
+        """The API's user object (CONTRACT.md), an agent's service point too."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name,
+               "display_name": self.display_name,
+               "role": self.role, "department": self.department, "email": self.email,
+               "phone": self.phone, "active": self.active}
+        if self.service_point:
+            out["service_point"] = dict(self.service_point)
+        return out
 
 
 class Users:
@@ -60,7 +67,7 @@ class Users:
                        getattr(dept, "name", department or ""), doc.get("email") or "",
                        doc.get("phone") or "", bool(doc.get("active", True)),
                        bool(doc.get("must_change_password", False)),
-                       doc.get("created_at") or "")
+                       doc.get("created_at") or "", doc.get("service_point") or None)
 
     @staticmethod
     def _admin(actor: User) -> None:
@@ -111,6 +118,13 @@ class Users:
             new["department"] = None
         new["department"] = new.get("department") or None
         details = self.accounts.check_profile(new["role"], new["department"])
+        if changes.get("service_point") is not None:
+            try:
+                new["service_point"] = check_point(changes["service_point"], new["role"])
+            except Invalid as exc:
+                details += exc.details
+        elif new["role"] != "agent" or "service_point" in changes:
+            new.pop("service_point", None)
         if user_id == actor.id and (new["role"] != "admin" or not new.get("active", True)):
             details.append({"pointer": "/active" if not new.get("active", True) else "/role",
                             "message": "不能停用自己的账号或取消自己的管理员角色"})

@@ -8,7 +8,7 @@ typed twice).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
@@ -83,19 +83,47 @@ def read_post(request: Request, form: FormData, matter: MatterSpec, user: User,
 
 def check(request: Request, matter: MatterSpec, data: Mapping[str, Any],
           materials: Mapping[str, list[str]]) -> list[forms.FieldError]:
-    """Every problem the applicant must fix before submitting, in Chinese."""
+    """Every problem the applicant must fix before submitting, in Chinese; what the
+    certificate register gives (免提交, locked fields) as submission will take it."""
+    data, taken = services_of(request).register.prefill(matter, data)
+    free = taken.get("materials") or {}
     return forms.validate(matter.form, data, ui=matter.ui) + forms.validate_materials(
-        matter.materials, data, uploaded_meta(request, materials))
+        [m for m in matter.materials if m.id not in free], data,
+        uploaded_meta(request, materials))
+
+
+def _taken_text(entry: Mapping[str, Any]) -> str:
+    until = f"有效期至 {entry['valid_until']}" if entry.get("valid_until") else "长期有效"
+    return (f"已从证照库调取本中心核发的{entry.get('name')}（编号 {entry.get('number')}，{until}，"
+            f"核发办件 {entry.get('case_number') or entry.get('case')}），无需上传")
+
+
+def _locked(fields: list[forms.Field], taken: Mapping[str, Any]) -> list[forms.Field]:
+    """Fields the register fills shown read-only, saying where their value comes from."""
+    out = []
+    for f in fields:
+        source = taken.get(f.name)
+        if source is not None and not f.children:
+            f = replace(f, readonly=True, help=f"由证照库中的{source.get('name')}填写（核发办件 "
+                        f"{source.get('case_number') or source.get('case')}），不可修改")
+        elif f.children:
+            f = replace(f, children=tuple(_locked(list(f.children), taken)))
+        out.append(f)
+    return out
 
 
 def form_context(request: Request, matter: MatterSpec, data: Mapping[str, Any],
                  materials: Mapping[str, list[str]],
                  errors: list[forms.FieldError]) -> dict[str, Any]:
-    """What the form templates need."""
-    uploads = forms.build_uploads(matter.materials, data, uploaded_meta(request, materials),
-                                  errors)
+    """What the form templates need; with what the certificate register gives."""
+    data, taken = services_of(request).register.prefill(matter, data)
+    free = taken.get("materials") or {}
+    uploads = [replace(u, taken=_taken_text(free[u.id])) if u.id in free else u
+               for u in forms.build_uploads(matter.materials, data,
+                                            uploaded_meta(request, materials), errors)]
     live = forms.condition_fields(matter.form, matter.ui, [m.when for m in matter.materials])
-    fields = forms.build_fields(matter.form, matter.ui, data, errors, live=live)
+    fields = _locked(forms.build_fields(matter.form, matter.ui, data, errors, live=live),
+                     taken.get("fields") or {})
     return {
         "matter": matter,
         "fields": fields,

@@ -84,7 +84,7 @@ def test_catalog_keys_come_out_in_the_canonical_order() -> None:
     doc = to_doc(from_doc(_doc(ROOT / "catalog/matters/government-investment-project.yaml")))
     assert list(doc) == ["id", "name", "version", "category", "lead", "time_limit",
                          "statutory_limit", "notice", "conditions", "fees", "form", "ui",
-                         "materials", "steps"]
+                         "register", "materials", "steps"]
     drawing = doc["steps"][8]
     assert list(drawing) == ["id", "name", "department", "days", "needs", "materials", "form",
                              "outputs", "reads", "certificate", "note"]
@@ -234,7 +234,8 @@ def test_yaml_reads_like_the_catalog() -> None:
     assert "notice: |\n  一、办理对象\n" in text
     assert 'pattern: "^[0-9]{8,20}$"' in text and "          format: cn-mobile\n" in text
     assert "    needs: [license]\n" in text
-    assert "    certificate: {name: 营业执照, number: license_no}\n" in text
+    assert "    certificate: {name: 营业执照, number: license_no, kind: business-licence, " \
+        "holder: license_no}\n" in text
     assert "\n\nsteps:\n  - id: license\n" in text and "\n\n  - id: seal\n" in text
     assert "&id" not in text and "*id" not in text
 

@@ -31,7 +31,7 @@ VALID_STEP_KEYS = ("certificate、days、department、departments、form、id、
 def test_unknown_keys_in_chinese_with_the_suggestion_and_the_valid_keys() -> None:
     assert _zh("unknown-key") == [
         "7:1 未知的键 “notise”（是否应为 “notice”？）；可用的键：category、conditions、fees、form、"
-        "id、lead、legal_basis、materials、name、notice、statutory_limit、steps、time_limit、ui、version",
+        "id、lead、legal_basis、materials、name、notice、register、statutory_limit、steps、time_limit、ui、version",
         "17:5 「环节 seal」：未知的键 “depends_on”（是否应为 “needs”？）；"
         f"可用的键：{VALID_STEP_KEYS}",
         f"18:5 「环节 seal」：未知的键 “dayz”（是否应为 “days”？）；可用的键：{VALID_STEP_KEYS}"]
@@ -143,7 +143,10 @@ def _constructed(tmp: Path) -> list[Problem]:
     _write(catalog, "departments.yaml", "departments:\n  - {id: amr, name: 市场监督管理局}\n"
                                         "  - {id: amr, name: again}\n"
                                         f"  - {{id: {'d' * 70}, name: long}}\n")
-    _write(catalog, "matters/one.yaml", _MATTER.format(id="one"))
+    _write(catalog, "certificates.yaml", "certificates:\n  - {id: k, name: 证, holder: uscc}\n"
+                                         "  - {id: k, name: 又, holder: ric}\n")
+    _write(catalog, "matters/one.yaml", _MATTER.format(id="one").replace(
+        "accept: [pdf, pdf]", "accept: [pdf, pdf], certificate: k"))
     _write(catalog, "matters/two.yaml", _MATTER.format(id="one").replace(
         "steps:\n", "steps: []\nx:\n"))
     _write(catalog, "matters/three.yaml", "- not a mapping\n")

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount
 
 from runtime.web.api import (
+    agency,
     cases,
     complaints,
     consultations,
@@ -17,6 +18,7 @@ from runtime.web.api import (
     notifications,
     public,
     ratings,
+    register,
     scores,
     stats,
     tasks,
@@ -37,6 +39,8 @@ operations: list[Operation] = [
     *cases.operations,
     *documents.operations,
     *fees.operations,
+    *agency.operations,
+    *register.operations,
     *tasks.operations,
     *users.operations,
     *notifications.operations,

@@ -98,6 +98,23 @@ def answer_supplement(call: Call) -> Any:
         materials=call.body.get("materials")))
 
 
+def verify_original(call: Call) -> Any:
+    """Record that the window saw a material's original (原件核验): who, when, which."""
+    material = call.body["material"]
+    case = call.services.cases.verify_original(call.user, call.path("case_id"), material)
+    seen = case["originals"][material]
+    name = call.services.cases.spec(case).material(material).name
+    return {"case": case["id"], "material": material, "material_name": name,
+            "by": seen["by"], "by_name": call.services.accounts.name_of(seen["by"]),
+            "at": seen["at"]}
+
+
+ORIGINAL = obj(("case", "material", "by", "at"), case=text("the case id"),
+               material=text("the material id"), material_name=text("its title"),
+               by=text("the window clerk's user id"), by_name=text("the clerk's name"),
+               at={"type": "string", "format": "date-time"})
+
+
 def _action(path: str, handler: Any, summary: str, who: str, body: dict[str, Any],
             required: bool = True) -> Operation:
     return Operation("POST", f"/cases/{{case_id}}/{path}", handler, summary, who, ref("Case"),
@@ -145,4 +162,11 @@ operations = [
     _action("supplement-answer", answer_supplement, "Answer a supplement notice",
             "applicant; window for a walk-in applicant",
             obj(data=ANY_OBJECT, materials=MATERIALS)),
+    Operation("POST", "/cases/{case_id}/originals", verify_original,
+              "Record an original checked (原件核验)", "window", ORIGINAL, "cases",
+              status=201, body=obj(("material",), material=text(
+                  "a material marked `original: true`, supplied, not checked yet")),
+              body_required=True, errors=CASE_ACTION_ERRORS,
+              description="Once per material; the case keeps `originals[material] = "
+              "{by, at}` and its events a `verify_original`."),
 ]

@@ -32,6 +32,7 @@ ID_PATTERNS = {
     "complaint_id": ("a complaint id", "^k_[0-9a-f]+$"),
     "question_id": ("a question id", "^q_[0-9a-f]+$"),
     "number": ("a case number (受理编号)", "^[A-Z]{1,8}[0-9]{14}$"),
+    "holder": ("a unified social credit code or resident ID number", "^[0-9A-Za-z]{18}$"),
 }
 
 

@@ -107,7 +107,9 @@ EVENT = obj(("seq", "at", "actor", "action"), closed=False,
             changes=list_of({"type": "array"}))
 
 CERTIFICATE = obj(("name", "number"), closed=False, name=text(), number=text(),
-                  holder=maybe("string"), department=text(), step=text(), issued_at=TIME)
+                  holder=maybe("string"), department=text(), step=text(), issued_at=TIME,
+                  kind=text("the certificate kind it entered the register (证照库) as"),
+                  holder_id=text("the holder's credit code or ID number in the register"))
 
 CASE = obj(
     ("id", "number", "matter", "matter_version", "status", "data", "outputs", "tasks"),
@@ -120,6 +122,10 @@ CASE = obj(
              "description": "step id → the outputs its approval published"},
     certificates=list_of(ref("Certificate")),
     supplement=maybe("object"), deferred=list_of(ANY_OBJECT), notes=list_of(ANY_OBJECT),
+    register=maybe("object", description=(
+        "免提交: what the certificate register gave this case, {holder, materials: "
+        "{material: {kind, name, number, case, case_number, valid_until, ...}}, fields: "
+        "{field path: {kind, attribute, case, case_number}}}; the fields are locked")),
     tasks=list_of(ref("Task")), events=list_of(ref("Event")),
     created_at=TIME, submitted_at=TIME, accepted_at=TIME, decided_at=TIME, closed_at=TIME,
     updated_at=TIME)

@@ -22,7 +22,10 @@ CHANGES = obj(role={"type": "string", "maxLength": 20}, department=maybe("string
               display_name=LONG, email=LONG, phone=LONG, active={"type": "boolean"},
               duties={"type": "array", "maxItems": 4, "description": "window staff: "
                       "[\"cashier\"] for the fee window (收费窗口)",
-                      "items": {"type": "string", "maxLength": 20}})
+                      "items": {"type": "string", "maxLength": 20}},
+              service_point=maybe("object", description=(
+                  "agents (代办员): {name, level: village|town|county, town?}; a village "
+                  "point names the town point that forwards its cases; null clears it")))
 PASSWORD_CHANGE = obj(("old", "new"), old={"type": "string", "maxLength": 1024},
                       new={"type": "string", "maxLength": 1024})
 

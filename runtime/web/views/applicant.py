@@ -12,7 +12,7 @@ from runtime import forms
 from runtime.services import Forbidden, Invalid, MatterSpec
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
-from runtime.web.formpage import check, form_context, read_post, uploaded_meta
+from runtime.web.formpage import check, form_context, read_post
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
 
@@ -93,12 +93,10 @@ def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any],
 
 def _review_page(request: Request, case: dict[str, Any], matter: MatterSpec,
                  declare_error: str = "", status: int = 200) -> Response:
+    context = form_context(request, matter, case["data"], case["materials"], [])
     return page(request, "apply_review.html", {
-        "case": case, "matter": matter,
-        "fields": forms.build_fields(matter.form, matter.ui, case["data"]),
-        "uploads": forms.build_uploads(matter.materials, case["data"],
-                                       uploaded_meta(request, case["materials"])),
-        "declare_error": declare_error}, status=status)
+        "case": case, "matter": matter, "fields": context["fields"],
+        "uploads": context["uploads"], "declare_error": declare_error}, status=status)
 
 
 @requires("applicant", "window")

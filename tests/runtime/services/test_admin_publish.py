@@ -160,3 +160,15 @@ def test_a_matter_file_edited_by_hand_while_running_is_not_overwritten(
     with pytest.raises(Conflict, match="手工修改"):
         services.admin.publish(ADMIN, MATTER)
     assert path.read_text(encoding="utf-8") == hand
+
+
+def test_the_admin_editor_checks_certificate_kinds(services: Services) -> None:
+    text = services.admin.export_version(ADMIN, "government-investment-project")
+    bad = text.replace("certificate: business-licence", "certificate: business-license", 1)
+    assert bad != text
+    with pytest.raises(Invalid) as err:
+        services.admin.import_draft(ADMIN, "government-investment-project", bad)
+    said = [d["message_zh"] for d in err.value.details]
+    assert any("business-license" in s and "business-licence" in s for s in said), said
+    checked = check_matter(bad, "government-investment-project", services.catalog.departments)
+    assert checked.errors == ()  # without the kinds, only the fields are checked
