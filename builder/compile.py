@@ -18,6 +18,7 @@ from builder.spec import (
     MatterSpec,
     Need,
     OnTimeout,
+    Peer,
     Step,
 )
 
@@ -141,7 +142,9 @@ def to_fen(yuan: float | int | str) -> int:
 
 def compile_departments(raw: Mapping[str, Any]) -> dict[str, Department]:
     """``departments.yaml`` to departments by id."""
-    return {d["id"]: Department(d["id"], d["name"]) for d in raw.get("departments", ())}
+    return {d["id"]: Department(d["id"], d["name"], d.get("centre", ""),
+                                d.get("remote", d["id"]) if d.get("centre") else "")
+            for d in raw.get("departments", ())}
 
 
 def compile_centre(raw: Mapping[str, Any]) -> Centre:
@@ -161,4 +164,6 @@ def compile_centre(raw: Mapping[str, Any]) -> Centre:
         review_body=raw.get("remedies", {}).get("review", ""),
         litigation_court=raw.get("remedies", {}).get("litigation", ""),
         announce=tuple(raw.get("announce", ())),
+        id=raw.get("id", ""),
+        peers=tuple(Peer(p["id"], p["name"], p["url"].rstrip("/")) for p in raw.get("peers", ())),
     )

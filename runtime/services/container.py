@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from runtime.services.complaints import Complaints
 from runtime.services.consultations import Consultations
 from runtime.services.documents import Documents
 from runtime.services.effects import Effects
+from runtime.services.exchange_wiring import Exchange, open_exchange
 from runtime.services.fees import Fees
 from runtime.services.files import Files
 from runtime.services.jobs import Jobs
@@ -90,6 +92,7 @@ class Services:
     complaints: Complaints = field(init=False)
     scores: Scores = field(init=False)
     consultations: Consultations = field(init=False)
+    exchange: Exchange = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -152,6 +155,8 @@ class Services:
             cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
             clock, settings.complaint_days)
         services.consultations = Consultations(store, matters, clock)
+        services.exchange = open_exchange(catalog, os.environ, settings, store, cases,
+                                          tasks, services.worker, files, clock)
         services.scores = Scores(
             store, lambda: services.catalog.scoring,
             lambda: {d.id: d.name for d in accounts.departments.values()}, clock)

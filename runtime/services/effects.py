@@ -3,7 +3,7 @@ causes and the timed jobs it starts (超时默许, yellow and red lights)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from builder import MatterSpec
@@ -22,6 +22,9 @@ class Effects:
         self.notices = notices
         self.calendar = calendar
         self.yellow = yellow
+        self.also: list[Callable[[WriteBatch, Mapping[str, Any] | None, Mapping[str, Any],
+                                  MatterSpec], None]] = []
+        """Further effects written in the change's batch (the exchange's outbox)."""
 
     def after(self, tx: WriteBatch, old: Mapping[str, Any] | None, new: Mapping[str, Any],
               matter: MatterSpec) -> None:
@@ -29,3 +32,5 @@ class Effects:
         self.notices.record(tx, old, new, matter)
         for job in plan(old, new, matter, self.calendar, self.yellow):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)
+        for effect in self.also:
+            effect(tx, old, new, matter)

@@ -50,6 +50,8 @@ class Worker:
         self.digest_hour = digest_hour
         self.senders = dict(senders or {})  # "email": Mailer, "sms": SmsGateway
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.woken = threading.Event()
+        self.poll: float | None = None  # with peers: look at least this often (exchange)
         self.handlers: dict[str, Callable[[Document, datetime], None]] = {
             TIMEOUT: self._timeout, YELLOW: self._light, RED: self._light,
             DIGEST: self._digest, DELIVER: self._deliver}
@@ -98,10 +100,16 @@ class Worker:
 
     def pause(self, longest: float) -> float:
         """Seconds to sleep: until the next job is due, at most ``longest``."""
+        if self.poll is not None:
+            longest = min(longest, self.poll)
         due = self.next_due()
         if due is None:
             return longest
         return max(0.05, min(longest, (due - self.clock()).total_seconds()))
+
+    def wake(self) -> None:
+        """A job due now was written (an exchange message): stop dozing."""
+        self.woken.set()
 
     def run_forever(self, stop: threading.Event, longest: float = 30.0) -> None:
         """Run jobs as they fall due until ``stop`` is set (``onewindow worker``)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from runtime.services import ServiceError, Services
 from runtime.settings import Settings
-from runtime.web import api, errors
+from runtime.web import api, errors, exchange
 from runtime.web.auth import Authenticate
 from runtime.web.bodies import BodyLimit
 from runtime.web.methods import AllowedMethods
@@ -44,6 +45,8 @@ from runtime.web.views import (
 
 SESSION_COOKIE = "ow_session"
 log = logging.getLogger("onewindow.web")
+WAKE_LOOK = 0.02
+"""How often a dozing worker looks whether it was woken (seconds)."""
 
 
 async def _favicon(request: Request) -> Response:
@@ -68,6 +71,7 @@ def routes() -> list[BaseRoute]:
         *jobs.routes,
         *editor.routes,
         *api.routes,
+        *exchange.routes,
         Route("/favicon.ico", _favicon),
         Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
     ]
@@ -89,7 +93,16 @@ async def _keep_time(services: Services, seconds: float) -> None:
             pause = await run_in_threadpool(worker.pause, seconds)
         except Exception:  # logged, and tried again next round: time must keep running
             log.exception("running jobs failed")
-        await asyncio.sleep(pause)
+        await _doze(worker.woken, pause)
+
+
+async def _doze(woken: threading.Event, seconds: float) -> None:
+    """Sleep up to ``seconds``, less when a new exchange message wakes the worker."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not woken.is_set() and loop.time() < end:
+        await asyncio.sleep(min(WAKE_LOOK, max(0.0, end - loop.time())))
+    woken.clear()
 
 
 async def _follow_published(services: Services, seconds: float) -> None:
