@@ -102,6 +102,14 @@ class Exchange:
             tx.put_job({**job, "run_at": iso(self.clock()), "lease_until": None})
         self.link.wake()
 
+    def report(self, user: User, *, probe: bool = True) -> Document:
+        """The status as JSON (``onewindow exchange status``, ``GET /exchange/status``)."""
+        if user.role not in (Role.ADMIN, Role.SUPERVISOR):
+            raise Forbidden("只有中心管理员和电子监察人员可以查看跨中心协同状态")
+        return {"centre": self.link.own, "name": self.link.own_name,
+                "peers": [vars(p) for p in self.peers(probe=probe)],
+                "queued": self.queued(), "refused": self.refused()[:20]}
+
     # -- supervision and the audit trail ------------------------------------------------
 
     def tasks(self) -> list[Document]:

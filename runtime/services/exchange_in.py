@@ -140,7 +140,7 @@ class Inbox:
         if self.store.get_record(MATTER, f"{spec.id}@{spec.version}") is None:
             tx.put_record(MATTER, f"{spec.id}@{spec.version}", {"doc": doc})
         self.cases.matters.add_version(spec)
-        case_id = "c_x" + hashlib.sha256(message["id"].encode()).hexdigest()[:20]
+        case_id = "c_" + hashlib.sha256(message["id"].encode()).hexdigest()[:24]
         existing = tx.get_case(case_id)
         if existing is not None:
             return {"case": case_id, "number": existing.get("number") or ""}
@@ -178,7 +178,7 @@ class Inbox:
                 if sha != item.get("sha256"):
                     raise Invalid(f"材料“{material['name']}”的文件校验不符")
                 self.store.save_blob(data)
-                file_id = f"f_x{sha[:15]}"
+                file_id = f"f_{sha[:16]}"
                 tx.put_file({"id": file_id, "sha256": sha, "name": item["name"],
                              "size": len(data), "content_type": item["content_type"],
                              "uploaded_by": f"exchange:{peer}", "uploaded_at": iso(now)})

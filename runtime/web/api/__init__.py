@@ -11,6 +11,7 @@ from runtime.web.api import (
     complaints,
     consultations,
     documents,
+    exchange,
     fees,
     files,
     matters,
@@ -46,6 +47,7 @@ operations: list[Operation] = [
     *complaints.operations,
     *scores.operations,
     *consultations.operations,
+    *exchange.operations,
     Operation("GET", "/openapi.json", openapi, "This OpenAPI document", "anyone",
               {"type": "object"}, "meta", public=True, errors=()),
 ]

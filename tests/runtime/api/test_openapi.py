@@ -39,7 +39,7 @@ def test_every_route_is_documented_and_every_documented_path_is_served(
     documented = {(m.upper(), path) for path, item in doc["paths"].items()
                   for m in item if m in METHODS}
     assert documented == _registered(app)
-    assert len(documented) == len(operations) == 57
+    assert len(documented) == len(operations) == 59
 
 
 def test_the_api_is_one_mount(app: Any) -> None:
@@ -128,5 +128,5 @@ def test_every_endpoint_has_a_curl_example_in_the_docs() -> None:
             "{matter_id}", "enterprise-establishment").replace("{user_id}", "u_…").replace(
             "{kind}", "receipt").replace("{day}", "2026-11-30").replace(
             "{notice_id}", "n_…").replace("{complaint_id}", "k_…").replace(
-            "{question_id}", "q_…")
+            "{question_id}", "q_…").replace("{job_id}", "exchange:…")
         assert re.search(rf"\$API{re.escape(path)}(?![\w/-])", text), op.path

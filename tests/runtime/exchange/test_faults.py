@@ -69,7 +69,7 @@ class _LosingProxy(http.server.ThreadingHTTPServer):
 class _Forward(http.server.BaseHTTPRequestHandler):
     server: _LosingProxy
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         request = urllib.request.Request(self.server.target + self.path, data=body,
                                          method="POST", headers=dict(self.headers))
