@@ -27,7 +27,7 @@ def render(report: Mapping[str, Any]) -> str:
         lines.append("no peers (centre.yaml lists none)")
     for p in report["peers"]:
         reach = {True: "reachable", False: "UNREACHABLE", None: "not probed"}[p["reachable"]]
-        lines.append(f"peer {p['id']} {p['name']} {p['url']}: {reach}; {p['keys']} key(s) in "
+        lines.append(f"peer {p['id']} {p['name']} {p['url']}: {reach}; {p['key_count']} key(s) in "
                      f"{p['key_env']}; {p['queued']} queued, {p['failed']} failing")
     lines.append(f"queued messages: {len(report['queued'])}")
     for q in report["queued"]:

@@ -38,7 +38,7 @@ class PeerState:
     name: str
     url: str
     key_env: str
-    keys: int
+    key_count: int
     reachable: bool | None
     queued: int
     failed: int
@@ -112,6 +112,16 @@ class Exchange:
 
     # -- supervision and the audit trail ------------------------------------------------
 
+    def alarm(self) -> Document:
+        """For the supervision board: whether there are peers, how many cross-centre
+        messages wait, and how many of them past the alarm (red)."""
+        if not self.link.active:
+            return {"active": False, "queued": 0, "red": 0}
+        queued = self.queued()
+        return {"active": True, "queued": len(queued),
+                "red": sum(1 for q in queued if q["light"] == "red"),
+                "minutes": int(self.link.alarm.total_seconds() // 60)}
+
     def tasks(self) -> list[Document]:
         """Every cross-centre task, sent or received, with where it is and how long it
         has waited; red when its acceptance is unacknowledged past the alarm."""
@@ -141,7 +151,26 @@ class Exchange:
                              "their_number": far["number"], "delivered": True,
                              "waited": waited(task.get("ready_at") or case["created_at"], now),
                              "light": None})
-        return rows
+        return [{**r, **self._names(r["case"], r["task"])} for r in rows]
+
+    def _names(self, case: Mapping[str, Any], task: Mapping[str, Any]) -> Document:
+        cases = self.inbox.cases
+        try:
+            step = cases.spec(case).step(task["step"]).name
+        except (KeyError, NotFound):
+            step = task["step"]
+        department = cases.accounts.departments.get(task["department"])
+        return {"step_name": step,
+                "department_name": getattr(department, "name", task["department"])}
+
+    def case_trail(self, user: User, case_id: str) -> tuple[Document, list[Document]]:
+        """A case and every message about it, for a supervisor or an administrator."""
+        if user.role not in (Role.ADMIN, Role.SUPERVISOR):
+            raise Forbidden("只有电子监察人员和中心管理员可以查看报文记录")
+        case = self.store.get_case(case_id)
+        if case is None:
+            raise NotFound("没有这个办件")
+        return case, self.trail(case_id)
 
     def trail(self, case_id: str) -> list[Document]:
         """Every message sent and received about a case, in time order (its audit trail)."""

@@ -28,6 +28,7 @@ def open_exchange(catalog: Catalog, environ: Mapping[str, str], settings: Settin
     message (no key is configured)."""
     link = Link.of(catalog, environ, settings.exchange_alarm_minutes)
     link.wake = worker.wake
+    cases.accounts.outside.update({f"exchange:{p}": peer.name for p, peer in link.peers.items()})
     departments = cases.accounts.departments
 
     def user_name(user_id: str) -> str:

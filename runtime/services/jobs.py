@@ -27,7 +27,8 @@ LEASE = timedelta(minutes=5)
 """How long a claimed job is a worker's own; after that another worker may take it."""
 STATUS_LABELS = {JOB_PENDING: "等待执行", JOB_RUNNING: "执行中", JOB_DEAD: "已放弃"}
 KIND_LABELS = {"timeout": "超时默许", "yellow": "黄灯提醒", "red": "红灯提醒",
-               "digest": "每日督办统计", "deliver": "发送通知"}
+               "digest": "每日督办统计", "deliver": "发送通知",
+               "exchange": "跨中心报文"}
 
 
 def backoff(tries: int) -> timedelta:

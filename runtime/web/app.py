@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from runtime.services import ServiceError, Services
 from runtime.settings import Settings
-from runtime.web import api, errors, exchange
+from runtime.web import api, errors, exchange_inbox
 from runtime.web.auth import Authenticate
 from runtime.web.bodies import BodyLimit
 from runtime.web.methods import AllowedMethods
@@ -35,6 +35,7 @@ from runtime.web.views import (
     cases,
     department,
     editor,
+    exchange,
     jobs,
     matters,
     notifications,
@@ -69,9 +70,10 @@ def routes() -> list[BaseRoute]:
         *admin.routes,
         *users.routes,
         *jobs.routes,
+        *exchange.routes,
         *editor.routes,
         *api.routes,
-        *exchange.routes,
+        *exchange_inbox.routes,
         Route("/favicon.ico", _favicon),
         Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
     ]
@@ -156,6 +158,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
                     lifespan=lifespan)
     app.state.services = services
     app.state.templates = make_templates()
+    app.state.templates.env.globals["elsewhere"] = services.tasks.elsewhere
     app.state.settings = settings
     return app
 

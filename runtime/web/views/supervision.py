@@ -18,8 +18,10 @@ from runtime.web.security import checked_form
 @requires("supervisor", "admin")
 def board(request: Request) -> Response:
     """Running cases with the worst light of their running tasks, red first."""
+    services = services_of(request)
     return page(request, "supervision_board.html",
-                {"board": services_of(request).pages.board(current_user(request))})
+                {"board": services.pages.board(current_user(request)),
+                 "exchange": services.exchange.alarm()})
 
 
 def _case_page(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:
