@@ -27,8 +27,9 @@ def test_valid_centres_compile_their_peers_and_remote_departments() -> None:
 
 
 def test_every_problem_of_peers_and_their_use_with_its_line() -> None:
-    expected = (FIXTURES / "invalid" / "expected.txt").read_text("utf-8").splitlines()
-    assert _lines(FIXTURES / "invalid") == expected
+    for name in ("invalid", "invalid-self"):
+        expected = (FIXTURES / name / "expected.txt").read_text("utf-8").splitlines()
+        assert _lines(FIXTURES / name) == expected
 
 
 def test_the_problems_read_in_chinese() -> None:
