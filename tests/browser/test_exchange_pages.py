@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bench.centres import PASSWORD, city_tasks, new_case, two_centres, wait_for
 from tests.browser.axe import summary, violations
 from tests.browser.conftest import Server, sign_in
-from tests.runtime.exchange.centres import PASSWORD, city_tasks, new_case, two_centres, wait_for
 
 pytestmark = pytest.mark.browser
 

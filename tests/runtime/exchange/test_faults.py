@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from runtime.exchange import envelope
-from tests.runtime.exchange.centres import (
+from bench.centres import (
     CITY_USERS,
     FIXTURES,
     KEY,
@@ -29,6 +28,7 @@ from tests.runtime.exchange.centres import (
     two_centres,
     wait_for,
 )
+from runtime.exchange import envelope
 
 
 def _seal(centre: Centre, case_id: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.exchange.centres import (
+from bench.centres import (
     Centre,
     Failed,
     city_tasks,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.centres import new_case, two_centres
 from runtime.cli import main
-from tests.runtime.exchange.centres import new_case, two_centres
 
 
 def test_status_lists_the_peer_and_the_queued_message(tmp_path: Path,

@@ -1,6 +1,7 @@
 """Two real onewindow centres on loopback, each with its own catalog and data folder:
 海南省政务服务中心 (``hainan``) sends its seal step (印章刻制) to the Haikou city police in
-海口市政务服务中心 (``haikou``). Shared by the exchange tests and bench/exchange.py."""
+海口市政务服务中心 (``haikou``). Used by bench/exchange.py and the exchange tests
+(tests/runtime/exchange)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "exchange"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PASSWORD = "correct-horse-9"
@@ -131,6 +132,14 @@ class Centre:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
             raise Failed(exc.code, exc.read().decode("utf-8", "replace")) from None
+
+    def count(self, user: str, path: str) -> int:
+        """A list's ``X-Total-Count`` (``limit=1``: the rows are not wanted)."""
+        request = urllib.request.Request(self.base + "/api/v1" + path, headers={
+            "Authorization": f"Bearer {self.tokens[user]}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return int(response.headers["X-Total-Count"])
 
     def upload(self, user: str, name: str, content: bytes) -> str:
         """``POST /files``; the file id."""
