@@ -55,6 +55,9 @@ class Centre:
     tokens: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
+    database: str = ""
+    """A PostgreSQL URL: then ``serve --database`` and a ``onewindow worker`` beside it."""
+    worker: subprocess.Popen[bytes] | None = None
 
     @property
     def base(self) -> str:
@@ -82,7 +85,8 @@ class Centre:
         from runtime.services import Services
         from runtime.settings import Settings
         services = Services.open(Settings.load({"data_dir": str(self.data),
-                                                "catalog_dir": str(self.catalog)}, environ={}))
+                                                "catalog_dir": str(self.catalog),
+                                                "database": self.database}, environ={}))
         try:
             for name, role, department in users:
                 services.accounts.create_user(name, PASSWORD, role, department=department,
@@ -94,11 +98,16 @@ class Centre:
     def start(self, **env: str) -> None:
         """``onewindow serve`` on its port; returns once it answers."""
         log = (self.root / "server.log").open("a")
+        where = ["--data-dir", str(self.data), "--catalog", str(self.catalog),
+                 *(["--database", self.database] if self.database else [])]
+        environ = {**os.environ, "ONEWINDOW_EXCHANGE_POLL_SECONDS": "0.2", **self.env, **env}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "runtime.cli", "serve", "--port", str(self.port),
-             "--data-dir", str(self.data), "--catalog", str(self.catalog)],
-            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-            env={**os.environ, "ONEWINDOW_EXCHANGE_POLL_SECONDS": "0.2", **self.env, **env})
+            [sys.executable, "-m", "runtime.cli", "serve", "--port", str(self.port), *where],
+            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=environ)
+        if self.database:  # with PostgreSQL the time-driven work is the worker's
+            self.worker = subprocess.Popen([sys.executable, "-m", "runtime.cli", "worker",
+                                            *where], stdout=log, stderr=subprocess.STDOUT,
+                                           cwd=ROOT, env=environ)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -112,13 +121,14 @@ class Centre:
 
     def stop(self, *, kill: bool = False) -> None:
         """Stop the server (SIGKILL when ``kill``: nothing flushed beyond what is durable)."""
-        if self.proc is not None and self.proc.poll() is None:
-            if kill:
-                self.proc.kill()
-            else:
-                self.proc.terminate()
-            self.proc.wait(timeout=30)
-        self.proc = None
+        for proc in (self.proc, self.worker):
+            if proc is not None and proc.poll() is None:
+                if kill:
+                    proc.kill()
+                else:
+                    proc.terminate()
+                proc.wait(timeout=30)
+        self.proc = self.worker = None
 
     def api(self, user: str, method: str, path: str, body: Any = None) -> Any:
         """A JSON API call as ``user``; raises `Failed` on a non-2xx answer."""
@@ -163,10 +173,10 @@ CITY_USERS: list[tuple[str, str, str | None]] = [
     ("csup", "supervisor", None), ("cadmin", "admin", None)]
 
 
-def two_centres(tmp: Path, *, province_keys: str = KEY,
-                city_keys: str = KEY) -> tuple[Centre, Centre]:
+def two_centres(tmp: Path, *, province_keys: str = KEY, city_keys: str = KEY,
+                province_database: str = "") -> tuple[Centre, Centre]:
     """The province and the city, prepared (not started); ports chosen now."""
-    province = Centre("province", tmp / "province", "haikou")
+    province = Centre("province", tmp / "province", "haikou", database=province_database)
     city = Centre("city", tmp / "city", "hainan")
     province.prepare(FIXTURES / "province", city.port, PROVINCE_USERS, province_keys)
     city.prepare(FIXTURES / "city", province.port, CITY_USERS, city_keys)

@@ -183,6 +183,9 @@ class Outbox:
         peer_id, message = job["payload"]["peer"], job["payload"]["message"]
         try:
             receipt = self.post(peer_id, message)
+            if receipt.get("status") == "buffered":  # held there until an earlier one
+                raise ValueError("held by the peer until an earlier message of the case "
+                                 "arrives; sent again until applied")
         except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
             tries = int(job.get("tries") or 0) + 1
             log.warning("message %s to %s: try %d failed: %s", message["id"], peer_id, tries,
