@@ -26,10 +26,11 @@ from runtime.engine.actor import Actor
 from runtime.engine.calendar import WorkCalendar
 from runtime.engine.errors import EngineError
 from runtime.engine.events import iso
-from runtime.engine.states import Role, TaskStatus
+from runtime.engine.states import CaseStatus, Role, TaskStatus
 from runtime.exchange.envelope import ACCEPTANCE, PROCESS, RESULT, BadEnvelope, check, receipt
 from runtime.exchange.mirror import case_data, is_mirror, mirror_matter
 from runtime.exchange.signature import verify
+from runtime.services.accounts import User
 from runtime.services.cases import NUMBER_DIGITS, Cases, task_ids_for
 from runtime.services.errors import Invalid, NotAuthenticated
 from runtime.services.exchange_base import HOLD, IN, MATTER, REFUSED, SEQ, TASK, Link
@@ -208,6 +209,11 @@ class Inbox:
             log.warning("message %s not applied: %s", message["id"], exc)
             return {"case": case["id"], "number": case.get("number") or "",
                     "note": f"not applied: {exc}"}
+        if new["status"] == CaseStatus.REJECTED != case["status"]:
+            # 不予许可 is decided in writing, as for a local rejection (Tasks._act)
+            officer = User(id=actor.id, name=actor.id, role=Role.DEPARTMENT,
+                           department=task["department"], display_name=actor.name)
+            new = self.cases.documents.issue(new, matter, "decision", officer, self.clock())
         if new is not case:
             self.cases.put(tx, new, case, matter)
         return {"case": case["id"], "number": case.get("number") or ""}

@@ -95,3 +95,4 @@ def test_a_city_rejection_rejects_the_provincial_case(centres: tuple[Centre, Cen
     done = wait_for(lambda: (lambda c: c if c["status"] == "rejected" else None)(
         province.api("win", "GET", f"/cases/{case['id']}")))
     assert _seal(done)["decision"]["opinion"] == "印模不符合规定"
+    assert "decision" in done["documents"]  # 不予许可决定书, archived as for a local rejection
