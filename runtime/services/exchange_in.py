@@ -116,6 +116,8 @@ class Inbox:
     def _apply(self, tx: WriteBatch, message: Document, at: str) -> Document:
         if message["kind"] == ACCEPTANCE:
             done = self._accept(tx, message)
+        elif message["kind"] == PROCESS and message["body"].get("acceptance"):
+            done = self._withdraw(tx, message)
         elif message["kind"] in (PROCESS, RESULT):
             done = self._act(tx, message)
         else:  # 补正 and 缴费 are recorded and acknowledged; no task moves on them yet
@@ -168,6 +170,25 @@ class Inbox:
                             "department": body.get("department_name") or ""}
         self.cases.put(tx, case, None, spec)
         return {"case": case_id, "number": number}
+
+    def _withdraw(self, tx: WriteBatch, message: Document) -> Document:
+        """The sending centre cancelled the task: it withdraws the mirror case, as the
+        mirror's applicant (its open task is cancelled; nothing is left to do here)."""
+        peer = message["from"]
+        case_id = "c_" + hashlib.sha256(message["body"]["acceptance"].encode()).hexdigest()[:24]
+        case = tx.get_case(case_id)
+        if case is None or (case.get("exchange") or {}).get("peer") != peer:
+            return {"case": "", "number": "", "note": "no such mirror case"}
+        matter = self.cases.spec(case)
+        actor = Actor(id=f"exchange:{peer}", role=Role.APPLICANT, name=self.link.peer_name(peer))
+        try:
+            new = engine.withdraw(case, matter, actor, self.clock(),
+                                  str(message["body"].get("note") or ""))
+        except EngineError as exc:  # already decided here: the decision is on its way back
+            return {"case": case_id, "number": case.get("number") or "",
+                    "note": f"not applied: {exc}"}
+        self.cases.put(tx, new, case, matter)
+        return {"case": case_id, "number": case.get("number") or ""}
 
     def _files(self, tx: WriteBatch, peer: str, body: Mapping[str, Any],
                now: datetime) -> dict[str, list[str]]:

@@ -22,6 +22,7 @@ from typing import Any
 from builder import MatterSpec
 from runtime.engine.events import iso
 from runtime.engine.states import TaskStatus
+from runtime.engine.vocabulary import WORKABLE_TASK
 from runtime.exchange.envelope import (
     ACCEPTANCE,
     PROCESS,
@@ -84,6 +85,9 @@ class Outbox:
         out = []
         for task in new.get("tasks") or ():
             where = self.link.remote.get(task["department"])
+            if where is not None and task["status"] == TaskStatus.CANCELLED and \
+                    before.get(task["id"]) in WORKABLE_TASK:
+                out.append(self._cancel(tx, new, task, where[0]))
             if where is None or task["status"] != TaskStatus.READY or \
                     before.get(task["id"]) not in (None, TaskStatus.WAITING):
                 continue
@@ -98,6 +102,21 @@ class Outbox:
                 "their_case": ""})
             out.append(_entry(message, "out", self.link))
         return out
+
+    def _cancel(self, tx: WriteBatch, case: Mapping[str, Any], task: Mapping[str, Any],
+                peer: str) -> Document:
+        """A sent task cancelled here (the case withdrawn, an upstream rejected): the peer
+        withdraws its mirror case."""
+        sent = self.store.get_record(TASK, task["id"]) or {}
+        note = next((e.get("note") or "" for e in reversed(case.get("events") or ())
+                     if e.get("task") == task["id"] and e.get("action") == "cancel"), "")
+        message = self._write(tx, peer, PROCESS, case["id"], task["id"],
+                              {"action": "cancel", "note": note or "发起中心已撤销该任务",
+                               "acceptance": sent.get("message") or ""},
+                              {"sender": case["id"], "sender_number": case.get("number") or "",
+                               "receiver": sent.get("their_case") or "",
+                               "receiver_number": sent.get("number") or ""})
+        return _entry(message, "out", self.link)
 
     def _acceptance(self, case: Mapping[str, Any], task: Mapping[str, Any],
                     matter: MatterSpec, department: str) -> Document:
@@ -144,7 +163,8 @@ class Outbox:
         out = []
         for event in (new.get("events") or ())[seen:]:
             action = event.get("action")
-            if event.get("entity") != "task" or action not in PROCESS_ACTIONS | RESULT_ACTIONS:
+            if event.get("entity") != "task" or action == "cancel" or \
+                    action not in PROCESS_ACTIONS | RESULT_ACTIONS:
                 continue
             task = next(t for t in new["tasks"] if t["id"] == event["task"])
             body: Document = {"action": action, "note": event.get("note") or "",

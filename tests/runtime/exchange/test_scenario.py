@@ -96,3 +96,15 @@ def test_a_city_rejection_rejects_the_provincial_case(centres: tuple[Centre, Cen
         province.api("win", "GET", f"/cases/{case['id']}")))
     assert _seal(done)["decision"]["opinion"] == "印模不符合规定"
     assert "decision" in done["documents"]  # 不予许可决定书, archived as for a local rejection
+
+
+def test_a_withdrawn_provincial_case_withdraws_the_city_task(
+        centres: tuple[Centre, Centre]) -> None:
+    province, city = centres
+    case = new_case(province)
+    task = wait_for(lambda: city_tasks(city))[0]
+    province.api("alice", "POST", f"/cases/{case['id']}/withdraw", {"reason": "不再办理"})
+    assert _seal(province.api("win", "GET", f"/cases/{case['id']}"))["status"] == "cancelled"
+    wait_for(lambda: not city_tasks(city))
+    mirror = city.api("cop1", "GET", f"/cases/{task['case']}")
+    assert mirror["status"] == "withdrawn" and mirror["tasks"][0]["status"] == "cancelled"
