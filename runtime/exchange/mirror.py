@@ -4,6 +4,7 @@ give opinions, approve with the form or reject exactly as for a local task."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,16 +29,17 @@ def _field(title: str, value: Any) -> dict[str, Any]:
 
 
 def case_data(body: Mapping[str, Any]) -> dict[str, Any]:
-    """What the mirror case holds as its data: only the values the step may read."""
+    """What the mirror case holds as its data: only the values the step may read (an
+    output not given upstream is left out)."""
     return {item["key"]: item["value"] if isinstance(item["value"], str | bool | int | float)
-            else str(item["value"]) for item in body.get("data") or ()}
+            else json.dumps(item["value"], ensure_ascii=False) for item in body.get("data") or ()
+            if item.get("value") is not None}
 
 
 def mirror_matter(peer: str, peer_name: str, body: Mapping[str, Any]) -> dict[str, Any]:
     """The matter document (as a catalog file would write it) of an acceptance's step."""
     matter, step = body["matter"], body["step"]
-    data = case_data(body)
-    properties = {item["key"]: _field(str(item.get("title") or item["key"]), data[item["key"]])
+    properties = {item["key"]: _field(str(item.get("title") or item["key"]), item.get("value"))
                   for item in body.get("data") or ()}
     materials = [{"id": m["id"], "name": m["name"], "required": False,
                   "accept": sorted({f["name"].rpartition(".")[2].lower()

@@ -92,3 +92,11 @@ def test_the_mirror_matter_holds_only_the_step() -> None:
     assert spec.form["properties"] == {"license_no": {"type": "string",
                                                       "title": "统一社会信用代码"}}
     assert spec.material("id-card").accept == ("png",)
+
+
+def test_an_output_not_given_upstream_is_left_out_of_the_data() -> None:
+    from runtime.exchange.mirror import case_data
+    body = {"data": [{"key": "a", "title": "A", "value": None},
+                     {"key": "b", "title": "B", "value": {"x": 1}},
+                     {"key": "c", "title": "C", "value": 2}]}
+    assert case_data(body) == {"b": '{"x": 1}', "c": 2}
