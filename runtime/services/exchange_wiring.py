@@ -3,10 +3,12 @@ settings, and hooking it into the case changes, the worker and the matters."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from builder import Catalog
+from runtime.exchange.signature import env_name
 from runtime.services.cases import Cases
 from runtime.services.exchange import Exchange
 from runtime.services.exchange_base import JOB, Link
@@ -19,6 +21,7 @@ from runtime.settings import Settings
 from runtime.store import Store
 
 __all__ = ["Exchange", "open_exchange"]
+log = logging.getLogger("onewindow.exchange")
 
 
 def open_exchange(catalog: Catalog, environ: Mapping[str, str], settings: Settings,
@@ -45,4 +48,7 @@ def open_exchange(catalog: Catalog, environ: Mapping[str, str], settings: Settin
     tasks.elsewhere = exchange.remote_label
     if link.active:
         worker.poll = settings.exchange_poll_seconds
+    for peer in sorted(p for p, keys in link.keys.items() if not keys):
+        log.warning("peer %s has no key in %s: messages to it wait, messages from it are "
+                    "refused (docs/exchange.md)", peer, env_name(peer))
     return exchange
