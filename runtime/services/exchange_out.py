@@ -16,6 +16,7 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,8 @@ log = logging.getLogger("onewindow.exchange")
 Document = dict[str, Any]
 PATH = "/exchange/v1/messages"
 TIMEOUT = 10.0
+SIDE_BY_SIDE = 8
+"""Messages of different cases delivered at once (one case's always in sequence)."""
 LONGEST_WAIT = 60
 """Retries come after 1, 2, 4 … seconds, at most this many: a peer back from an outage
 hears from us within a minute, and nothing is ever given up."""
@@ -63,6 +66,9 @@ class Outbox:
         self.read_file = read_file
         self.department_name = department_name
         self.user_name = user_name
+        self.pool = ThreadPoolExecutor(SIDE_BY_SIDE, thread_name_prefix="exchange")
+        self.fail: Callable[[Document, str], Any] = lambda job, error: None
+        """Records an unexpected failure on a job (the worker's `Jobs.fail`)."""
 
     # -- writing (in the change's batch) ------------------------------------------
 
@@ -197,9 +203,43 @@ class Outbox:
 
     # -- delivering (the worker) ------------------------------------------------------
 
-    def deliver(self, job: Document, now: datetime) -> None:
+    def deliver_all(self, jobs: list[Document], now: datetime) -> int:
+        """Deliver claimed messages side by side, each case's in its sequence (a case's
+        later message waits for its earlier one, and stays for the next round when that
+        fails); how many were acknowledged."""
+        by_case: dict[tuple[str, str], list[Document]] = {}
+        for job in jobs:
+            message = job["payload"]["message"]
+            by_case.setdefault((message["to"], message["case"]["sender"]), []).append(job)
+
+        def in_turn(group: list[Document]) -> int:
+            sent = 0
+            for job in sorted(group, key=lambda j: j["payload"]["message"]["sequence"]):
+                try:
+                    ok = self.deliver(job, now)
+                except Exception as exc:  # the store away: on the job, tried again later
+                    log.warning("message job %s failed: %s", job["id"], exc)
+                    self.fail(job, f"{type(exc).__name__}: {exc}")
+                    ok = False
+                if not ok:
+                    for later in group[group.index(job) + 1:]:
+                        self._later(later, now)
+                    return sent
+                sent += 1
+            return sent
+        if len(by_case) == 1:
+            return in_turn(next(iter(by_case.values())))
+        return sum(self.pool.map(in_turn, by_case.values()))
+
+    def _later(self, job: Document, now: datetime) -> None:
+        """Give a claimed message back for the next round, untried."""
+        with self.store.write() as tx:
+            tx.put_job({**job, "status": JOB_PENDING, "lease_until": None,
+                        "run_at": iso(now + retry_after(1))})
+
+    def deliver(self, job: Document, now: datetime) -> bool:
         """POST one message to its peer; the receipt ends the job, a failure schedules
-        the next try (the job is never given up)."""
+        the next try (the job is never given up). Whether it was acknowledged."""
         peer_id, message = job["payload"]["peer"], job["payload"]["message"]
         try:
             receipt = self.post(peer_id, message)
@@ -214,7 +254,7 @@ class Outbox:
                 tx.put_job({**job, "status": JOB_PENDING, "tries": tries,
                             "error": str(exc)[:300], "lease_until": None,
                             "run_at": iso(now + retry_after(tries))})
-            return
+            return False
         with self.store.write() as tx:
             sent = self.store.get_record(OUT, message["id"]) or {"id": message["id"]}
             tx.put_record(OUT, message["id"], {**sent, "delivered_at": iso(now),
@@ -226,6 +266,7 @@ class Outbox:
                         **far, "delivered_at": iso(now), "number": receipt.get("number") or "",
                         "their_case": receipt.get("case") or ""})
             tx.delete_job(job["id"])
+        return True
 
     def post(self, peer_id: str, message: Mapping[str, Any]) -> Document:
         """Send one signed message; its receipt (ValueError for a refusal or bad answer)."""

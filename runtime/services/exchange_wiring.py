@@ -43,7 +43,8 @@ def open_exchange(catalog: Catalog, environ: Mapping[str, str], settings: Settin
     inbox = Inbox(link, store, cases, cases.calendar, clock)
     cases.matters.fallback = inbox.mirror
     cases.effects.also.append(outbox.after)
-    worker.handlers[JOB] = outbox.deliver
+    worker.many[JOB] = outbox.deliver_all
+    outbox.fail = lambda job, error: worker.jobs.fail(job, error)
     exchange = Exchange(link, store, inbox, outbox, clock)
     tasks.elsewhere = exchange.remote_label
     if link.active:

@@ -52,6 +52,8 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.woken = threading.Event()
         self.poll: float | None = None  # with peers: look at least this often (exchange)
+        self.many: dict[str, Callable[[list[Document], datetime], int]] = {}
+        """Kinds whose claimed jobs go to one handler together (it records their ends)."""
         self.handlers: dict[str, Callable[[Document, datetime], None]] = {
             TIMEOUT: self._timeout, YELLOW: self._light, RED: self._light,
             DIGEST: self._digest, DELIVER: self._deliver}
@@ -64,8 +66,13 @@ class Worker:
         while True:
             now_here = now or self.clock()
             claimed = self.jobs.claim(self.name, BATCH, now_here)
+            for kind, many in self.many.items():  # e.g. exchange messages, sent side by side
+                mine = [job for job in claimed if job["kind"] == kind]
+                if mine:
+                    done += many(mine, now_here)
             for job in claimed:
-                done += self.run(job, now_here)
+                if job["kind"] not in self.many:
+                    done += self.run(job, now_here)
             if len(claimed) < BATCH:
                 return done
 
