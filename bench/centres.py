@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -84,6 +85,8 @@ class Centre:
         self.env = {f"ONEWINDOW_PEER_KEY_{self.peer.upper()}": keys}
         from runtime.services import Services
         from runtime.settings import Settings
+        # this process only makes users: the servers get the keys, not it
+        logging.getLogger("onewindow.exchange").setLevel(logging.ERROR)
         services = Services.open(Settings.load({"data_dir": str(self.data),
                                                 "catalog_dir": str(self.catalog),
                                                 "database": self.database}, environ={}))
