@@ -35,8 +35,8 @@ def render(report: Mapping[str, Any]) -> str:
                      f"{q['number'] or '-'}: waited {q['waited']}, {q['tries']} tries"
                      + (f", last error: {q['error']}" if q["error"] else "")
                      + f"  (retry: job {q['job']})")
-    lines.append(f"refused messages: {len(report['refused'])}")
-    for r in report["refused"]:
+    lines.append(f"refused messages: {len(report['refusals'])}")
+    for r in report["refusals"]:
         lines.append(f"  {r['at']} from {r['centre'] or '-'}: {r['reason']}")
     return "\n".join(lines)
 

@@ -108,7 +108,7 @@ class Exchange:
             raise Forbidden("只有中心管理员和电子监察人员可以查看跨中心协同状态")
         return {"centre": self.link.own, "name": self.link.own_name,
                 "peers": [vars(p) for p in self.peers(probe=probe)],
-                "queued": self.queued(), "refused": self.refused()[:20]}
+                "queued": self.queued(), "refusals": self.refused()[:20]}
 
     # -- supervision and the audit trail ------------------------------------------------
 

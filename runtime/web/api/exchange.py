@@ -21,9 +21,9 @@ def exchange_retry(call: Call) -> Any:
     return {"retried": call.path("job_id")}
 
 
-STATUS = obj(("centre", "peers", "queued", "refused"), closed=False, centre=text(),
+STATUS = obj(("centre", "peers", "queued", "refusals"), closed=False, centre=text(),
              name=text(), peers=list_of(obj(closed=False)), queued=list_of(obj(closed=False)),
-             refused=list_of(obj(closed=False)))
+             refusals=list_of(obj(closed=False)))
 operations: list[Operation] = [
     Operation("GET", "/exchange/status", exchange_status,
               "The exchange between centres: peers, queued and refused messages",
