@@ -27,6 +27,7 @@ from builder.errors import CatalogInvalid, Problem, UnknownMatter
 from builder.metaschema import check_document
 from builder.names import closest, did_you_mean
 from builder.notifications import check_placeholders, compile_notifications
+from builder.peers import peer_problems
 from builder.plan import remember_plan
 from builder.source import Source, read_source
 from builder.spec import Catalog, MatterSpec
@@ -250,6 +251,7 @@ def _check_matters(loaded: Loaded, departments: Mapping[str, Any] | None) -> Non
         loaded.problems.extend(_unknown_announced(loaded.centre, set(seen)))
     if loaded.scoring is not None:
         loaded.problems.extend(_scoring_problems(loaded.scoring))
+    loaded.problems.extend(peer_problems(loaded.centre, loaded.departments))
 
 
 def _scoring_problems(src: Source) -> list[Problem]:

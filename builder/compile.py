@@ -19,6 +19,7 @@ from builder.spec import (
     MatterSpec,
     Need,
     OnTimeout,
+    Peer,
     Register,
     Step,
 )
@@ -162,7 +163,9 @@ def to_fen(yuan: float | int | str) -> int:
 
 def compile_departments(raw: Mapping[str, Any]) -> dict[str, Department]:
     """``departments.yaml`` to departments by id."""
-    return {d["id"]: Department(d["id"], d["name"]) for d in raw.get("departments", ())}
+    return {d["id"]: Department(d["id"], d["name"], d.get("centre", ""),
+                                d.get("remote", d["id"]) if d.get("centre") else "")
+            for d in raw.get("departments", ())}
 
 
 def compile_centre(raw: Mapping[str, Any]) -> Centre:
@@ -182,4 +185,6 @@ def compile_centre(raw: Mapping[str, Any]) -> Centre:
         review_body=raw.get("remedies", {}).get("review", ""),
         litigation_court=raw.get("remedies", {}).get("litigation", ""),
         announce=tuple(raw.get("announce", ())),
+        id=raw.get("id", ""),
+        peers=tuple(Peer(p["id"], p["name"], p["url"].rstrip("/")) for p in raw.get("peers", ())),
     )

@@ -215,6 +215,14 @@ _PROBLEMS: dict[str, Callable[[Params], str]] = {
     "duplicate_scoring_rule": lambda p: f"考核规则编号 “{p['id']}” 重复",
     "grades_not_descending": lambda p: f"考核等次须从高到低排列：{p['min']:g} 不低于上一等次的 "
                                        f"{p['previous']:g}",
+    "duplicate_peer": lambda p: f"协同中心编号 “{p['id']}” 重复",
+    "peer_is_self": lambda p: f"协同中心 “{p['id']}” 与本中心编号相同",
+    "duplicate_peer_url": lambda p: f"协同中心 “{p['id']}” 的地址与 “{p['other']}” 相同",
+    "peers_without_id": lambda p: "列出协同中心（peers）时须填写本中心的编号 “id”",
+    "unknown_peer": lambda p: f"部门 “{p['department']}” 所在的协同中心 “{p['centre']}” "
+                              f"不存在{_hint(p)}",
+    "remote_without_centre": lambda p: f"部门 “{p['department']}” 填写了 “remote” 但没有填写 "
+                                       "所在中心 “centre”",
     "unknown_announced_matter": lambda p: f"办件结果公告（announce）中的事项 “{p['matter']}” "
                                           f"不存在{_hint(p)}",
     "unknown_department": lambda p: f"{_where(p)}未知的部门 “{p['department']}”{_hint(p)}",

@@ -47,6 +47,17 @@ class Department:
 
     id: str
     name: str
+    centre: str = ""  # a peer centre's id: the department sits there (跨中心协同)
+    remote: str = ""  # its id in that centre (default: the same id)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Another service centre this one exchanges tasks with (协同中心)."""
+
+    id: str
+    name: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -225,6 +236,8 @@ class Centre:
     review_body: str = ""  # 行政复议机关
     litigation_court: str = ""  # 行政诉讼的人民法院
     announce: tuple[str, ...] = ()  # matters whose results are published (办件结果公告)
+    id: str = ""  # this centre's id, as its peers name it
+    peers: tuple[Peer, ...] = ()
 
 
 @dataclass(frozen=True)

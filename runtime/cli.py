@@ -18,6 +18,7 @@ from builder import CatalogInvalid, UnknownMatter, check_paths, load_catalog, lo
 from builder.plan import make_plan
 from builder.svg import render_svg
 from builder.table import render_table
+from runtime.exchange_cli import add_exchange_commands
 from runtime.services.accounts import ROLES
 from runtime.services.container import Services
 from runtime.services.errors import ServiceError
@@ -361,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("--database", metavar="URL")
     revoke.set_defaults(func=cmd_token_revoke)
     add_store_commands(sub)
+    add_exchange_commands(sub, _services)
     return parser
 
 

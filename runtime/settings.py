@@ -155,7 +155,13 @@ SETTINGS: tuple[Setting, ...] = (
             "(网上投诉) once the supervisor assigns it.", _positive(float)),
     Setting("rating_default_days", 7.0, "Days after the decision an unrated case counts as "
             "基本满意.", _positive(float)),
+    Setting("exchange_poll_seconds", 0.5, "With peers (centre.yaml), the longest the worker "
+            "waits before looking for exchange messages to send, in seconds.", _positive(float)),
+    Setting("exchange_alarm_minutes", 30.0, "A message to a peer not acknowledged for this "
+            "many minutes shows red on both centres' supervision boards.", _positive(float)),
 )
+PEER_KEYS = "ONEWINDOW_PEER_KEY_"
+"""Peers' shared keys (docs/exchange.md): environment variables, not settings."""
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
@@ -173,7 +179,7 @@ class Settings:
         raw: dict[str, Any] = {}
         problems: list[str] = []
         for key, value in env.items():
-            if key.startswith("ONEWINDOW_"):
+            if key.startswith("ONEWINDOW_") and not key.startswith(PEER_KEYS):
                 name = key[len("ONEWINDOW_"):].lower()
                 if name not in _BY_NAME:
                     problems.append(f"unknown setting {key}{did_you_mean(name, _BY_NAME)}")

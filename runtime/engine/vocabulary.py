@@ -100,6 +100,17 @@ TASK_LABELS: Mapping[str, str] = {
     _T.PRELIMINARY: "已出初审意见", _T.APPROVED: "审批通过", _T.REJECTED: "不予许可",
     _T.SKIPPED: "不适用", _T.CANCELLED: "已取消", _T.SUSPENDED: "已挂起（特别程序）",
 }
+SENT_TO_PEER = "sent_to_peer"
+"""Where a task of a department in a peer centre is (its status keeps telling what its
+officers there did): 已发往 the peer (跨中心协同, docs/exchange.md)."""
+EXCHANGE_LABELS: Mapping[str, str] = {SENT_TO_PEER: "已发往{peer}", "received": "{peer}转来"}
+
+
+def sent_label(peer: str) -> str:
+    """"sent to PEER" in Chinese."""
+    return EXCHANGE_LABELS[SENT_TO_PEER].format(peer=peer)
+
+
 CASE_ACTION_LABELS: Mapping[str, str] = {
     CaseAction.CREATE: "创建申请", CaseAction.SAVE_DRAFT: "保存草稿",
     CaseAction.SUBMIT: "提交申请", CaseAction.PRE_REVIEW: "窗口预审",

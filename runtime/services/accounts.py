@@ -126,6 +126,8 @@ class Accounts:
         self.session_hours = session_hours
         self._now = now or (lambda: datetime.now().astimezone())
         self.limiter = Limiter(store, lambda: self._now().timestamp())
+        self.outside: dict[str, str] = {}
+        """Names of actors that are no users here: peer centres (the exchange)."""
 
     def now(self) -> str:
         """The current time as stored (ISO 8601, seconds)."""
@@ -343,7 +345,7 @@ class Accounts:
             return "系统"
         doc = self.store.get_user(user_id)
         if doc is None:
-            return user_id
+            return self.outside.get(user_id, user_id)
         name = str(doc.get("display_name") or doc["name"])
         department = doc.get("department")
         if department and department in self.departments:

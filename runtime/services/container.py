@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from runtime.services.complaints import Complaints
 from runtime.services.consultations import Consultations
 from runtime.services.documents import Documents
 from runtime.services.effects import Effects
+from runtime.services.exchange_wiring import Exchange, open_exchange
 from runtime.services.fees import Fees
 from runtime.services.files import Files
 from runtime.services.jobs import Jobs
@@ -97,6 +99,7 @@ class Services:
     recalendar: Recalendar = field(init=False)
     register: Register = field(init=False)
     agency: Agency = field(init=False)
+    exchange: Exchange = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -168,6 +171,8 @@ class Services:
         admin.on_calendar, admin.shared_calendar = recalendar.publish, calendar
         services.register = register
         services.agency = Agency(cases, yellow)
+        services.exchange = open_exchange(catalog, os.environ, settings, store, cases,
+                                          tasks, services.worker, files, clock)
         services.scores = Scores(
             store, lambda: services.catalog.scoring,
             lambda: {d.id: d.name for d in accounts.departments.values()}, clock)

@@ -3,7 +3,7 @@ causes and the timed jobs it starts (超时默许, yellow and red lights, 容缺
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,9 @@ class Effects:
         self.yellow = yellow
         self.remind_days = remind_days  # 容缺: reminded this many working days before
         self.register = register
+        self.also: list[Callable[[WriteBatch, Mapping[str, Any] | None, Mapping[str, Any],
+                                  MatterSpec], None]] = []
+        """Further effects written in the change's batch (the exchange's outbox)."""
 
     def jobs(self, old: Mapping[str, Any] | None, new: Mapping[str, Any],
              matter: MatterSpec, now: datetime | None = None) -> list[Planned]:
@@ -45,3 +48,5 @@ class Effects:
         track_forwarding(tx, old, new)
         for job in self.jobs(old, new, matter):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)
+        for effect in self.also:
+            effect(tx, old, new, matter)

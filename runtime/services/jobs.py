@@ -29,7 +29,8 @@ STATUS_LABELS = {JOB_PENDING: "等待执行", JOB_RUNNING: "执行中", JOB_DEAD
 KIND_LABELS = {"timeout": "超时默许", "yellow": "黄灯提醒", "red": "红灯提醒",
                "digest": "每日督办统计", "deliver": "发送通知",
                "recalendar": "工作日历变更，期限重算", "deferred_soon": "容缺材料到期提醒",
-               "deferred_overdue": "容缺材料逾期督办"}
+               "deferred_overdue": "容缺材料逾期督办",
+               "exchange": "跨中心报文"}
 
 
 def backoff(tries: int) -> timedelta:

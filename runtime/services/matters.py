@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from builder import Material, MatterSpec
 from runtime.services.errors import NotFound
@@ -14,6 +14,9 @@ class Matters:
     def __init__(self, specs: Iterable[MatterSpec]) -> None:
         self._versions: dict[tuple[str, int], MatterSpec] = {}
         self._current: dict[str, MatterSpec] = {}
+        self.fallback: Callable[[str, int], MatterSpec | None] = lambda _id, _v: None
+        """Where a version not registered here is looked up (mirror matters, received
+        from another centre, possibly by another process)."""
         for spec in specs:
             self.add(spec)
 
@@ -23,6 +26,10 @@ class Matters:
         current = self._current.get(spec.id)
         if current is None or spec.version >= current.version:
             self._current[spec.id] = spec
+
+    def add_version(self, spec: MatterSpec) -> None:
+        """Register a version cases may run under that is never published (a mirror)."""
+        self._versions.setdefault((spec.id, spec.version), spec)
 
     def published(self) -> list[MatterSpec]:
         """The current version of every matter, by name."""
@@ -40,6 +47,10 @@ class Matters:
         try:
             return self._versions[(matter_id, version)]
         except KeyError:
+            found = self.fallback(matter_id, version)
+            if found is not None:
+                self.add_version(found)
+                return found
             raise NotFound(f"事项“{matter_id}”没有第 {version} 版") from None
 
     def material(self, matter_id: str, material_id: str) -> Material:

@@ -62,6 +62,9 @@ class Tasks:
         self.clock = clock
         self.accounts = accounts
         self.yellow = (yellow_days, yellow_fraction)
+        self.elsewhere: Callable[[str], str] = lambda _department: ""
+        """"sent to PEER" for a department that sits in a peer centre (its officers act
+        there, never here), else empty; set by the exchange."""
 
     def spec(self, case: Mapping[str, Any]) -> MatterSpec:
         """The matter version the task's case is pinned to."""
@@ -74,6 +77,9 @@ class Tasks:
     def actions(self, user: User, case: Mapping[str, Any], task_id: str) -> frozenset[str]:
         """The task actions this user may take now (the engine's answer); a transfer only
         when the department has someone to transfer to."""
+        task = find_task(case, task_id)
+        if self.elsewhere(task["department"]):
+            return frozenset()
         allowed = {str(a) for a in engine.task_actions(case, self.spec(case), task_id,
                                                       actor_of(user))}
         if "transfer" in allowed and not self.colleagues(user):
@@ -154,6 +160,8 @@ class Tasks:
             self._check_reader(user, task)
             if user.role != Role.DEPARTMENT:
                 raise Forbidden("只有本部门审批人员可以办理此任务")
+            if self.elsewhere(task["department"]):
+                raise Forbidden(f"该任务{self.elsewhere(task['department'])}，由对方中心办理")
             matter = self.spec(case)
             with engine_errors(matter, matter.step(task["step"]).form or {}):
                 new = action(case, matter, tx)

@@ -55,6 +55,10 @@ class Worker:
         self.digest_hour = digest_hour
         self.senders = dict(senders or {})  # "email": Mailer, "sms": SmsGateway
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.woken = threading.Event()
+        self.poll: float | None = None  # with peers: look at least this often (exchange)
+        self.many: dict[str, Callable[[list[Document], datetime], int]] = {}
+        """Kinds whose claimed jobs go to one handler together (it records their ends)."""
         self.handlers: dict[str, Callable[[Document, datetime], None]] = {
             TIMEOUT: self._timeout, YELLOW: self._light, RED: self._light,
             DIGEST: self._digest, DELIVER: self._deliver}
@@ -75,7 +79,12 @@ class Worker:
         while True:
             now_here = now or self.clock()
             claimed = self.jobs.claim(self.name, BATCH, now_here)
-            done += self._run_claimed(claimed, now_here)
+            for kind, many in self.many.items():  # e.g. exchange messages, sent side by side
+                mine = [job for job in claimed if job["kind"] == kind]
+                if mine:
+                    done += many(mine, now_here)
+            done += self._run_claimed([job for job in claimed if job["kind"] not in self.many],
+                                      now_here)
             if len(claimed) < BATCH:
                 return done
 
@@ -140,10 +149,16 @@ class Worker:
 
     def pause(self, longest: float) -> float:
         """Seconds to sleep: until the next job is due, at most ``longest``."""
+        if self.poll is not None:
+            longest = min(longest, self.poll)
         due = self.next_due()
         if due is None:
             return longest
         return max(0.05, min(longest, (due - self.clock()).total_seconds()))
+
+    def wake(self) -> None:
+        """A job due now was written (an exchange message): stop dozing."""
+        self.woken.set()
 
     def run_forever(self, stop: threading.Event, longest: float = 30.0) -> None:
         """Run jobs as they fall due until ``stop`` is set (``onewindow worker``)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from runtime.services import ServiceError, Services
 from runtime.settings import Settings
-from runtime.web import api, errors
+from runtime.web import api, errors, exchange_inbox
 from runtime.web.auth import Authenticate
 from runtime.web.bodies import BodyLimit
 from runtime.web.methods import AllowedMethods
@@ -36,6 +37,7 @@ from runtime.web.views import (
     cases,
     department,
     editor,
+    exchange,
     jobs,
     matters,
     notifications,
@@ -46,6 +48,8 @@ from runtime.web.views import (
 
 SESSION_COOKIE = "ow_session"
 log = logging.getLogger("onewindow.web")
+WAKE_LOOK = 0.02
+"""How often a dozing worker looks whether it was woken (seconds)."""
 
 
 async def _favicon(request: Request) -> Response:
@@ -70,8 +74,10 @@ def routes() -> list[BaseRoute]:
         *users.routes,
         *jobs.routes,
         *calendar.routes,
+        *exchange.routes,
         *editor.routes,
         *api.routes,
+        *exchange_inbox.routes,
         Route("/favicon.ico", _favicon),
         Mount("/static", StaticFiles(directory=RUNTIME / "static"), name="static"),
     ]
@@ -93,7 +99,16 @@ async def _keep_time(services: Services, seconds: float) -> None:
             pause = await run_in_threadpool(worker.pause, seconds)
         except Exception:  # logged, and tried again next round: time must keep running
             log.exception("running jobs failed")
-        await asyncio.sleep(pause)
+        await _doze(worker.woken, pause)
+
+
+async def _doze(woken: threading.Event, seconds: float) -> None:
+    """Sleep up to ``seconds``, less when a new exchange message wakes the worker."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not woken.is_set() and loop.time() < end:
+        await asyncio.sleep(min(WAKE_LOOK, max(0.0, end - loop.time())))
+    woken.clear()
 
 
 async def _follow_published(services: Services, seconds: float) -> None:
@@ -147,6 +162,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
                     lifespan=lifespan)
     app.state.services = services
     app.state.templates = make_templates()
+    app.state.templates.env.globals["elsewhere"] = services.tasks.elsewhere
     app.state.settings = settings
     return app
 

@@ -35,6 +35,9 @@ FORM_BYTES = 2 * MB
 MAX_FIELDS = 2000
 #: One field (the YAML editor's text is the largest).
 FIELD_BYTES = 1 * MB
+#: A signed message between centres, its materials' files in base64 (docs/exchange.md).
+EXCHANGE = "/exchange/"
+EXCHANGE_BYTES = 64 * MB
 #: After an early refusal the server discards the rest of the body to keep the
 #: connection; past this much it closes the connection instead.
 DRAIN_BYTES = 2 * MB
@@ -100,6 +103,8 @@ def allowance(scope: Scope, kind: str) -> Allowance:
         return Allowance(int(files * max_mb * MB) + FORM_BYTES, True, files)
     if path.startswith(API):
         return Allowance(MAX_JSON_BYTES if signed_in else ANONYMOUS_BYTES)
+    if path.startswith(EXCHANGE):  # signed messages between centres carry materials
+        return Allowance(EXCHANGE_BYTES)
     if kind not in FORM_TYPES:
         raise Invalid("提交的内容须为表单（application/x-www-form-urlencoded 或 "
                       "multipart/form-data）")

@@ -73,6 +73,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.globals["case_action"] = CaseAction
     env.globals["task_action"] = TaskAction
+    env.globals["elsewhere"] = lambda _department: ""  # "sent to PEER": set by create_app
     env.filters["case_status"] = labels.case_label
     env.filters["task_status"] = labels.task_label
     env.filters["role_name"] = lambda s: labels.ROLE_LABELS.get(str(s), str(s))

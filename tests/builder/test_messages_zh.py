@@ -16,6 +16,7 @@ from builder.source import MAX_FILE_BYTES, load_source, read_source
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 INVALID = sorted((FIXTURES / "matters" / "invalid").glob("*.yaml"))
+EXCHANGE = [FIXTURES / "exchange" / "invalid", FIXTURES / "exchange" / "invalid-self"]
 BUILDER = Path(__file__).parents[2] / "builder"
 
 
@@ -178,7 +179,7 @@ def _bomb(levels: int) -> str:
 
 
 def _produced(tmp: Path) -> list[Problem]:
-    every = [p for path in INVALID for p in check_paths([path]).problems]
+    every = [p for path in [*INVALID, *EXCHANGE] for p in check_paths([path]).problems]
     return every + _constructed(tmp)
 
 

@@ -12,6 +12,7 @@ from runtime.web.api import (
     complaints,
     consultations,
     documents,
+    exchange,
     fees,
     files,
     matters,
@@ -50,6 +51,7 @@ operations: list[Operation] = [
     *complaints.operations,
     *scores.operations,
     *consultations.operations,
+    *exchange.operations,
     Operation("GET", "/openapi.json", openapi, "This OpenAPI document", "anyone",
               {"type": "object"}, "meta", public=True, errors=()),
 ]

@@ -31,6 +31,7 @@ ID_PATTERNS = {
     "notice_id": ("a notification id", "^n_[0-9a-f]{16}[0-9]{8}$"),
     "complaint_id": ("a complaint id", "^k_[0-9a-f]+$"),
     "question_id": ("a question id", "^q_[0-9a-f]+$"),
+    "job_id": ("a queued exchange message's job id", "^exchange:[A-Za-z0-9_.:-]+$"),
     "number": ("a case number (受理编号)", "^[A-Z]{1,8}[0-9]{14}$"),
     "holder": ("a unified social credit code or resident ID number", "^[0-9A-Za-z]{18}$"),
 }

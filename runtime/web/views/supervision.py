@@ -21,7 +21,7 @@ def board(request: Request) -> Response:
     services, user = services_of(request), current_user(request)
     return page(request, "supervision_board.html", {
         "board": services.pages.board(user), "forwarding": services.agency.to_forward(user),
-        "names": services.pages.matter_names()})
+        "names": services.pages.matter_names(), "exchange": services.exchange.alarm()})
 
 
 def _case_page(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:

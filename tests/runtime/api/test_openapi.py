@@ -39,7 +39,7 @@ def test_every_route_is_documented_and_every_documented_path_is_served(
     documented = {(m.upper(), path) for path, item in doc["paths"].items()
                   for m in item if m in METHODS}
     assert documented == _registered(app)
-    assert len(documented) == len(operations) == 63
+    assert len(documented) == len(operations) == 65
 
 
 def test_the_api_is_one_mount(app: Any) -> None:
@@ -129,5 +129,6 @@ def test_every_endpoint_has_a_curl_example_in_the_docs() -> None:
             "{matter_id}", "enterprise-establishment").replace("{user_id}", "u_…").replace(
             "{kind}", "receipt").replace("{day}", "2026-11-30").replace(
             "{notice_id}", "n_…").replace("{complaint_id}", "k_…").replace(
-            "{question_id}", "q_…").replace("{holder}", "91530100MA6K2Y7X37")
+            "{question_id}", "q_…").replace("{holder}", "91530100MA6K2Y7X37").replace(
+            "{job_id}", "exchange:…")
         assert re.search(rf"\$API{re.escape(path)}(?![\w/-])", text), op.path
