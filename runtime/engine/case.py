@@ -72,10 +72,15 @@ def new_case(matter: MatterSpec, actor: Actor, now: datetime, *,
 
 def save_draft(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
                data: Mapping[str, Any] | None = None,
-               materials: Mapping[str, Any] | None = None) -> Document:
-    """Replace the draft's data and/or materials (checked only for shape and known ids)."""
+               materials: Mapping[str, Any] | None = None,
+               on_behalf_of: Mapping[str, str] | None = None) -> Document:
+    """Replace the draft's data and/or materials (checked only for shape and known ids);
+    an agent's draft may name its principal anew (``on_behalf_of``, 全程代办)."""
     spec = spec_of(case, matter)
     check_case(case, CaseAction.SAVE_DRAFT, actor)
+    if on_behalf_of is not None and (not case.get("agent") or not on_behalf_of):
+        raise ValidationFailed([problem("/on_behalf_of", "only an agent's draft names whom "
+                                        "it acts for", "required")])
     new_data, new_materials = _draft_input(
         spec, case["data"] if data is None else data,
         case["materials"] if materials is None else materials)
@@ -85,17 +90,21 @@ def save_draft(case: Document, matter: MatterSpec, actor: Actor, now: datetime, 
         w.set(["data"], new_data)
     if materials is not None:
         w.set(["materials"], new_materials)
+    if on_behalf_of is not None and dict(on_behalf_of) != case.get("on_behalf_of"):
+        w.set(["on_behalf_of"], dict(on_behalf_of))
     return w.result()
 
 
 def submit(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
-           register: Mapping[str, Entry] | None = None) -> Document:
+           register: Mapping[str, Entry] | None = None,
+           forward: Mapping[str, Any] | None = None) -> Document:
     """Submit the draft: data valid for the form, required materials present.
 
     Required materials that are ``deferrable`` may be missing: the window decides at
     acceptance whether to accept without them (容缺受理). ``register`` holds the holder's
     valid certificates by kind: what they satisfy needs no upload (免提交) and the fields
-    they fill are locked (`runtime.engine.register`).
+    they fill are locked (`runtime.engine.register`). ``forward`` is the 转报 a village
+    agent's case starts when it is submitted (`runtime.engine.agency.forwarding`).
     """
     spec = spec_of(case, matter)
     check_case(case, CaseAction.SUBMIT, actor)
@@ -105,6 +114,8 @@ def submit(case: Document, matter: MatterSpec, actor: Actor, now: datetime, *,
     w = Writer(case, iso(now))
     move_case(w, CaseAction.SUBMIT, actor)
     w.set(["submitted_at"], w.at)
+    if forward and case.get("agent") and not case.get("forward"):
+        w.set(["forward"], dict(forward))  # a village agent's draft: 转报 due from now
     if data is not case["data"]:
         w.set(["data"], data)
     if taken or case.get("register"):

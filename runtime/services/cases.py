@@ -24,6 +24,7 @@ from runtime.services.accounts import Accounts, User
 from runtime.services.agents import principal
 from runtime.services.documents import Documents
 from runtime.services.effects import Effects
+from runtime.services.entrusted import entrusted_ids
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
 from runtime.services.problems import engine_errors
@@ -130,6 +131,15 @@ class Cases:
         if case is None or not can_see(user, case):
             raise NotFound("没有这个受理编号的办件，或您无权查看")
         return shown(user, case)
+
+    def entrusted(self, user: User) -> list[Document]:
+        """The cases agents submitted for this applicant (全程代办, found by the account's
+        ID number in the principal's index, never by reading every case), newest first."""
+        if user.role != Role.APPLICANT or not user.id_number:
+            return []
+        found = (self.store.get_case(i) for i in entrusted_ids(self.store, user.id_number))
+        return sorted((shown(user, c) for c in found if c is not None and can_see(user, c)),
+                      key=lambda c: c["updated_at"], reverse=True)
 
     def list(self, user: User, *, status: Iterable[str] | None = None, limit: int = 50,
              offset: int = 0) -> list[Document]:
@@ -267,19 +277,37 @@ class Cases:
 
     def start(self, user: User, matter_id: str, *, data: Mapping[str, Any] | None = None,
               materials: Mapping[str, Any] | None = None,
-              applicant: User | None = None) -> Document:
+              applicant: User | None = None,
+              on_behalf_of: Mapping[str, Any] | None = None) -> Document:
         """A new draft, its form defaults filled in; the window starts one for a walk-in
-        ``applicant`` (窗口代录) and may then fill it in, as itself."""
+        ``applicant`` (窗口代录) and may then fill it in, as itself; an agent names
+        ``on_behalf_of`` (全程代办: its 转报 starts at submission)."""
         owner = self._owner(user, applicant)
+        principal_, point = self.proxy(user, on_behalf_of)
         matter = self.matters.current(matter_id)
         self._check_files(user, matter, materials)
         answers = dict(forms.defaults(matter.form)) if data is None else data
         with engine_errors(matter):
             case = engine.new_case(matter, actor_of(user), self.clock(), data=answers,
                                    materials=materials,
-                                   applicant=owner.id if owner is not user else None)
+                                   applicant=owner.id if owner is not user else None,
+                                   on_behalf_of=principal_, agent_point=point)
         with self.store.write() as tx:
             return self.put(tx, case, None, matter)
+
+    @staticmethod
+    def proxy(user: User, on_behalf_of: Any) -> tuple[dict[str, str] | None,
+                                                      dict[str, str] | None]:
+        """(principal, service point) of an agent's application, checked; an agent must
+        name its principal, nobody else may."""
+        if user.role != Role.AGENT and on_behalf_of is None:
+            return None, None
+        if user.role != Role.AGENT:
+            raise Invalid("只有代办员可以代为申请", [{"pointer": "/on_behalf_of",
+                                             "message": "不支持的字段"}])
+        point = {k: v for k, v in zip(("name", "level", "town"), user.point, strict=True)
+                 if v} if user.point[0] else None
+        return principal(on_behalf_of), point
 
     def _owner(self, user: User, applicant: User | None) -> User:
         if user.role in OWN_CASES and applicant in (None, user):
@@ -293,20 +321,34 @@ class Cases:
         raise Forbidden("只有申请人、代办员或综合窗口可以提出申请")
 
     def save(self, user: User, case_id: str, *, data: Mapping[str, Any] | None = None,
-             materials: Mapping[str, Any] | None = None) -> Document:
-        """Update a draft."""
+             materials: Mapping[str, Any] | None = None,
+             on_behalf_of: Mapping[str, Any] | None = None) -> Document:
+        """Update a draft (an agent's: its principal too)."""
+        principal_ = self.proxy(user, on_behalf_of)[0] if on_behalf_of is not None else None
+
         def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
             self._check_files(user, matter, materials, case)
             return engine.save_draft(case, matter, actor_of(user), self.clock(), data=data,
-                                     materials=materials)
+                                     materials=materials, on_behalf_of=principal_)
         return self.change(user, case_id, act)
 
-    def submit(self, user: User, case_id: str) -> Document:
+    def submit(self, user: User, case_id: str, *, dry_run: bool = False) -> Document:
         """Submit a draft (validated against the form and the material list); what the
-        holder's certificates in the register satisfy needs no upload (免提交)."""
-        return self.change(user, case_id, lambda case, matter, _: engine.submit(
-            case, matter, actor_of(user), self.clock(),
-            register=self.found(matter, case["data"])))
+        holder's certificates in the register satisfy needs no upload (免提交). A village
+        agent's case starts its 转报 now. ``dry_run``: check only, write nothing (the
+        site's 核对信息 asks what submission would refuse)."""
+        def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
+            now = self.clock()
+            return engine.submit(case, matter, actor_of(user), now,
+                                 register=self.found(matter, case["data"]),
+                                 forward=engine.forwarding(case.get("agent_point"), now,
+                                                           self.calendar))
+        if not dry_run:
+            return self.change(user, case_id, act)
+        case = self.get(user, case_id)
+        matter = self.spec(case)
+        with engine_errors(matter):
+            return act(case, matter, None)  # type: ignore[arg-type]
 
     def found(self, matter: MatterSpec, data: Any) -> dict[str, Any]:
         """The applicant's certificates in the register this matter may take."""
@@ -319,18 +361,11 @@ class Cases:
         """Create and submit in one go (the API's ``POST /cases``); nothing is kept on error.
         An agent names ``on_behalf_of`` and uploads the entrustment letter (全程代办)."""
         owner = self._owner(user, applicant)
-        principal_ = None
-        if user.role == Role.AGENT or on_behalf_of is not None:
-            if user.role != Role.AGENT:
-                raise Invalid("只有代办员可以代为申请", [{"pointer": "/on_behalf_of",
-                                                 "message": "不支持的字段"}])
-            principal_ = principal(on_behalf_of)
+        principal_, point = self.proxy(user, on_behalf_of)
         matter = self.matters.current(matter_id)
         self._check_files(user, matter, materials)
         now = self.clock()
         actor = actor_of(user)
-        point = {k: v for k, v in zip(("name", "level", "town"), user.point, strict=True)
-                 if v} if user.role == Role.AGENT and user.point[0] else None
         with engine_errors(matter):
             case = engine.new_case(matter, actor, now, data=data, materials=materials,
                                    applicant=owner.id if owner is not user else None,

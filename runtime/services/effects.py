@@ -11,6 +11,7 @@ from builder import MatterSpec
 from runtime.engine.calendar import WorkCalendar
 from runtime.services.certificates import Register
 from runtime.services.deferred_jobs import plan_deferred
+from runtime.services.entrusted import track_entrusted
 from runtime.services.forwarding import track_forwarding
 from runtime.services.jobs import Jobs
 from runtime.services.notices import Notices
@@ -46,6 +47,7 @@ class Effects:
         if self.register is not None:  # certificates issued enter the register (证照库)
             self.register.record(tx, old, new)
         track_forwarding(tx, old, new)
+        track_entrusted(tx, old, new)  # the principal's 我的办件 (全程代办)
         for job in self.jobs(old, new, matter):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)
         for effect in self.also:

@@ -56,6 +56,8 @@ class CaseRow:
     matter_name: str
     status_label: str
     actions: frozenset[str] = frozenset()
+    proxy: Mapping[str, str] | None = None
+    """An entrusted case in its principal's list: the agent's name and service point."""
 
 
 @dataclass(frozen=True)
@@ -242,11 +244,19 @@ class Pages:
         return names.get(case["matter"]) or self.cases.spec(case).name
 
     def my_cases(self, user: User) -> list[CaseRow]:
-        """An applicant's cases and drafts, newest first."""
+        """An applicant's cases and drafts, and those agents submitted for it, newest first."""
         names = self.matter_names()
-        return [CaseRow(c, self._matter_name(c, names), case_label(c["status"]),
+        rows = [CaseRow(c, self._matter_name(c, names), case_label(c["status"]),
                         self.cases.actions(user, c))
                 for c in self.cases.list(user, limit=200)]
+        entrusted = [CaseRow(c, self._matter_name(c, names), case_label(c["status"]),
+                             self.cases.actions(user, c), {
+                                 "agent": self.accounts.name_of(c["agent"]),
+                                 "point": (c.get("agent_point") or {}).get("name", "")})
+                     for c in self.cases.entrusted(user)]
+        if not entrusted:
+            return rows
+        return sorted([*rows, *entrusted], key=lambda r: r.case["updated_at"], reverse=True)
 
     def window_queue(self, user: User, queue: str) -> Listing:
         """The window's queues; intake and supplements first come, first served."""

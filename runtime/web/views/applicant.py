@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from runtime import forms
 from runtime.services import Forbidden, Invalid, MatterSpec
+from runtime.web import proxyform
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.formpage import check, form_context, read_post
@@ -19,9 +20,15 @@ from runtime.web.security import checked_form
 
 def _edit_page(request: Request, matter: MatterSpec, case: dict[str, Any] | None,
                data: dict[str, Any], materials: dict[str, list[str]],
-               errors: list[forms.FieldError], status: int = 200) -> Response:
+               errors: list[forms.FieldError], status: int = 200,
+               principal: dict[str, Any] | None = None) -> Response:
     context = form_context(request, matter, data, materials, errors)
     base = f"/forms/{matter.id}/{matter.version}"
+    context["proxy"] = None
+    if proxyform.applies(current_user(request), case):  # 全程代办: the 委托人 section
+        context["proxy"] = proxyform.context(
+            principal if principal is not None else (case or {}).get("on_behalf_of"), errors)
+        context["uploads"] = proxyform.with_entrustment(context["uploads"])
     context.update({
         "case": case,
         "action_url": f"/my/cases/{case['id']}/edit" if case else f"/apply/{matter.id}",
@@ -30,17 +37,38 @@ def _edit_page(request: Request, matter: MatterSpec, case: dict[str, Any] | None
     return page(request, "apply_form.html", context, status=status)
 
 
-@requires("applicant")
+def _refused_principal(request: Request, matter: MatterSpec, case: dict[str, Any] | None,
+                       form: Any, principal: dict[str, str] | None) -> Response | None:
+    """An agent's post whose principal the services refuse: the form again with the
+    messages beside the fields, nothing stored (not even this post's uploads)."""
+    if principal is None:
+        return None
+    try:
+        services_of(request).cases.proxy(current_user(request), principal)
+    except Invalid as exc:
+        data = forms.prune_hidden(matter.form, matter.ui,
+                                  forms.parse(matter.form, form.multi_items()))
+        return _edit_page(request, matter, case, data, (case or {}).get("materials", {}),
+                          proxyform.errors(exc), 400, principal)
+    return None
+
+
+@requires("applicant", "agent")
 def apply(request: Request) -> Response:
-    """A blank application form; the first post creates the draft."""
+    """A blank application form; the first post creates the draft (an agent's names
+    the principal, 全程代办)."""
     services = services_of(request)
     matter = services.matters.current(request.path_params["matter_id"])
     if request.method == "GET":
         return _edit_page(request, matter, None, forms.defaults(matter.form), {}, [])
     user = current_user(request)
     form = checked_form(request)
+    principal = proxyform.read(form) if proxyform.applies(user, None) else None
+    if (refused := _refused_principal(request, matter, None, form, principal)) is not None:
+        return refused
     posted = read_post(request, form, matter, user, {})
-    case = services.cases.start(user, matter.id, data=posted.data, materials=posted.materials)
+    case = services.cases.start(user, matter.id, data=posted.data, materials=posted.materials,
+                                on_behalf_of=principal)
     return _after_save(request, matter, case, posted)
 
 
@@ -55,12 +83,14 @@ def _open_draft(request: Request) -> tuple[Any, Any, dict[str, Any], MatterSpec]
 def _not_editable(request: Request, case: dict[str, Any]) -> Response | None:
     """A case the user may no longer edit here: show its progress instead."""
     services = services_of(request)
-    if "save_draft" in services.cases.actions(current_user(request), case):
+    user = current_user(request)
+    if "save_draft" in services.cases.actions(user, case):
         return None
-    return RedirectResponse(f"/cases/{case['id']}", status_code=303)
+    where = "/agent/cases" if user.role == "agent" else "/cases"
+    return RedirectResponse(f"{where}/{case['id']}", status_code=303)
 
 
-@requires("applicant", "window")
+@requires("applicant", "window", "agent")
 def edit(request: Request) -> Response:
     """Continue a draft."""
     services, user, case, matter = _open_draft(request)
@@ -69,8 +99,12 @@ def edit(request: Request) -> Response:
     if request.method == "GET":
         return _edit_page(request, matter, case, case["data"], case["materials"], [])
     form = checked_form(request)
+    principal = proxyform.read(form) if proxyform.applies(user, case) else None
+    if (refused := _refused_principal(request, matter, case, form, principal)) is not None:
+        return refused
     posted = read_post(request, form, matter, user, case["materials"])
-    case = services.cases.save(user, case["id"], data=posted.data, materials=posted.materials)
+    case = services.cases.save(user, case["id"], data=posted.data, materials=posted.materials,
+                               on_behalf_of=principal)
     return _after_save(request, matter, case, posted)
 
 
@@ -80,7 +114,7 @@ def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any],
         return _edit_page(request, matter, case, case["data"], case["materials"],
                           posted.errors, status=posted.status)
     if posted.action == "review":
-        errors = check(request, matter, case["data"], case["materials"])
+        errors = _problems(request, case, matter)
         if errors:
             return _edit_page(request, matter, case, case["data"], case["materials"], errors,
                               status=400)
@@ -99,19 +133,34 @@ def _review_page(request: Request, case: dict[str, Any], matter: MatterSpec,
         "uploads": context["uploads"], "declare_error": declare_error}, status=status)
 
 
-@requires("applicant", "window")
+def _problems(request: Request, case: dict[str, Any],
+              matter: MatterSpec) -> list[forms.FieldError]:
+    """What stops submission, in Chinese beside each control: the form's check, and for
+    an agent's case what submission itself would refuse (the 委托书), asked of the
+    services without writing."""
+    errors = check(request, matter, case["data"], case["materials"])
+    if errors or not case.get("agent"):
+        return errors
+    try:
+        services_of(request).cases.submit(current_user(request), case["id"], dry_run=True)
+    except Invalid as exc:
+        return proxyform.errors(exc)
+    return []
+
+
+@requires("applicant", "window", "agent")
 def review(request: Request) -> Response:
     """Check your answers (核对信息), declare, submit."""
     _, _, case, matter = _open_draft(request)
     if (gone := _not_editable(request, case)) is not None:
         return gone
-    errors = check(request, matter, case["data"], case["materials"])
+    errors = _problems(request, case, matter)
     if errors:
         return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
     return _review_page(request, case, matter)
 
 
-@requires("applicant", "window")
+@requires("applicant", "window", "agent")
 def submit(request: Request) -> Response:
     """Submit after the declaration is ticked."""
     services, user, case, matter = _open_draft(request)
@@ -121,8 +170,11 @@ def submit(request: Request) -> Response:
     try:
         services.cases.submit(user, case["id"])
     except Invalid as exc:
-        errors = [forms.FieldError(d["pointer"], "", d["message"]) for d in exc.details]
-        return _edit_page(request, matter, case, case["data"], case["materials"], errors, 400)
+        return _edit_page(request, matter, case, case["data"], case["materials"],
+                          proxyform.errors(exc), 400)
+    if user.role == "agent":
+        flash(request, "代办申请已提交，请等待综合窗口受理。")
+        return RedirectResponse(f"/agent/cases/{case['id']}", status_code=303)
     if user.role == "window":
         flash(request, "已代为提交，请核对材料后受理。")
         return RedirectResponse(f"/window/cases/{case['id']}", status_code=303)
@@ -133,7 +185,7 @@ def submit(request: Request) -> Response:
 def live(request: Request) -> Response:
     """htmx: re-render the form body for the posted answers (conditions show and hide)."""
     user = current_user(request)
-    if user.role not in ("applicant", "window"):
+    if user.role not in ("applicant", "window", "agent"):
         raise Forbidden("无权访问")
     matter = services_of(request).matters.version(request.path_params["matter_id"],
                                                 int(request.path_params["version"]))
@@ -163,7 +215,7 @@ def live(request: Request) -> Response:
 def add_row(request: Request) -> Response:
     """htmx: one new row of a repeatable section."""
     user = current_user(request)
-    if user.role not in ("applicant", "window"):
+    if user.role not in ("applicant", "window", "agent"):
         raise Forbidden("无权访问")
     matter = services_of(request).matters.version(request.path_params["matter_id"],
                                                 int(request.path_params["version"]))
