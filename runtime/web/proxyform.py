@@ -9,9 +9,11 @@ from dataclasses import replace
 from typing import Any
 
 from starlette.datastructures import FormData
+from starlette.requests import Request
 
 from runtime import forms
-from runtime.services import Invalid, User
+from runtime.services import Invalid, MatterSpec, User
+from runtime.web.formpage import uploaded_meta
 
 KEYS = ("name", "id_number", "phone")
 ENTRUSTMENT = "entrustment"
@@ -53,7 +55,18 @@ def context(principal: Mapping[str, Any] | None,
     return {"values": values, "errors": messages}
 
 
-def with_entrustment(uploads: list[Any]) -> list[Any]:
-    """The upload controls of an agent's form: the entrustment letter marked as needed
-    (the engine refuses an agent's submission without it)."""
-    return [replace(u, required=True) if u.id == ENTRUSTMENT else u for u in uploads]
+def with_entrustment(request: Request, matter: MatterSpec, uploads: list[forms.Upload],
+                     materials: Mapping[str, list[str]],
+                     errors: list[forms.FieldError]) -> list[forms.Upload]:
+    """The upload controls of an agent's form: the entrustment letter always there and
+    marked as needed (the engine refuses an agent's submission without it), even where
+    the matter asks for it only under a condition of the answers."""
+    if any(u.id == ENTRUSTMENT for u in uploads):
+        return [replace(u, required=True) if u.id == ENTRUSTMENT else u for u in uploads]
+    material = next((m for m in matter.materials if m.id == ENTRUSTMENT), None)
+    if material is None:
+        return uploads
+    control = forms.build_uploads([replace(material, when=None)], {},
+                                  uploaded_meta(request, {ENTRUSTMENT: list(
+                                      materials.get(ENTRUSTMENT, ()))}), errors)[0]
+    return [*uploads, replace(control, required=True)]

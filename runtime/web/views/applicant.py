@@ -28,7 +28,8 @@ def _edit_page(request: Request, matter: MatterSpec, case: dict[str, Any] | None
     if proxyform.applies(current_user(request), case):  # 全程代办: the 委托人 section
         context["proxy"] = proxyform.context(
             principal if principal is not None else (case or {}).get("on_behalf_of"), errors)
-        context["uploads"] = proxyform.with_entrustment(context["uploads"])
+        context["uploads"] = proxyform.with_entrustment(request, matter, context["uploads"],
+                                                        materials, errors)
     context.update({
         "case": case,
         "action_url": f"/my/cases/{case['id']}/edit" if case else f"/apply/{matter.id}",
@@ -128,6 +129,9 @@ def _after_save(request: Request, matter: MatterSpec, case: dict[str, Any],
 def _review_page(request: Request, case: dict[str, Any], matter: MatterSpec,
                  declare_error: str = "", status: int = 200) -> Response:
     context = form_context(request, matter, case["data"], case["materials"], [])
+    if case.get("agent"):
+        context["uploads"] = proxyform.with_entrustment(request, matter, context["uploads"],
+                                                        case["materials"], [])
     return page(request, "apply_review.html", {
         "case": case, "matter": matter, "fields": context["fields"],
         "uploads": context["uploads"], "declare_error": declare_error}, status=status)
@@ -207,6 +211,9 @@ def live(request: Request) -> Response:
     after = set(context["shown_fields"].split(","))
     context["changed"] = [f for f in context["fields"] if f.condition is not None
                           and (f.name in before) != (f.name in after)]
+    if user.role == "agent":  # 全程代办: the entrustment letter stays on the form
+        context["uploads"] = proxyform.with_entrustment(request, matter, context["uploads"],
+                                                        {}, [])
     context["uploads_changed"] = context["shown_materials"] != form.get("_materials")
     context["live_url"] = str(request.url.path)
     return page(request, "partials/form_body.html", context)

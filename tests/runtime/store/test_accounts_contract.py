@@ -79,5 +79,15 @@ def test_records_by_kind(store: IndexedStore) -> None:
         tx.put_record("complaint", "k_2", None)
     assert [(r["id"], r["status"]) for r in store.list_records("complaint")] == [
         ("k_1", "closed")]
+    # a kind may carry a key (the principal's index: ``entrusted:<ID NUMBER>``): kinds
+    # sharing a prefix never mix
+    with store.write() as tx:
+        tx.put_record("entrusted:11010119900307123X", "c_2", {"case": "c_2"})
+        tx.put_record("entrusted:11010119900307123X", "c_1", {"case": "c_1"})
+        tx.put_record("entrusted:1101011990030712", "c_3", {"case": "c_3"})
+    assert [r["case"] for r in store.list_records("entrusted:11010119900307123X")] == [
+        "c_1", "c_2"]
+    assert [r["case"] for r in store.list_records("entrusted:1101011990030712")] == ["c_3"]
+    assert store.list_records("entrusted:") == []
     with pytest.raises(StoreError), store.write() as tx:
         tx.put_record("", "x", {})
