@@ -306,12 +306,13 @@ class Cases:
         holder's certificates in the register satisfy needs no upload (免提交)."""
         return self.change(user, case_id, lambda case, matter, _: engine.submit(
             case, matter, actor_of(user), self.clock(),
-            register=self.found(matter, case["data"])))
+            register=self.found(user, matter, case["data"], case)))
 
-    def found(self, matter: MatterSpec, data: Any) -> dict[str, Any]:
+    def found(self, user: User, matter: MatterSpec, data: Any,
+              case: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The applicant's certificates in the register this matter may take."""
         register = self.effects.register
-        return register.found(matter, data) if register is not None else {}
+        return register.found(user, matter, data, case) if register is not None else {}
 
     def apply(self, user: User, matter_id: str, data: Mapping[str, Any],
               materials: Mapping[str, Any], applicant: User | None = None,
@@ -336,7 +337,8 @@ class Cases:
                                    applicant=owner.id if owner is not user else None,
                                    on_behalf_of=principal_, agent_point=point,
                                    forward=engine.forwarding(point, now, self.calendar))
-            case = engine.submit(case, matter, actor, now, register=self.found(matter, data))
+            case = engine.submit(case, matter, actor, now,
+                                 register=self.found(user, matter, data, case))
         with self.store.write() as tx:
             return self.put(tx, case, None, matter)
 
@@ -353,7 +355,7 @@ class Cases:
             self._check_files(user, matter, materials, case)
             return engine.answer_supplement(
                 case, matter, actor_of(user), self.clock(), data=data, materials=materials,
-                register=self.found(matter, case["data"] if data is None else data))
+                register=self.found(user, matter, case["data"] if data is None else data, case))
         return self.change(user, case_id, act)
 
     # -- window -------------------------------------------------------------------
