@@ -340,7 +340,7 @@ class Cases:
         def act(case: Document, matter: MatterSpec, _: WriteBatch) -> Document:
             now = self.clock()
             return engine.submit(case, matter, actor_of(user), now,
-                                 register=self.found(matter, case["data"]),
+                                 register=self.found(user, matter, case["data"], case),
                                  forward=engine.forwarding(case.get("agent_point"), now,
                                                            self.calendar))
         if not dry_run:
@@ -350,10 +350,11 @@ class Cases:
         with engine_errors(matter):
             return act(case, matter, None)  # type: ignore[arg-type]
 
-    def found(self, matter: MatterSpec, data: Any) -> dict[str, Any]:
+    def found(self, user: User, matter: MatterSpec, data: Any,
+              case: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The applicant's certificates in the register this matter may take."""
         register = self.effects.register
-        return register.found(matter, data) if register is not None else {}
+        return register.found(user, matter, data, case) if register is not None else {}
 
     def apply(self, user: User, matter_id: str, data: Mapping[str, Any],
               materials: Mapping[str, Any], applicant: User | None = None,
@@ -371,7 +372,8 @@ class Cases:
                                    applicant=owner.id if owner is not user else None,
                                    on_behalf_of=principal_, agent_point=point,
                                    forward=engine.forwarding(point, now, self.calendar))
-            case = engine.submit(case, matter, actor, now, register=self.found(matter, data))
+            case = engine.submit(case, matter, actor, now,
+                                 register=self.found(user, matter, data, case))
         with self.store.write() as tx:
             return self.put(tx, case, None, matter)
 
@@ -388,7 +390,7 @@ class Cases:
             self._check_files(user, matter, materials, case)
             return engine.answer_supplement(
                 case, matter, actor_of(user), self.clock(), data=data, materials=materials,
-                register=self.found(matter, case["data"] if data is None else data))
+                register=self.found(user, matter, case["data"] if data is None else data, case))
         return self.change(user, case_id, act)
 
     # -- window -------------------------------------------------------------------

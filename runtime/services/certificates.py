@@ -26,6 +26,7 @@ from runtime.store import Store, WriteBatch
 
 KIND = "certificate"
 SEES_REGISTER = ("window", "department", "supervisor", "admin")
+"""Staff, who check the holder's identity in person (or need not): they see every entry."""
 
 
 def valid_holder(number: str, scheme: str) -> bool:
@@ -75,12 +76,15 @@ class Register:
                 "holder_name": cert.get("holder") or "", "certificate": kind.id,
                 "name": cert["name"],
                 "number": cert["number"], "case": case["id"], "case_number": case.get("number"),
+                "applicant": case.get("applicant"),
                 "matter": case.get("matter"), "step": cert.get("step"),
                 "department": cert.get("department"), "issued_at": cert["issued_at"],
                 "valid_until": _until(cert["issued_at"], kind.valid_years)}
 
-    def found(self, matter: MatterSpec, data: Any) -> dict[str, dict[str, Any]]:
-        """The holder's certificates valid today, of the kinds ``matter`` may take."""
+    def found(self, user: User, matter: MatterSpec, data: Any,
+              case: Mapping[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        """The holder's certificates valid today, of the kinds ``matter`` may take, that
+        ``user`` may take for ``case`` (`theirs`)."""
         holder = holder_number(matter, data)
         if not holder:
             return {}
@@ -88,15 +92,37 @@ class Register:
         out = {}
         for kind in wanted(matter):
             entry = self.store.get_record(KIND, f"{holder}/{kind}")
-            if entry is not None and (entry.get("valid_until") or "9999") >= today:
+            if entry is not None and (entry.get("valid_until") or "9999") >= today and \
+                    self.theirs(user, entry, case):
                 out[kind] = entry
         return out
 
-    def prefill(self, matter: MatterSpec, data: Any) -> tuple[Any, dict[str, Any]]:
+    def theirs(self, user: User, entry: Mapping[str, Any],
+               case: Mapping[str, Any] | None) -> bool:
+        """Whether ``user`` may take ``entry``: staff always; an applicant or agent only
+        what was issued to the same person — the holder is the applicant's own ID number or
+        credit code (an agent's: its principal's), or the issuing case was the same
+        applicant's. Typing someone else's number into a form finds nothing: the register
+        would otherwise tell anyone a person's name and permit numbers."""
+        if user.role in SEES_REGISTER:
+            return True
+        principal = ((case or {}).get("on_behalf_of") or {}).get("id_number") or ""
+        own = {user.id_number, "".join(str(principal).split()).upper()} - {""}
+        if entry.get("holder") in own:
+            return True
+        owner = (case or {}).get("applicant") or user.id
+        issued_to = entry.get("applicant")
+        if issued_to is None:  # entered before the register kept it
+            issuing = self.store.get_case(str(entry.get("case") or "")) or {}
+            issued_to = issuing.get("applicant")
+        return bool(issued_to) and issued_to == owner
+
+    def prefill(self, user: User, matter: MatterSpec, data: Any,
+                case: Mapping[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         """The answers as the form shows them: locked fields filled from the register;
         and what was taken (``{materials: {id: entry}, fields: {path: {...}}}``, empty when
         nothing). Submission does the same on the server, whatever the form sent."""
-        filled, taken = take(matter, data, self.found(matter, data))
+        filled, taken = take(matter, data, self.found(user, matter, data, case))
         return filled, taken or {}
 
     def of_holder(self, user: User, holder: str) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Calendar changes reach stored deadlines (工作日历变更，期限重算).
 
-Publishing a calendar (the administrator's editor, or a changed ``catalog/calendar.yaml``
-found at start) records it as ``calendar/published`` with a version, and schedules one
+Publishing a calendar (the administrator's editor, or at start a changed
+``catalog/calendar.yaml`` or a newer chinesecalendar, which decides the years the file
+does not list) records it as ``calendar/published`` with a version, and schedules one
 job ``recalendar:VERSION`` in the same batch. The job works through the running cases a
 page at a time: each case whose deadlines move is written with `engine.reschedule`'s
 events, the notifications they cause (the department; the applicant when the case's
@@ -17,6 +18,8 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+
+import chinese_calendar
 
 from runtime import engine
 from runtime.engine.calendar import WorkCalendar
@@ -45,6 +48,11 @@ def years_doc(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(sorted(plain.items()))
 
 
+def package_version() -> str:
+    """The installed chinesecalendar: a newer one may know a year the file does not list."""
+    return str(getattr(chinese_calendar, "__version__", ""))
+
+
 class Recalendar:
     """Publishing calendar versions and moving stored deadlines with them."""
 
@@ -64,25 +72,31 @@ class Recalendar:
         now = now or self.clock()
         version = self.version() + 1
         years = years_doc(raw)
-        tx.put_record(*RECORD, {"version": version, "years": years, "at": iso(now), "by": by})
+        tx.put_record(*RECORD, {"version": version, "years": years, "at": iso(now), "by": by,
+                                "package": package_version()})
         Jobs.schedule(tx, KIND, f"{KIND}:{version}", iso(now),
                       {"version": version, "years": years, "offset": 0, "pass": 1,
                        "moved": 0})
         return version
 
     def notice(self, raw: Mapping[str, Any], now: datetime | None = None) -> int:
-        """At start: a ``calendar.yaml`` changed by hand since last published is published
-        now (the first start only records it); the version scheduled, or 0."""
+        """At start: a ``calendar.yaml`` changed by hand since last published, or another
+        chinesecalendar than the one it was published with, is published now (the first
+        start only records it); the version scheduled, or 0."""
         found = self.store.get_record(*RECORD)
         years = years_doc(raw)
-        if found is not None and found.get("years") == years:
+        if found is not None and found.get("years") == years and \
+                found.get("package") == package_version():
             return 0
         with self.store.write() as tx:
             if found is None:
                 tx.put_record(*RECORD, {"version": 1, "years": years,
-                                        "at": iso(now or self.clock()), "by": "catalog"})
+                                        "at": iso(now or self.clock()), "by": "catalog",
+                                        "package": package_version()})
                 return 0
-            return self.publish(tx, raw, "catalog", now)
+            by = "catalog" if found.get("years") != years else \
+                f"chinesecalendar {package_version()}"
+            return self.publish(tx, raw, by, now)
 
     def follow(self) -> bool:
         """Adopt the newest published calendar if this process holds an older one

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from runtime import forms
 from runtime.services import MatterSpec, ServiceError, User
 from runtime.services.files import Upload
+from runtime.web.auth import current_user
 from runtime.web.door import services_of
 
 LIVE_CONTROLS = ("_action", "_add", "_remove", "_remove_file", "_csrf", "_materials")
@@ -85,7 +86,8 @@ def check(request: Request, matter: MatterSpec, data: Mapping[str, Any],
           materials: Mapping[str, list[str]]) -> list[forms.FieldError]:
     """Every problem the applicant must fix before submitting, in Chinese; what the
     certificate register gives (免提交, locked fields) as submission will take it."""
-    data, taken = services_of(request).register.prefill(matter, data)
+    data, taken = services_of(request).register.prefill(
+        current_user(request), matter, data)
     free = taken.get("materials") or {}
     return forms.validate(matter.form, data, ui=matter.ui) + forms.validate_materials(
         [m for m in matter.materials if m.id not in free], data,
@@ -116,7 +118,8 @@ def form_context(request: Request, matter: MatterSpec, data: Mapping[str, Any],
                  materials: Mapping[str, list[str]],
                  errors: list[forms.FieldError]) -> dict[str, Any]:
     """What the form templates need; with what the certificate register gives."""
-    data, taken = services_of(request).register.prefill(matter, data)
+    data, taken = services_of(request).register.prefill(
+        current_user(request), matter, data)
     free = taken.get("materials") or {}
     uploads = [replace(u, taken=_taken_text(free[u.id])) if u.id in free else u
                for u in forms.build_uploads(matter.materials, data,

@@ -43,7 +43,7 @@ def test_a_second_matter_takes_the_licence_from_the_register(api: Api) -> None:
     assert entry["number"] == LICENSE["license_no"] and entry["case_number"] == first["number"]
     assert entry["holder_name"] == "云川市青禾农业科技有限公司" and entry["valid_until"] is None
 
-    case = api.ok(_project(api, "bob", PROJECT), 201)  # no unit-licence uploaded
+    case = api.ok(_project(api, "alice", PROJECT), 201)  # no unit-licence uploaded
     taken = case["register"]["materials"]["unit-licence"]
     assert taken["case"] == first["id"] and taken["number"] == LICENSE["license_no"]
     assert taken["name"] == "营业执照" and "unit-licence" not in case["materials"]
@@ -57,6 +57,21 @@ def test_a_second_matter_takes_the_licence_from_the_register(api: Api) -> None:
     seen = api.ok(api.get("drc1", f"/cases/{case['id']}"))
     assert seen["register"]["materials"]["unit-licence"]["case_number"] == first["number"]
     assert task["status"] == "ready"
+
+
+def test_someone_else_typing_the_code_finds_nothing_but_the_holders_own_account_does(
+        api: Api) -> None:
+    api.licensed("alice")
+    response = _project(api, "bob", PROJECT)  # bob knows the code, not the company
+    assert response.status_code == 400 and "/materials/unit-licence" in response.text
+    form = api.services.register.prefill(api.services.accounts.find("bob"),
+                                         api.services.matters.current(MATTER), PROJECT)
+    assert form == (PROJECT, {})  # the form shows nothing of the register either
+    api.services.accounts.create_user("qinghe", "correct-horse-9", "applicant",
+                                      id_number=LICENSE["license_no"])  # the company
+    api.tokens["qinghe"] = api.services.accounts.create_token("qinghe")
+    case = api.ok(_project(api, "qinghe", PROJECT), 201)
+    assert case["register"]["materials"]["unit-licence"]["number"] == LICENSE["license_no"]
 
 
 def test_without_a_certificate_in_the_register_the_material_is_required(api: Api) -> None:

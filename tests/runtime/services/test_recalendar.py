@@ -131,6 +131,21 @@ def test_a_calendar_yaml_changed_by_hand_is_published_at_start(
     assert services.recalendar.version() == 2 and not _recalendar_jobs(services)
 
 
+def test_a_newer_chinesecalendar_is_published_at_start(
+        opener: Opener, monkeypatch: pytest.MonkeyPatch) -> None:
+    services = opener.open(durable=True)
+    services.worker.prepare(NOON)  # the first start records the calendar and the package
+    assert services.recalendar.version() == 1 and not _recalendar_jobs(services)
+    services = opener.reopen(services, durable=True)
+    services.worker.prepare(NOON)
+    assert services.recalendar.version() == 1 and not _recalendar_jobs(services)
+    monkeypatch.setattr("chinese_calendar.__version__", "99.0.0")  # upgraded
+    services = opener.reopen(services, durable=True)
+    services.worker.prepare(NOON)
+    assert services.recalendar.version() == 2 and len(_recalendar_jobs(services)) == 1
+    assert services.store.get_record("calendar", "published")["by"] == "chinesecalendar 99.0.0"
+
+
 def test_the_job_works_in_pages_and_keeps_its_place(consenting: Services,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("runtime.services.recalendar.PAGE", 2)
