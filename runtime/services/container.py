@@ -28,6 +28,7 @@ from runtime.services.ratings import Ratings
 from runtime.services.reconcile import reconcile
 from runtime.services.scores import Scores
 from runtime.services.senders import Mailer, SmsGateway
+from runtime.services.stat_projection import Projection
 from runtime.services.stats import Stats
 from runtime.services.tasks import Tasks
 from runtime.services.users import Users
@@ -133,6 +134,7 @@ class Services:
         admin = Admin(admin_store, store, matters, catalog, known.specs, settings.catalog_path,
                       clock)
         users = Users(store, accounts)
+        projection = Projection(store, matters, calendar, catalog.calendar)
         services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
                        Pages(cases, tasks, files, accounts), users,
                        WalkIn(cases, accounts, users), admin, clock, documents,
@@ -140,7 +142,8 @@ class Services:
                        notices, jobs,
                        Worker(store, jobs, cases, notices, clock,
                               digest_hour=settings.digest_hour, senders=senders),
-                       Stats(store, matters, calendar, accounts, clock))
+                       Stats(store, matters, calendar, accounts, clock, projection))
+        projection.prepare()
         admin.on_catalog = services.use_catalog
         services.public = Public(
             store, matters, accounts.limiter, lambda: services.catalog.centre,
