@@ -3,7 +3,8 @@
 The figures come from the event history: from the statistics projection
 (`runtime.services.stat_projection`, rows written with each case) when there is one,
 else from `runtime.engine.stats` over every case. This module authorises (supervisor
-and admin see every row, a department its own), and renders the same table as SVG charts, CSV and XLSX.
+and admin see every row, a department its own), and renders the same table as SVG
+charts, CSV and XLSX.
 """
 
 from __future__ import annotations
