@@ -24,6 +24,7 @@ from runtime.services.matters import Matters
 from runtime.services.notices import Notices
 from runtime.services.pages import Pages
 from runtime.services.public import Public
+from runtime.services.rating_device import RatingDevice
 from runtime.services.ratings import Ratings
 from runtime.services.reconcile import reconcile
 from runtime.services.scores import Scores
@@ -91,6 +92,7 @@ class Services:
     complaints: Complaints = field(init=False)
     scores: Scores = field(init=False)
     consultations: Consultations = field(init=False)
+    rating_device: RatingDevice = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -151,6 +153,7 @@ class Services:
         services.ratings = Ratings(
             cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
             clock, settings.rectify_days, settings.rating_default_days)
+        services.rating_device = RatingDevice(cases, services.ratings, matters, clock)
         services.complaints = Complaints(
             cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
             clock, settings.complaint_days)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from runtime.engine.vocabulary import RATEABLE_CASE
 from runtime.services import Invalid, NotFound, ServiceError, User
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
@@ -29,8 +30,9 @@ def queue(request: Request) -> Response:
 def _case_page(request: Request, user: User, case_id: str, errors: dict[str, str] | None = None,
                status: int = 200) -> Response:
     view = services_of(request).pages.case(user, case_id)
-    return page(request, "window_case.html", {"view": view, "errors": errors or {}},
-                status=status)
+    device = view.case.get("status") in RATEABLE_CASE and not view.case.get("rating")
+    return page(request, "window_case.html", {"view": view, "errors": errors or {},
+                                              "may_device_rate": device}, status=status)
 
 
 @requires("window")
