@@ -111,6 +111,11 @@ class Projection:
         elif isinstance(store, IndexedStore):
             self.memory = InMemory(store, self.projector)
 
+    @property
+    def active(self) -> bool:
+        """Whether this store keeps a projection (else statistics read every case)."""
+        return self.memory is not None or isinstance(self.store, PostgresStore)
+
     def prepare(self) -> int:
         """Rebuild PostgreSQL's rows if they were made for another calendar or version
         (or never: after the migration); return the cases projected."""

@@ -154,7 +154,7 @@ class Stats:
     def rows(self, by: str, period: engine_stats.Period,
              names: Mapping[str, str]) -> list[dict[str, Any]]:
         """The rows of a period: from the projection, else from every case's events."""
-        if self.projection is not None:
+        if self.projection is not None and self.projection.active:
             return self.projection.rows(by, period, self.clock(), names)
         facts = self.facts()
         if by == "department":
