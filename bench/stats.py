@@ -110,7 +110,7 @@ def fill_projection(url: str, services: Services) -> int:
     copies of one matter carry the same events, so the same rows). Returns the rows."""
     import psycopg
 
-    from runtime.store.postgres.stat_facts import COPY_FACTS
+    from runtime.store.postgres.stat_facts import COPY_FACTS, copy_row
 
     projection = services.stats.projection
     assert projection is not None
@@ -123,28 +123,28 @@ def fill_projection(url: str, services: Services) -> int:
         with conn.cursor().copy(COPY_FACTS) as copy:
             for case_id, doc in running:
                 for r in project(doc):
-                    copy.write_row((case_id, *r))
+                    copy.write_row(copy_row(case_id, r))
         conn.execute("CREATE TEMP TABLE tpl_facts (matter text, kind text, key text, "
-                     "at timestamptz, days float8, promised float8, on_time boolean, "
-                     "rejected boolean, serial float8)")
+                     "at timestamptz, days float8, days2 float8, promised float8, "
+                     "on_time boolean, rejected boolean, serial float8)")
         for (matter,) in conn.execute("SELECT DISTINCT matter FROM cases WHERE status = "
                                       "ANY(%s)", (closed,)).fetchall():
             doc = conn.execute("SELECT doc FROM cases WHERE matter = %s AND status = ANY(%s) "
                                "LIMIT 1", (matter, closed)).fetchone()[0]
             with conn.cursor().copy("COPY tpl_facts FROM STDIN") as copy:
                 for r in project(doc):
-                    copy.write_row((matter, *r))
+                    copy.write_row((matter, *copy_row(matter, r)[1:]))
         conn.execute("""INSERT INTO stat_facts SELECT c.id, t.kind, t.key, t.at, t.days,
-                        t.promised, t.on_time, t.rejected, t.serial
+                        t.days2, t.promised, t.on_time, t.rejected, t.serial
                         FROM cases c JOIN tpl_facts t ON t.matter = c.matter
                         WHERE c.status = ANY(%s)""", (closed,))
         # A few copies checked against their own documents.
         for case_id, doc in conn.execute("SELECT id, doc FROM cases WHERE status = ANY(%s) "
                                          "ORDER BY id DESC LIMIT 3", (closed,)).fetchall():
             stored = sorted(tuple(r) for r in conn.execute(
-                "SELECT kind, key, at, days, promised, on_time, rejected, serial "
-                "FROM stat_facts WHERE case_id = %s", (case_id,)))
-            assert stored == sorted(tuple(r) for r in project(doc)), case_id
+                "SELECT case_id, kind, key, at, days, days2, promised, on_time, rejected, "
+                "serial FROM stat_facts WHERE case_id = %s", (case_id,)))
+            assert stored == sorted(copy_row(case_id, r) for r in project(doc)), case_id
         conn.execute("VACUUM (ANALYZE) stat_facts")
         rows = conn.execute("SELECT count(*) FROM stat_facts").fetchone()
     return int(rows[0]) if rows else 0

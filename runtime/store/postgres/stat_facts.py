@@ -23,24 +23,25 @@ from runtime.store.index import dumps
 Projector = Callable[[Document], list[FactRow]]
 
 INSERT_FACTS = """
-INSERT INTO stat_facts (case_id, kind, key, at, days, promised, on_time, rejected, serial)
-SELECT %(case)s, x.k, x.y, x.a, x.d, x.p, x.o, x.r, x.s
+INSERT INTO stat_facts (case_id, kind, key, at, days, days2, promised, on_time, rejected,
+                        serial)
+SELECT %(case)s, x.k, x.y, x.a, x.d, x.d2, x.p, x.o, x.r, x.s
 FROM jsonb_to_recordset(%(rows)s::jsonb)
-     AS x(k text, y text, a timestamptz, d float8, p float8, o boolean, r boolean, s float8)
+     AS x(k text, y text, a timestamptz, d float8, d2 float8, p float8, o boolean, r boolean,
+          s float8)
 """
 
 DELETE_FACTS = "DELETE FROM stat_facts WHERE case_id = %s"
 
-COPY_FACTS = ("COPY stat_facts (case_id, kind, key, at, days, promised, on_time, rejected, "
-              "serial) FROM STDIN")
+COPY_FACTS = ("COPY stat_facts (case_id, kind, key, at, days, days2, promised, on_time, "
+              "rejected, serial) FROM STDIN")
 
 #: One aggregate row per (kind, key): the counts of a period, and for the decisions
-#: the sums the means are made of and the nearest-rank 90th percentile.
+#: the sums the means are made of (a hash aggregate: no sort of the rows).
 AGGREGATE = """
 SELECT kind, key, count(*), count(*) FILTER (WHERE on_time), sum(days), count(days),
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY days), sum(promised),
-       count(*) FILTER (WHERE rejected), sum(serial), count(serial),
-       sum(serial - days), count(serial - days)
+       NULL::float8, sum(promised), count(*) FILTER (WHERE rejected), sum(serial),
+       count(serial), sum(serial - days), count(serial - days)
 FROM stat_facts
 WHERE kind = ANY(%(kinds)s) AND at >= %(low)s AND at < %(high)s
 GROUP BY kind, key
@@ -51,11 +52,36 @@ WHERE kind = %(running)s AND at < %(now)s
 GROUP BY kind, key
 """
 
+#: The nearest-rank 90th percentile of the decisions' days per key, as shown (rounded
+#: to 2 decimals): rounding keeps the order, so it is the rank's value in the histogram
+#: of rounded days — a hash aggregate and a window over the few distinct values, not a
+#: sort of every row. The rank as `runtime.engine.stats.p90` computes it (float).
+P90 = """
+WITH h AS (SELECT key, days2, count(*) AS n FROM stat_facts
+           WHERE kind = %(done)s AND at >= %(low)s AND at < %(high)s AND days2 IS NOT NULL
+           GROUP BY key, days2),
+     c AS (SELECT key, days2, sum(n) OVER (PARTITION BY key ORDER BY days2) AS upto,
+                  sum(n) OVER (PARTITION BY key) AS total FROM h)
+SELECT key, min(days2) FROM c WHERE upto >= ceil(0.9::float8 * total::float8) GROUP BY key
+"""
+
+
+def rounded(days: float | None) -> float | None:
+    """Days as the statistics show them (Python's ``round``, as `runtime.engine.stats`)."""
+    return None if days is None else round(days, 2)
+
+
+def copy_row(case_id: str, r: FactRow) -> tuple[Any, ...]:
+    """One row for `COPY_FACTS`."""
+    return (case_id, r.kind, r.key, r.at, r.days, rounded(r.days), r.promised, r.on_time,
+            r.rejected, r.serial)
+
 
 def fact_params(case_id: str, rows: Iterable[FactRow]) -> dict[str, Any] | None:
     """The parameters of `INSERT_FACTS` for one case's rows (None: it has none)."""
-    packed = [{"k": r.kind, "y": r.key, "a": r.at.isoformat(), "d": r.days, "p": r.promised,
-               "o": r.on_time, "r": r.rejected, "s": r.serial} for r in rows]
+    packed = [{"k": r.kind, "y": r.key, "a": r.at.isoformat(), "d": r.days,
+               "d2": rounded(r.days), "p": r.promised, "o": r.on_time, "r": r.rejected,
+               "s": r.serial} for r in rows]
     return {"case": case_id, "rows": dumps(packed)} if packed else None
 
 
@@ -83,8 +109,7 @@ def rebuild(conn: psycopg.Connection, projector: Projector, fingerprint: str) ->
                 with conn.cursor().copy(COPY_FACTS) as copy:
                     for case_id, doc in page:
                         for r in projector(doc):
-                            copy.write_row((case_id, r.kind, r.key, r.at, r.days, r.promised,
-                                            r.on_time, r.rejected, r.serial))
+                            copy.write_row(copy_row(case_id, r))
         conn.execute("INSERT INTO stat_meta (name, value) VALUES ('projector', %s) "
                      "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", (fingerprint,))
     conn.execute("ANALYZE stat_facts")
@@ -109,9 +134,12 @@ def aggregate(conn: psycopg.Connection, kinds: tuple[str, ...], running: str,
               low: datetime, high: datetime, now: datetime, done_kind: str) -> Aggregates:
     """The aggregates of the rows of ``kinds`` in ``[low, high)`` and of ``running``
     rows due before ``now``."""
-    rows = conn.execute(AGGREGATE, {"kinds": list(kinds), "low": low, "high": high,
-                                    "now": now, "running": running}).fetchall()
-    return Aggregates(rows, done_kind)
+    params = {"kinds": list(kinds), "low": low, "high": high, "now": now,
+              "running": running, "done": done_kind}
+    rows = conn.execute(AGGREGATE, params).fetchall()
+    p90: dict[str, float] = dict(conn.execute(P90, params).fetchall())
+    return Aggregates([(*r[:6], p90.get(r[1]) if r[0] == done_kind else None, *r[7:])
+                       for r in rows], done_kind)
 
 
 def figures(done: tuple[Any, ...] | None) -> Mapping[str, Any]:

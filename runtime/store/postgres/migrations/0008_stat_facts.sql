@@ -15,6 +15,8 @@ CREATE TABLE stat_facts (
     key      text COLLATE "C" NOT NULL,   -- department or matter
     at       timestamptz NOT NULL,
     days     double precision,
+    days2    double precision,            -- days rounded to 2 decimals (Python's round):
+                                          -- p90 from a histogram, as the figure is shown
     promised double precision,
     on_time  boolean,
     rejected boolean,
@@ -22,7 +24,7 @@ CREATE TABLE stat_facts (
 );
 CREATE INDEX stat_facts_by_case ON stat_facts (case_id);
 CREATE INDEX stat_facts_by_time ON stat_facts (kind, at)
-    INCLUDE (key, days, promised, on_time, rejected, serial);
+    INCLUDE (key, days, days2, promised, on_time, rejected, serial);
 
 CREATE TABLE stat_meta (
     name  text COLLATE "C" PRIMARY KEY,
