@@ -32,6 +32,9 @@ def test_rating_at_the_window_device(history_server: Server,  # noqa: F811
     page = window.new_page()
     sign_in(page, server, "window")
     page.goto(server.url + f"/window/cases/{CASE}")
+    expect(page.get_by_role("heading", name="现场评价（一次一评）")).to_be_visible()
+    shots(page, "window-case-rating-device")
+    _clean(page)
     page.get_by_role("button", name="打开评价器").click()
     expect(page.get_by_role("heading", name="请您对本次服务进行评价")).to_be_visible()
     device_url = page.url
@@ -58,3 +61,30 @@ def test_rating_at_the_window_device(history_server: Server,  # noqa: F811
     tablet.goto(device_url)  # used up
     expect(tablet.get_by_role("alert")).to_contain_text("已使用或已失效")
     device.close()
+
+
+def test_closing_a_complaint_with_a_verdict(server: Server, browser: Browser,
+                                            shots: Callable[[Page, str], Path]) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
+                                  bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, server, "applicant")
+    page.goto(server.url + "/complaints")
+    page.fill("#c-text", "窗口告知不清，跑了两次")
+    page.select_option("#c-dept", "amr")
+    page.get_by_role("button", name="提交投诉").click()
+    context.clear_cookies()
+    sign_in(page, server, "supervisor")
+    page.goto(server.url + "/complaints")
+    page.get_by_role("button", name="分派").click()
+    page.get_by_role("button", name="办结").wait_for()
+    expect(page.get_by_role("group", name="核查结论")).to_be_visible()
+    shots(page, "complaint-close-with-verdict")
+    _clean(page)
+    page.locator("textarea[name=text]").fill("经核查属实，已责成整改")
+    page.get_by_label("投诉属实", exact=True).check()
+    page.get_by_role("button", name="办结").click()
+    expect(page.locator("tbody")).to_contain_text("（投诉属实）")
+    shots(page, "complaint-closed")
+    _clean(page)
+    context.close()
