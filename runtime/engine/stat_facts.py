@@ -26,7 +26,7 @@ Both give the figures of `stats.department_rows` / `stats.matter_rows` (tested).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from runtime.engine.calendar import CHINA_TZ
@@ -91,11 +91,6 @@ def project(case: Mapping[str, Any], fact: CaseFact) -> list[FactRow]:
     return rows
 
 
-def china_date(moment: datetime) -> date:
-    """The China-time date of a moment (the period a row belongs to)."""
-    return moment.astimezone(CHINA_TZ).date()
-
-
 def department_figures(done: list[FactRow], received: int, suspended: int,
                        overdue_now: int) -> dict[str, Any]:
     """A department row's figures from its tasks decided in the period and its counts."""
@@ -138,14 +133,15 @@ def aggregate(rows: Iterable[FactRow], by: str, period: Period, now: datetime,
     done_kind = kinds[2] if by == "department" else "case_done"
     counts: dict[str, dict[str, int]] = {}
     done: dict[str, list[FactRow]] = {}
+    # The period's China-time days as [low, high): comparing moments is cheaper than
+    # taking each row's date.
+    low = datetime.combine(period.start, time(0), CHINA_TZ)
+    high = datetime.combine(period.end + timedelta(days=1), time(0), CHINA_TZ)
     for row in rows:
         if row.kind not in kinds:
             continue
-        if row.kind in ("running", "running_case"):
-            hit = row.at < now
-        else:
-            hit = period.start <= china_date(row.at) <= period.end
-        if not hit:
+        running = row.kind in ("running", "running_case")
+        if not (row.at < now if running else low <= row.at < high):
             continue
         if row.kind == done_kind:
             done.setdefault(row.key, []).append(row)
