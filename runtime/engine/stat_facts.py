@@ -8,15 +8,15 @@ on_time, rejected, serial)``:
 
 | kind | key | at | the rest |
 |---|---|---|---|
-| ``received`` | department | a task's release | |
-| ``suspended`` | department | a suspension's start | |
+| ``task_received`` | department | a task's release | |
+| ``task_suspended`` | department | a suspension's start | |
 | ``task_done`` | department | a task's decision | its days, promised days, on time, rejected |
-| ``running`` | department | a running task's due time | (overdue when ``at < now``) |
-| ``accepted`` | matter | the case's acceptance | |
-| ``supplement`` | matter | a supplement notice | |
-| ``refused`` | matter | the refusal (不予受理) | |
+| ``task_running`` | department | a running task's due time | (overdue when ``at < now``) |
+| ``case_accepted`` | matter | the case's acceptance | |
+| ``case_supplement`` | matter | a supplement notice | |
+| ``case_refused`` | matter | the refusal (不予受理) | |
 | ``case_done`` | matter | the case's decision | days, promised, on time, rejected, serial days |
-| ``running_case`` | matter | the earliest due time of its running tasks | |
+| ``case_running`` | matter | the earliest due time of its running tasks | |
 
 `aggregate` computes the table of a period from such rows (the embedded store keeps
 them in memory); PostgreSQL does the same in SQL (`runtime.store.postgres.stat_facts`).
@@ -37,8 +37,8 @@ from runtime.engine.vocabulary import RUNNING_TASK
 #: Bumped when the rows' meaning changes: a projection of another version is rebuilt.
 VERSION = 1
 
-DEPARTMENT_KINDS = ("received", "suspended", "task_done", "running")
-MATTER_KINDS = ("accepted", "supplement", "refused", "case_done", "running_case")
+DEPARTMENT_KINDS = ("task_received", "task_suspended", "task_done", "task_running")
+MATTER_KINDS = ("case_accepted", "case_supplement", "case_refused", "case_done", "case_running")
 
 
 class FactRow(NamedTuple):
@@ -67,27 +67,27 @@ def project(case: Mapping[str, Any], fact: CaseFact) -> list[FactRow]:
     for doc, task in zip(case.get("tasks") or (), fact.tasks, strict=True):
         dept = task.department
         if task.ready_at is not None:
-            rows.append(FactRow("received", dept, aware(task.ready_at)))
-        rows += [FactRow("suspended", dept, aware(a)) for a, _ in task.suspensions]
+            rows.append(FactRow("task_received", dept, aware(task.ready_at)))
+        rows += [FactRow("task_suspended", dept, aware(a)) for a, _ in task.suspensions]
         if task.decided_at is not None:
             rows.append(FactRow("task_done", dept, aware(task.decided_at), task.days,
                                 task.promised, task.on_time,
                                 task.result == TaskStatus.REJECTED))
         if doc.get("status") in RUNNING_TASK and task.due is not None:
-            rows.append(FactRow("running", dept, aware(task.due)))
+            rows.append(FactRow("task_running", dept, aware(task.due)))
             dues.append(aware(task.due))
     matter = fact.matter
     if fact.accepted_at is not None:
-        rows.append(FactRow("accepted", matter, aware(fact.accepted_at)))
-    rows += [FactRow("supplement", matter, aware(at)) for at in fact.supplements]
+        rows.append(FactRow("case_accepted", matter, aware(fact.accepted_at)))
+    rows += [FactRow("case_supplement", matter, aware(at)) for at in fact.supplements]
     if fact.refused_at is not None:
-        rows.append(FactRow("refused", matter, aware(fact.refused_at)))
+        rows.append(FactRow("case_refused", matter, aware(fact.refused_at)))
     if fact.decided_at is not None:
         rows.append(FactRow("case_done", matter, aware(fact.decided_at), fact.days,
                             fact.promised, fact.on_time, fact.result == CaseAction.REJECT,
                             fact.serial_days))
     if dues:
-        rows.append(FactRow("running_case", matter, min(dues)))
+        rows.append(FactRow("case_running", matter, min(dues)))
     return rows
 
 
@@ -140,7 +140,7 @@ def aggregate(rows: Iterable[FactRow], by: str, period: Period, now: datetime,
     for row in rows:
         if row.kind not in kinds:
             continue
-        running = row.kind in ("running", "running_case")
+        running = row.kind in ("task_running", "case_running")
         if not (row.at < now if running else low <= row.at < high):
             continue
         if row.kind == done_kind:
@@ -160,11 +160,12 @@ def table_rows(by: str, counts: Mapping[str, Mapping[str, int]],
         count = counts.get(key, {})
         finished = done.get(key, [])
         if by == "department":
-            figures = department_figures(finished, count.get("received", 0),
-                                         count.get("suspended", 0), count.get("running", 0))
+            figures = department_figures(finished, count.get("task_received", 0),
+                                         count.get("task_suspended", 0),
+                                         count.get("task_running", 0))
         else:
-            figures = matter_figures(finished, count.get("accepted", 0),
-                                     count.get("supplement", 0), count.get("refused", 0),
-                                     count.get("running_case", 0))
+            figures = matter_figures(finished, count.get("case_accepted", 0),
+                                     count.get("case_supplement", 0),
+                                     count.get("case_refused", 0), count.get("case_running", 0))
         out.append({"key": key, "name": names.get(key, key), **figures})
     return sorted(out, key=lambda r: (r["name"], r["key"]))

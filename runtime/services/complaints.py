@@ -167,6 +167,11 @@ class Complaints:
             found.append(str(action))
         return found
 
+    @staticmethod
+    def verdicts() -> Mapping[str, str]:
+        """A closing's verdicts (核查结论) and their labels."""
+        return engine.VERDICTS
+
     def label(self, doc: Mapping[str, Any]) -> str:
         """The complaint's state in Chinese."""
         return LABELS.get(doc["status"], doc["status"])

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from runtime.engine.actor import Actor
+from runtime.engine.rating import DIMENSIONS, LEVELS
 from runtime.engine.states import Role
 from runtime.engine.vocabulary import RATEABLE_CASE
 from runtime.services.accounts import User
@@ -47,6 +48,22 @@ class RatingDevice:
         self.ratings = ratings
         self.matters = matters
         self.clock = clock
+
+    @staticmethod
+    def levels() -> list[tuple[int, str]]:
+        """(level, label) from 非常满意 down to 非常不满意."""
+        return sorted(LEVELS.items(), reverse=True)
+
+    @staticmethod
+    def dimensions() -> dict[str, str]:
+        """The rating dimensions (分项评价) and their names."""
+        return dict(DIMENSIONS)
+
+    @staticmethod
+    def may_start(user: User, case: Mapping[str, Any]) -> bool:
+        """Whether the window's case page offers the device for this case."""
+        return (user.role == Role.WINDOW and case.get("status") in RATEABLE_CASE
+                and not case.get("rating"))
 
     def start(self, user: User, case_id: str) -> str:
         """A new session for a decided, unrated case; returns its token (the device's

@@ -134,30 +134,31 @@ class Projection:
         low, high = bounds(period)
         kinds: tuple[str, ...]
         if by == "department":
-            kinds, running, done = ("received", "suspended", "task_done"), "running", "task_done"
+            kinds = ("task_received", "task_suspended", "task_done")
+            running, done = "task_running", "task_done"
         else:
-            kinds, running, done = (("accepted", "supplement", "refused", "case_done"),
-                                    "running_case", "case_done")
+            kinds = ("case_accepted", "case_supplement", "case_refused", "case_done")
+            running, done = "case_running", "case_done"
         found = self.store.stat_aggregates(kinds, running, low, high, now, done)
         out = []
         for key in set(found.counts) | set(found.done):
             count = found.counts.get(key, {})
             fig = dict(figures(found.done.get(key)))
             if by == "department":
-                row = {"tasks_received": count.get("received", 0), "tasks_done": fig["done"],
+                row = {"tasks_received": count.get("task_received", 0), "tasks_done": fig["done"],
                        "on_time": fig["on_time"], "overdue": fig["done"] - fig["on_time"],
                        **{k: fig[k] for k in ("on_time_rate", "avg_days", "p90_days",
                                               "promised_days", "rejected")},
-                       "suspended": count.get("suspended", 0),
-                       "overdue_now": count.get("running", 0)}
+                       "suspended": count.get("task_suspended", 0),
+                       "overdue_now": count.get("task_running", 0)}
             else:
-                row = {"cases_accepted": count.get("accepted", 0),
+                row = {"cases_accepted": count.get("case_accepted", 0),
                        "cases_finished": fig["done"], "on_time": fig["on_time"],
                        **{k: fig[k] for k in ("on_time_rate", "avg_days", "p90_days",
                                               "promised_days", "serial_days", "saved_days",
                                               "saved_days_total")},
-                       "supplements": count.get("supplement", 0),
-                       "refused": count.get("refused", 0), "rejected": fig["rejected"],
-                       "overdue_now": count.get("running_case", 0)}
+                       "supplements": count.get("case_supplement", 0),
+                       "refused": count.get("case_refused", 0), "rejected": fig["rejected"],
+                       "overdue_now": count.get("case_running", 0)}
             out.append({"key": key, "name": names.get(key, key), **row})
         return sorted(out, key=lambda r: (r["name"], r["key"]))

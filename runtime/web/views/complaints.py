@@ -7,7 +7,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from runtime.engine.complaints import VERDICTS
 from runtime.services import Invalid
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
@@ -24,7 +23,7 @@ def _page(request: Request, error: str = "", status: int = 200) -> Response:
     return page(request, "complaints.html", {
         "rows": [(c, complaints.label(c), complaints.actions(user, c)) for c in rows],
         "departments": names, "my_cases": [c for c in mine if c.get("number")],
-        "verdicts": VERDICTS, "error": error}, status=status)
+        "verdicts": complaints.verdicts(), "error": error}, status=status)
 
 
 @requires("applicant", "supervisor", "admin", "department")

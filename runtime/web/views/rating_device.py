@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from runtime.engine.rating import DIMENSIONS, LEVELS
 from runtime.services import ServiceError
 from runtime.services.errors import Conflict, NotFound
 from runtime.web.auth import current_user, requires
@@ -30,15 +29,16 @@ def start(request: Request) -> Response:
 def _device(request: Request, *, done: bool = False, error: str = "",
             status: int = 200) -> Response:
     token = request.path_params["token"]
+    device = services_of(request).rating_device
     shown: dict[str, Any] | None = None
     if not done:
         try:
-            shown = services_of(request).rating_device.describe(token)
+            shown = device.describe(token)
         except NotFound as exc:
             error, status = exc.message, 404
     return page(request, "rate_device.html", {
         "token": token, "case": shown, "done": done, "error": error,
-        "levels": sorted(LEVELS.items(), reverse=True), "dimensions": DIMENSIONS},
+        "levels": device.levels(), "dimensions": device.dimensions()},
         status=status)
 
 
@@ -53,7 +53,7 @@ def rate(request: Request) -> Response:
     raw = str(form.get("level", ""))
     level: object = int(raw) if raw.isdigit() else raw
     dimensions: dict[str, object] = {}
-    for key in DIMENSIONS:
+    for key in services_of(request).rating_device.dimensions():
         value = str(form.get(f"dim_{key}", ""))
         if value:
             dimensions[key] = int(value) if value.isdigit() else value

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from runtime.engine.vocabulary import RATEABLE_CASE
 from runtime.services import Invalid, NotFound, ServiceError, User
 from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
@@ -30,7 +29,7 @@ def queue(request: Request) -> Response:
 def _case_page(request: Request, user: User, case_id: str, errors: dict[str, str] | None = None,
                status: int = 200) -> Response:
     view = services_of(request).pages.case(user, case_id)
-    device = view.case.get("status") in RATEABLE_CASE and not view.case.get("rating")
+    device = services_of(request).rating_device.may_start(user, view.case)
     return page(request, "window_case.html", {"view": view, "errors": errors or {},
                                               "may_device_rate": device}, status=status)
 

@@ -136,4 +136,4 @@ def test_seeded_history(by: str) -> None:
 def test_a_case_that_only_runs_has_no_decision_rows() -> None:
     fact = case_facts(D, spec_of(D["matter"], 1), CALENDAR, NOW_AT)
     kinds = [r.kind for r in stat_facts.project(D, fact)]
-    assert kinds == ["received", "running", "accepted", "running_case"]
+    assert kinds == ["task_received", "task_running", "case_accepted", "case_running"]
