@@ -61,6 +61,11 @@ LABELS: Mapping[str, str] = {_S.SUBMITTED: "待分派", _S.ASSIGNED: "待部门�
                              _S.ANSWERED: "已答复待办结", _S.CLOSED: "已办结"}
 
 
+UPHELD, NOT_UPHELD = "upheld", "not_upheld"
+#: A closing's verdict (投诉属实 / 投诉不属实), with its label.
+VERDICTS: Mapping[str, str] = {UPHELD: "投诉属实", NOT_UPHELD: "投诉不属实"}
+
+
 def text_of(name: str, value: Any) -> str:
     """A required text of at most `MAX_TEXT` characters."""
     if not isinstance(value, str) or not value.strip():
@@ -74,6 +79,21 @@ def text_of(name: str, value: Any) -> str:
 def _entry(actor: Actor, now: datetime, action: str, note: str) -> dict[str, Any]:
     return {"at": iso(now), "by": actor.id, "role": str(actor.role), "action": str(action),
             "note": note}
+
+
+def _verdict(verdict: Any, overturned: Mapping[str, Any] | None) -> dict[str, Any]:
+    if verdict is None or verdict == "":
+        verdict = None
+    elif verdict not in VERDICTS:
+        raise ValidationFailed([problem("/verdict", "verdict must be upheld or not_upheld",
+                                        "enum")])
+    if overturned is not None and verdict != UPHELD:
+        raise ValidationFailed([problem("/overturn", "only an upheld complaint overturns",
+                                        "const")])
+    found: dict[str, Any] = {"verdict": verdict}
+    if overturned is not None:
+        found["overturned"] = dict(overturned)
+    return found
 
 
 def file(complaint_id: str, actor: Actor, now: datetime, text: Any, *, case: str | None,
@@ -90,8 +110,14 @@ def file(complaint_id: str, actor: Actor, now: datetime, text: Any, *, case: str
 
 def act(doc: Mapping[str, Any], actor: Actor, now: datetime, action: str, *,
         text: Any = None, department: str | None = None, due: datetime | None = None,
-        level: Any = None) -> dict[str, Any]:
-    """One step: assign (with ``department`` and ``due``), answer, close, rate."""
+        level: Any = None, verdict: Any = None,
+        overturned: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One step: assign (with ``department`` and ``due``), answer, close, rate.
+
+    Closing may carry a ``verdict`` (`VERDICTS`) and, with ``upheld``, the refusal or
+    rejection of the complaint's case that it overturns (``overturned``: the case, the
+    deciding event's ``seq``, ``at``, department and officer, as the service found it).
+    """
     row = COMPLAINT.check(doc["status"], action, actor.role)
     if action == ComplaintAction.ANSWER and actor.department != doc.get("department"):
         raise NotPermitted(action, "only the assigned department answers")
@@ -115,6 +141,8 @@ def act(doc: Mapping[str, Any], actor: Actor, now: datetime, action: str, *,
         note = text_of("text", text)
         key = "answer" if action == ComplaintAction.ANSWER else "result"
         new[key] = {"text": note, "by": actor.id, "at": iso(now)}
+        if action == ComplaintAction.CLOSE:
+            new["result"].update(_verdict(verdict, overturned))
     elif action == ComplaintAction.RATE:
         new["rating"] = {"level": level, "at": iso(now)}
         note = str(level)

@@ -86,11 +86,44 @@ def _text(name: str, value: Any, *, required: bool) -> str:
     return value.strip()
 
 
+#: The national 好差评 rating dimensions, each optionally rated 1–5 beside the level.
+DIMENSIONS: Mapping[str, str] = {
+    "attitude": "服务态度", "efficiency": "办事效率", "process": "办事流程",
+    "guide": "办事指南", "result": "办理结果",
+}
+
+
+def dimensions_of(value: Any) -> dict[str, int]:
+    """Optional detail: ``{dimension: level}`` for known dimensions, levels 1–5."""
+    if value is None or value == {}:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationFailed([problem("/dimensions", "dimensions must be an object",
+                                        "type")])
+    found = {}
+    for key, level in value.items():
+        if key not in DIMENSIONS:
+            raise ValidationFailed([problem(f"/dimensions/{key}", "unknown dimension",
+                                            "additionalProperties")])
+        if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
+            raise ValidationFailed([problem(f"/dimensions/{key}",
+                                            "level must be an integer from 1 to 5", "enum")])
+        found[key] = level
+    return found
+
+
 def rate(case: Document, actor: Actor, now: datetime, level: Any, comment: Any, *,
-         department: str, calendar: WorkCalendar, rectify_days: float) -> Document:
+         department: str, calendar: WorkCalendar, rectify_days: float,
+         dimensions: Any = None, device: bool = False) -> Document:
     """The applicant rates a decided case once; a 差评 opens a rectification for
-    ``department`` (the matter's lead), due ``rectify_days`` working days later."""
-    if actor.role != Role.APPLICANT or actor.id != case.get("applicant"):
+    ``department`` (the matter's lead), due ``rectify_days`` working days later.
+
+    ``device``: rated at the window's rating device (一次一评), in a session the window
+    officer ``actor`` started for this case; the applicant does not sign in."""
+    if device:
+        if actor.role != Role.WINDOW:
+            raise NotPermitted(RatingAction.RATE, "the window starts a device rating")
+    elif actor.role != Role.APPLICANT or actor.id != case.get("applicant"):
         raise NotPermitted(RatingAction.RATE, "only the case's applicant rates it")
     if case.get("status") not in RATEABLE_CASE:
         raise TransitionNotAllowed("case", case.get("status"), RatingAction.RATE,
@@ -102,6 +135,7 @@ def rate(case: Document, actor: Actor, now: datetime, level: Any, comment: Any, 
         raise ValidationFailed([problem("/level", "level must be an integer from 1 to 5",
                                         "enum")])
     note = _text("comment", comment, required=False)
+    detail = dimensions_of(dimensions)
     w = Writer(case, iso(now))
     w.begin(actor, RatingAction.RATE, entity="rating", source=None, target=None, note=note)
     rectification = None
@@ -110,7 +144,8 @@ def rate(case: Document, actor: Actor, now: datetime, level: Any, comment: Any, 
                          "due": iso(calendar.add(now, rectify_days).at), "reply": None,
                          "follow_up": None, "appeal": None}
     w.set(["rating"], {"level": level, "comment": note, "at": w.at, "by": actor.id,
-                       "department": department, "rectification": rectification})
+                       "department": department, "rectification": rectification,
+                       "dimensions": detail, "source": "device" if device else "online"})
     return w.result()
 
 

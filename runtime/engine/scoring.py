@@ -122,12 +122,27 @@ def hits_of_case(case: Mapping[str, Any], period: str, now: datetime) -> list[Hi
 
 
 def hits_of_complaint(doc: Mapping[str, Any], period: str) -> list[Hit]:
-    """A complaint closed in the period against a department."""
+    """A complaint closed in the period against a department; upheld (投诉属实); and the
+    refusal or rejection its closing overturned, charged to whoever decided it."""
     closing = next((h for h in doc.get("history", ()) if h["action"] == "close"), None)
-    if closing is None or not doc.get("department") or not in_period(closing["at"], period):
+    if closing is None or not in_period(closing["at"], period):
         return []
-    return [Hit("complaint_closed", doc["department"], None, f"{doc['id']}:close",
-                closing["at"], doc.get("case_number") or "", doc.get("text", ""))]
+    at, number, note = closing["at"], doc.get("case_number") or "", doc.get("text", "")
+    result = doc.get("result") or {}
+    hits = []
+    if doc.get("department"):
+        hits.append(Hit("complaint_closed", doc["department"], None, f"{doc['id']}:close",
+                        at, number, note))
+        if result.get("verdict") == "upheld":
+            hits.append(Hit("complaint_upheld", doc["department"], None,
+                            f"{doc['id']}:upheld", at, number, note))
+    overturned = result.get("overturned")
+    if overturned:  # traced to the deciding event of the case: case:seq
+        hits.append(Hit("refusal_overturned", overturned.get("department"),
+                        overturned.get("staff"),
+                        f"{overturned['case']}:{overturned['seq']}:overturned", at,
+                        overturned.get("number") or number, result.get("text", "")))
+    return hits
 
 
 def score(hits: Iterable[Hit], rules: Mapping[str, Any], *, departments: Mapping[str, str],

@@ -13,7 +13,7 @@ from typing import Any
 from runtime.engine import complaints as engine
 from runtime.engine.calendar import WorkCalendar
 from runtime.engine.errors import EngineError, NotPermitted, TransitionNotAllowed
-from runtime.engine.states import Role
+from runtime.engine.states import CaseAction, Role, TaskAction
 from runtime.services.accounts import User
 from runtime.services.cases import Cases, actor_of
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -37,7 +37,9 @@ def _translated() -> Iterator[None]:
         raise Forbidden("无权处理该投诉") from exc
     except EngineError as exc:
         messages = {"/text": f"请填写内容（不超过 {engine.MAX_TEXT} 字）",
-                    "/department": "请选择承办部门", "/level": "评价等级须为 1–5 的整数"}
+                    "/department": "请选择承办部门", "/level": "评价等级须为 1–5 的整数",
+                    "/verdict": "请选择“投诉属实”或“投诉不属实”",
+                    "/overturn": "只有投诉属实时才能撤销原决定"}
         details = [{"pointer": d["pointer"], "message": messages.get(d["pointer"], d["message"])}
                    for d in getattr(exc, "details", [])]
         raise Invalid("；".join(d["message"] for d in details) or "输入有误", details) from exc
@@ -113,12 +115,36 @@ class Complaints:
         due = self.calendar.add(self.clock(), self.answer_days).at
         return self._change(user, complaint_id, Action.ASSIGN, department=department, due=due)
 
-    def reply(self, user: User, complaint_id: str, text: Any) -> Document:
-        """A department answers; the supervisor closes with the result."""
+    def reply(self, user: User, complaint_id: str, text: Any, *, verdict: Any = None,
+              overturn: bool = False) -> Document:
+        """A department answers; the supervisor closes with the result, a verdict
+        (``upheld`` / ``not_upheld``) and, upheld, may overturn the refusal (不予受理) or
+        rejection (不予许可) of the complaint's case (recorded, scored)."""
         action = Action.CLOSE if user.role == Role.SUPERVISOR else Action.ANSWER
         if user.role not in (Role.SUPERVISOR, Role.DEPARTMENT):
             raise Forbidden("只有电子监察和承办部门可以答复投诉")
-        return self._change(user, complaint_id, action, text=text)
+        if action == Action.ANSWER:
+            return self._change(user, complaint_id, action, text=text)
+        overturned = self._refusal(self.get(user, complaint_id)) if overturn else None
+        return self._change(user, complaint_id, action, text=text, verdict=verdict,
+                            overturned=overturned)
+
+    def _refusal(self, doc: Mapping[str, Any]) -> dict[str, Any]:
+        """The refusal or rejection of the complaint's case: its last such event."""
+        case = self.store.get_case(doc["case"]) if doc.get("case") else None
+        tasks = {t["id"]: t for t in (case or {}).get("tasks") or ()}
+        for event in reversed((case or {}).get("events") or ()):
+            refused = event["entity"] == "case" and event["action"] == CaseAction.REFUSE
+            rejected = event["entity"] == "task" and event["action"] == TaskAction.REJECT
+            if refused or rejected:
+                assert case is not None
+                task = tasks.get(event.get("task") or "") or {}
+                return {"case": case["id"], "number": case.get("number"),
+                        "seq": event.get("seq", 0), "at": event["at"],
+                        "action": "refuse" if refused else "reject",
+                        "department": task.get("department"), "staff": event.get("actor")}
+        raise Invalid("该办件没有不予受理或不予许可的决定，无可撤销",
+                      [{"pointer": "/overturn", "message": "该办件没有不予受理或不予许可的决定"}])
 
     def rate(self, user: User, complaint_id: str, level: Any) -> Document:
         """The applicant rates the closed complaint's handling, once."""
@@ -140,6 +166,11 @@ class Complaints:
                 continue
             found.append(str(action))
         return found
+
+    @staticmethod
+    def verdicts() -> Mapping[str, str]:
+        """A closing's verdicts (核查结论) and their labels."""
+        return engine.VERDICTS
 
     def label(self, doc: Mapping[str, Any]) -> str:
         """The complaint's state in Chinese."""

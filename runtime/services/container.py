@@ -28,12 +28,14 @@ from runtime.services.matters import Matters
 from runtime.services.notices import Notices
 from runtime.services.pages import Pages
 from runtime.services.public import Public
+from runtime.services.rating_device import RatingDevice
 from runtime.services.ratings import Ratings
 from runtime.services.recalendar import KIND as RECALENDAR
 from runtime.services.recalendar import Recalendar
 from runtime.services.reconcile import reconcile
 from runtime.services.scores import Scores
 from runtime.services.senders import Mailer, SmsGateway
+from runtime.services.stat_projection import Projection
 from runtime.services.stats import Stats
 from runtime.services.tasks import Tasks
 from runtime.services.users import Users
@@ -100,6 +102,7 @@ class Services:
     register: Register = field(init=False)
     agency: Agency = field(init=False)
     exchange: Exchange = field(init=False)
+    rating_device: RatingDevice = field(init=False)
 
     @classmethod
     def open(cls, settings: Settings, *, store: Store | None = None,
@@ -145,6 +148,7 @@ class Services:
         admin = Admin(admin_store, store, matters, catalog, known.specs, settings.catalog_path,
                       clock)
         users = Users(store, accounts)
+        projection = Projection(store, matters, calendar, catalog.calendar)
         services = cls(settings, catalog, calendar, store, accounts, matters, files, cases, tasks,
                        Pages(cases, tasks, files, accounts), users,
                        WalkIn(cases, accounts, users), admin, clock, documents,
@@ -152,7 +156,8 @@ class Services:
                        notices, jobs,
                        Worker(store, jobs, cases, notices, clock,
                               digest_hour=settings.digest_hour, senders=senders),
-                       Stats(store, matters, calendar, accounts, clock))
+                       Stats(store, matters, calendar, accounts, clock, projection))
+        projection.prepare()
         admin.on_catalog = services.use_catalog
         services.public = Public(
             store, matters, accounts.limiter, lambda: services.catalog.centre,
@@ -160,12 +165,14 @@ class Services:
         services.ratings = Ratings(
             cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
             clock, settings.rectify_days, settings.rating_default_days)
+        services.rating_device = RatingDevice(cases, services.ratings, matters, clock)
         services.complaints = Complaints(
             cases, calendar, lambda: {d.id: d.name for d in accounts.departments.values()},
             clock, settings.complaint_days)
         services.consultations = Consultations(store, matters, clock)
         services.recalendar = recalendar = Recalendar(store, cases, clock)
         services.worker.handlers[RECALENDAR] = recalendar.run
+        recalendar.done.append(projection.recalendar)
         services.worker.starting.append(
             lambda now: recalendar.notice(services.catalog.calendar, now))
         admin.on_calendar, admin.shared_calendar = recalendar.publish, calendar

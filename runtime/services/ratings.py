@@ -84,7 +84,9 @@ def _translated() -> Iterator[None]:
         messages = {"/level": "评价等级须为 1–5 的整数（5 非常满意 … 1 非常不满意）",
                     "/comment": f"评价内容不超过 {engine_rating.MAX_TEXT} 字",
                     "/text": f"请填写内容（不超过 {engine_rating.MAX_TEXT} 字）"}
-        shown = [{"pointer": d["pointer"], "message": messages.get(d["pointer"], d["message"])}
+        shown = [{"pointer": d["pointer"], "message": messages.get(
+                      d["pointer"], "各项评价须为 1–5 的整数" if d["pointer"].startswith(
+                          "/dimensions") else d["message"])}
                  for d in details]
         raise Invalid("；".join(d["message"] for d in shown) or "输入有误", shown) from exc
 
@@ -109,18 +111,24 @@ class Ratings:
         departments = [t["department"] for t in case.get("tasks") or ()]
         return lead if lead in departments or not departments else departments[0]
 
-    def rate(self, user: User, case_id: str, level: Any, comment: Any = None) -> Document:
+    def rate(self, user: User, case_id: str, level: Any, comment: Any = None, *,
+             dimensions: Any = None) -> Document:
         """Rate once after the decision; a 差评 opens a rectification."""
         if user.role != Role.APPLICANT:
             raise Forbidden("只有申请人可以评价自己的办件")
+        return dict(self.cases.change(user, case_id, self.rating_of(
+            actor_of(user), level, comment, dimensions))["rating"])
 
+    def rating_of(self, actor: Any, level: Any, comment: Any, dimensions: Any, *,
+                  device: bool = False) -> Any:
+        """The engine step that rates a case (for `Cases.change`)."""
         def act(case: Document, matter: Any, _: Any) -> Document:
             with _translated():
                 return engine_rating.rate(
-                    case, actor_of(user), self.clock(), level, comment,
+                    case, actor, self.clock(), level, comment,
                     department=self.responsible(case, matter.lead), calendar=self.calendar,
-                    rectify_days=self.rectify_days)
-        return dict(self.cases.change(user, case_id, act)["rating"])
+                    rectify_days=self.rectify_days, dimensions=dimensions, device=device)
+        return act
 
     def act(self, user: User, case_id: str, action: str, text: Any) -> Document:
         """Reply or appeal (department), 回访 or rule on the appeal (supervisor)."""

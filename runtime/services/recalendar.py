@@ -60,6 +60,9 @@ class Recalendar:
         self.store = store
         self.cases = cases
         self.clock = clock
+        self.done: list[Callable[[Mapping[str, Any]], Any]] = []
+        """Called with the calendar once every deadline has moved (the statistics
+        projection makes its rows again)."""
 
     def version(self) -> int:
         """The newest published calendar version (0 before the first)."""
@@ -125,6 +128,7 @@ class Recalendar:
         page = self.store.list_cases(status=sorted(RUNNING_CASE), limit=PAGE, offset=offset)
         moved = sum(self._move(case["id"], calendar, now) for case in page)
         total = int(about["moved"]) + moved
+        finished = False
         with self.store.write() as tx:
             if len(page) == PAGE:
                 self._again(tx, job, {**about, "offset": offset + PAGE, "moved": total})
@@ -133,6 +137,10 @@ class Recalendar:
                                       "moved": 0})
             else:
                 tx.delete_job(job["id"])
+                finished = True
+        if finished:
+            for hook in self.done:
+                hook({"years": about["years"]})
 
     def _move(self, case_id: str, calendar: WorkCalendar, now: datetime) -> int:
         """Recompute one case's deadlines; 1 if any moved."""

@@ -1,8 +1,10 @@
 """Statistics (统计分析) per department and per matter, with charts and exports.
 
-The figures come from `runtime.engine.stats` (the event history); this module reads the
-cases, authorises (supervisor and admin see every row, a department its own), and
-renders the same table as SVG charts, CSV and XLSX.
+The figures come from the event history: from the statistics projection
+(`runtime.services.stat_projection`, rows written with each case) when there is one,
+else from `runtime.engine.stats` over every case. This module authorises (supervisor
+and admin see every row, a department its own), and renders the same table as SVG
+charts, CSV and XLSX.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from runtime.services.accounts import Accounts, User
 from runtime.services.charts import Series, bar_chart
 from runtime.services.errors import Forbidden, Invalid, NotFound
 from runtime.services.matters import Matters
+from runtime.services.stat_projection import Projection
 from runtime.store import Store
 
 BY = ("department", "matter")
@@ -99,8 +102,10 @@ class Stats:
     """Statistics for supervisors, admins and each department."""
 
     def __init__(self, store: Store, matters: Matters, calendar: WorkCalendar,
-                 accounts: Accounts, clock: Callable[[], datetime]) -> None:
+                 accounts: Accounts, clock: Callable[[], datetime],
+                 projection: Projection | None = None) -> None:
         self.store = store
+        self.projection = projection  # None: read every case (`facts`)
         self.matters = matters
         self.calendar = calendar
         self.accounts = accounts
@@ -137,16 +142,24 @@ class Stats:
             raise Forbidden("部门只能查看本部门的统计")
         first, last = parse_period(start, end, self.clock().date())
         period = engine_stats.Period(first, last)
-        facts = self.facts()
         if by == "department":
             names = {d.id: d.name for d in self.accounts.departments.values()}
-            rows = engine_stats.department_rows(facts, period, names)
-            if user.role == Role.DEPARTMENT:
-                rows = [r for r in rows if r["key"] == user.department]
         else:
             names = {m.id: m.name for m in self.matters.published()}
-            rows = engine_stats.matter_rows(facts, period, names)
+        rows = self.rows(by, period, names)
+        if user.role == Role.DEPARTMENT:
+            rows = [r for r in rows if r["key"] == user.department]
         return Table(by, first, last, rows)
+
+    def rows(self, by: str, period: engine_stats.Period,
+             names: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The rows of a period: from the projection, else from every case's events."""
+        if self.projection is not None and self.projection.active:
+            return self.projection.rows(by, period, self.clock(), names)
+        facts = self.facts()
+        if by == "department":
+            return engine_stats.department_rows(facts, period, names)
+        return engine_stats.matter_rows(facts, period, names)
 
     # -- renderings --------------------------------------------------------------
 

@@ -231,6 +231,11 @@ class IndexedStore(InboxReads):
             ref = self._index.refs.get(case_id)
             return 0 if ref is None else ref[REV]
 
+    def case_revs(self) -> dict[str, int]:
+        """Every committed case's rev, from memory (what changed since a last look)."""
+        with self._state:
+            return {case_id: ref[REV] for case_id, ref in self._index.refs.items()}
+
     def committed_number_owner(self, number: str) -> str | None:
         """Return the id of the committed case with this number."""
         with self._state:

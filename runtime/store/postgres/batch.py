@@ -23,6 +23,7 @@ from runtime.store.base import (
 )
 from runtime.store.batch import check_job, check_notice
 from runtime.store.index import case_facts, case_summary, dumps
+from runtime.store.postgres.stat_facts import DELETE_FACTS, INSERT_FACTS, Projector, fact_params
 
 CLAIM_JOBS = f"""
 UPDATE jobs AS j SET status = '{JOB_RUNNING}', lease_until = %(lease)s,
@@ -105,9 +106,11 @@ def task_params(case_id: str, doc: Document, lifecycle: Lifecycle) -> dict[str, 
 class PostgresBatch:
     """The writes of one ``with store.write() as tx`` block, in one transaction."""
 
-    def __init__(self, conn: psycopg.Connection, lifecycle: Lifecycle) -> None:
+    def __init__(self, conn: psycopg.Connection, lifecycle: Lifecycle,
+                 projector: Projector | None = None) -> None:
         self._conn = conn
         self._lifecycle = lifecycle
+        self._projector = projector  # the statistics projection's rows of a case
         self._finished = False
         #: Set when a write failed half-way (the transaction is aborted or holds part of a
         #: put): the batch refuses further work and `PostgresStore.write` rolls it back
@@ -196,6 +199,11 @@ class PostgresBatch:
         tasks = task_params(case_id, parsed, self._lifecycle)
         if tasks is not None:
             statements.append((INSERT_TASKS, tasks))
+        if self._projector is not None:
+            statements.append((DELETE_FACTS, (case_id,)))
+            facts = fact_params(case_id, self._projector(parsed))
+            if facts is not None:
+                statements.append((INSERT_FACTS, facts))
         written = self._pipelined(*statements)[0]
         if written.rowcount != 1:  # created by another batch since our read
             raise self._fail(Conflict(f"case {case_id} was written by someone else meanwhile"))

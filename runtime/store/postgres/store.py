@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -30,8 +31,10 @@ from runtime.store.base import (
     WriteBatch,
 )
 from runtime.store.index import status_set
+from runtime.store.postgres import stat_facts
 from runtime.store.postgres.batch import PostgresBatch
 from runtime.store.postgres.connection import Pool, prepare
+from runtime.store.postgres.stat_facts import Projector
 
 #: A query: plain text or composed with `psycopg.sql`.
 Query = str | sql.SQL | sql.Composed
@@ -63,6 +66,8 @@ class PostgresStore:
         self._writing: set[int] = set()  # threads with an open batch
         self._lock = threading.Lock()
         self._closed = False
+        self._projector: Projector | None = None  # see install_projector
+        self._fingerprint = ""
 
     def _check_open(self) -> None:
         if self._closed:
@@ -93,7 +98,7 @@ class PostgresStore:
             self._writing.add(me)
         try:
             with self._pool.connection() as conn:
-                batch = PostgresBatch(conn, self.lifecycle)
+                batch = PostgresBatch(conn, self.lifecycle, self._projector)
                 try:
                     with conn.transaction():
                         yield batch
@@ -353,6 +358,34 @@ class PostgresStore:
         """Blobs live in the database here: there is no path (`StoreError`)."""
         _check_sha(sha256)
         raise StoreError("the PostgreSQL store keeps files in the database, not on a path")
+
+    # -- statistics projection (runtime/store/postgres/stat_facts.py) ----------
+
+    def install_projector(self, projector: Projector, fingerprint: str) -> None:
+        """Write each case's statistics rows with it from now on (``fingerprint``:
+        the calendar and projection version the rows are made for)."""
+        self._projector, self._fingerprint = projector, fingerprint
+
+    def stat_facts_current(self) -> bool:
+        """Whether the stored rows were made by the installed projector."""
+        self._check_open()
+        with self._pool.connection() as conn:
+            return stat_facts.current(conn, self._fingerprint)
+
+    def rebuild_stat_facts(self) -> int:
+        """Make every case's rows again with the installed projector; return the cases."""
+        self._check_open()
+        if self._projector is None:
+            raise StoreError("no statistics projector installed")
+        with self._pool.connection() as conn:
+            return stat_facts.rebuild(conn, self._projector, self._fingerprint)
+
+    def stat_aggregates(self, kinds: tuple[str, ...], running: str, low: datetime,
+                        high: datetime, now: datetime, done: str) -> stat_facts.Aggregates:
+        """The period's aggregates of the projection (see `stat_facts.aggregate`)."""
+        self._check_open()
+        with self._pool.connection() as conn:
+            return stat_facts.aggregate(conn, kinds, running, low, high, now, done)
 
     def close(self) -> None:
         """Close the pool; the store is unusable afterwards."""

@@ -14,7 +14,11 @@ COMPLAINT = obj(("id", "status"), closed=False, id=text(), status=text(
     "submitted, assigned, answered, closed"), text=text(), case=maybe("string"),
     case_number=maybe("string"), department=maybe("string"), due=maybe("string"),
     answer=STEP, result=STEP, rating=STEP, created_at=text())
-REPLY = obj(("text",), text={"type": "string", "maxLength": 2000})
+REPLY = obj(("text",), text={"type": "string", "maxLength": 2000},
+            verdict={"enum": ["upheld", "not_upheld"],
+                     "description": "closing (supervisor): 投诉属实 / 投诉不属实"},
+            overturn={"type": "boolean", "description": "closing, upheld: overturn the "
+                      "refusal or rejection of the complaint's case (recorded and scored)"})
 ASSIGN = obj(("department",), department={"type": "string", "maxLength": 64})
 RATE = obj(("level",), level={"type": "integer", "minimum": 1, "maximum": 5})
 
@@ -42,7 +46,8 @@ def assign_complaint(call: Call) -> Any:
 def reply_complaint(call: Call) -> Any:
     """The assigned department answers; the supervisor closes with the result."""
     return call.services.complaints.reply(call.user, call.path("complaint_id"),
-                                          call.body["text"])
+                                          call.body["text"], verdict=call.body.get("verdict"),
+                                          overturn=bool(call.body.get("overturn")))
 
 
 def rate_complaint(call: Call) -> Any:

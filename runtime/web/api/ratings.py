@@ -8,7 +8,12 @@ from runtime.web.api.operation import LIMIT, OFFSET, Call, Listing, Operation
 from runtime.web.api.schemas import list_of, maybe, obj, text
 
 NEW_RATING = obj(("level",), level={"type": "integer", "minimum": 1, "maximum": 5},
-                 comment={"type": "string", "maxLength": 1000})
+                 comment={"type": "string", "maxLength": 1000},
+                 dimensions={"type": "object", "description": "optional detail: 1–5 per "
+                             "dimension (attitude 服务态度, efficiency 办事效率, process 办事流程, "
+                             "guide 办事指南, result 办理结果)",
+                             "additionalProperties": {"type": "integer", "minimum": 1,
+                                                      "maximum": 5}})
 STEP = maybe("object")
 RECTIFICATION = maybe("object", properties={
     "department": text(), "status": text("open, replied, appealed, closed, annulled"),
@@ -24,7 +29,8 @@ STEP_BODY = obj(("text",), text={"type": "string", "maxLength": 1000})
 def rate_case(call: Call) -> Any:
     """Rate once, after the decision; 1–2 (差评) opens a rectification."""
     return call.services.ratings.rate(call.user, call.path("case_id"), call.body["level"],
-                                      call.body.get("comment"))
+                                      call.body.get("comment"),
+                                      dimensions=call.body.get("dimensions"))
 
 
 def list_ratings(call: Call) -> Any:

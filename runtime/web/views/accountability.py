@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from runtime.web.views import complaints, consultations, public, ratings, scores, stats
+from runtime.web.views import (
+    complaints,
+    consultations,
+    public,
+    rating_device,
+    ratings,
+    scores,
+    stats,
+)
 
 routes = [*stats.routes, *public.routes, *ratings.routes, *complaints.routes,
-          *scores.routes, *consultations.routes]
+          *scores.routes, *consultations.routes, *rating_device.routes]

@@ -23,7 +23,7 @@ def _page(request: Request, error: str = "", status: int = 200) -> Response:
     return page(request, "complaints.html", {
         "rows": [(c, complaints.label(c), complaints.actions(user, c)) for c in rows],
         "departments": names, "my_cases": [c for c in mine if c.get("number")],
-        "error": error}, status=status)
+        "verdicts": complaints.verdicts(), "error": error}, status=status)
 
 
 @requires("applicant", "supervisor", "admin", "department")
@@ -56,8 +56,12 @@ def complaint_step(request: Request) -> Response:
     try:
         if action == "assign":
             complaints.assign(user, complaint_id, str(form.get("department", "")))
-        elif action in ("answer", "close"):
+        elif action == "answer":
             complaints.reply(user, complaint_id, str(form.get("text", "")))
+        elif action == "close":
+            complaints.reply(user, complaint_id, str(form.get("text", "")),
+                             verdict=str(form.get("verdict", "")) or "missing",
+                             overturn=form.get("overturn") == "1")
         elif action == "rate":
             raw = str(form.get("level", ""))
             complaints.rate(user, complaint_id, int(raw) if raw.isdigit() else raw)

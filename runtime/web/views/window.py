@@ -29,8 +29,9 @@ def queue(request: Request) -> Response:
 def _case_page(request: Request, user: User, case_id: str, errors: dict[str, str] | None = None,
                status: int = 200) -> Response:
     view = services_of(request).pages.case(user, case_id)
-    return page(request, "window_case.html", {"view": view, "errors": errors or {}},
-                status=status)
+    device = services_of(request).rating_device.may_start(user, view.case)
+    return page(request, "window_case.html", {"view": view, "errors": errors or {},
+                                              "may_device_rate": device}, status=status)
 
 
 @requires("window")

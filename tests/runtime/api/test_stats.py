@@ -69,3 +69,50 @@ def test_bad_period(api: Api) -> None:
     upside = api.get("sup", "/stats?from=2026-12-04&to=2026-11-30")
     assert upside.status_code == 400 and "开始日期" in upside.json()["details"][0]["message"]
     assert api.get("sup", "/stats?by=officer").status_code == 400
+
+
+def test_the_projection_follows_every_write_and_equals_reading_every_case(
+        api: Api, clock: Clock) -> None:
+    """The embedded store's rows are remade for the cases whose rev changed: a figure
+    read before a decision changes after it, and equals the figures from the history."""
+    journey(api, clock)
+    assert api.services.stats.projection is not None
+    assert api.services.stats.projection.active
+    before = {r["key"]: r for r in api.ok(api.get("sup", f"/stats?by=department&{WEEK}"))}
+    assert before["tax"]["tasks_done"] == 0
+    case = api.ok(api.get("alice", "/cases"))[0]
+    tax = api.task(api.ok(api.get("alice", f"/cases/{case['id']}")), "tax")["id"]
+    api.ok(api.post("tax1", f"/tasks/{tax}/claim"))
+    api.ok(api.post("tax1", f"/tasks/{tax}/approve", {"data": PARALLEL["tax"][1]}))
+    after = api.ok(api.get("sup", f"/stats?by=department&{WEEK}"))
+    assert {r["key"]: r for r in after}["tax"]["tasks_done"] == 1
+    stats = api.services.stats
+    api.headers("sup")
+    sup = api.services.accounts.user_for_token(api.tokens["sup"])
+    assert sup is not None
+    for by in ("department", "matter"):
+        projected = stats.table(sup, by, "2026-11-30", "2026-12-04").rows
+        stats.projection, saved = None, stats.projection
+        try:
+            read = stats.table(sup, by, "2026-11-30", "2026-12-04").rows
+        finally:
+            stats.projection = saved
+        assert projected == read and projected
+
+
+def test_a_calendar_change_remakes_the_figures_of_decided_tasks(api: Api, clock: Clock) -> None:
+    """A holiday declared on the Monday: the licence (decided that day) took no working
+    time, the seal (Monday 15:00 → Tuesday 14:00) only Tuesday's 14 hours; the figures
+    follow once the worker has moved the deadlines, with no restart."""
+    journey(api, clock)
+    rows = {r["key"]: r for r in api.ok(api.get("sup", f"/stats?by=department&{WEEK}"))}
+    assert (rows["amr"]["avg_days"], rows["psb"]["avg_days"]) == (0.25, 0.96)
+    api.headers("root")
+    admin = api.services.accounts.user_for_token(api.tokens["root"])
+    assert admin is not None
+    api.services.admin.add_year(admin, "2026")
+    api.services.admin.add_day(admin, 2026, "holidays", "2026-11-30", "临时假日")
+    while api.services.worker.run_once(clock.now):
+        pass
+    rows = {r["key"]: r for r in api.ok(api.get("sup", f"/stats?by=department&{WEEK}"))}
+    assert (rows["amr"]["avg_days"], rows["psb"]["avg_days"]) == (0.0, 0.58)

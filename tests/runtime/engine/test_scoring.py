@@ -111,3 +111,48 @@ def test_an_annulled_deduction_no_longer_counts_but_stays_visible() -> None:
     (100, 2), (94.5, 2), (94, 0), (85, 0), (84, -1), (80, -1), (79, -2), (60, -3), (0, -3)])
 def test_department_bands(value: float, points: float) -> None:
     assert band(value, RULES["bands"]) == points
+
+
+# Closed in December with a verdict: k_2 upheld against tax, overturning tax's 不予许可
+# of case c_q decided by u_tax1 (event seq 3); k_3 not upheld against amr; k_4 about no
+# department, overturning the window's 不予受理 of case c_w by u_win (seq 1).
+VERDICTS = [
+    {"id": "k_2", "department": "tax", "case_number": "ZW7", "text": "不予许可理由不成立",
+     "result": {"text": "属实，撤销", "verdict": "upheld",
+                "overturned": {"case": "c_q", "seq": 3, "department": "tax",
+                               "staff": "u_tax1", "number": "ZW7", "action": "reject"}},
+     "history": [{"action": "close", "at": "2026-12-09T09:00:00+08:00"}]},
+    {"id": "k_3", "department": "amr", "case_number": None, "text": "排队久",
+     "result": {"text": "不属实", "verdict": "not_upheld"},
+     "history": [{"action": "close", "at": "2026-12-10T09:00:00+08:00"}]},
+    {"id": "k_4", "department": None, "case_number": "ZW8", "text": "不予受理有误",
+     "result": {"text": "属实", "verdict": "upheld",
+                "overturned": {"case": "c_w", "seq": 1, "department": None,
+                               "staff": "u_win", "number": "ZW8", "action": "refuse"}},
+     "history": [{"action": "close", "at": "2026-12-11T09:00:00+08:00"}]},
+    # Closed in November: nothing counts in December.
+    {"id": "k_5", "department": "psb", "text": "x", "result": {"verdict": "upheld"},
+     "history": [{"action": "close", "at": "2026-11-30T23:00:00+08:00"}]},
+]
+
+
+def test_complaint_upheld_and_refusal_overturned_by_hand() -> None:
+    hits = collect(CASES, COMPLAINTS + VERDICTS, "2026-12", NOW)
+    people = officers(CASES, "2026-12", lambda u: u in STAFF) | {h.staff for h in hits
+                                                                   if h.staff}
+    depts, staff = score(hits, RULES, departments=DEPARTMENTS, staff={u: u for u in people},
+                         annulled={})
+    by_dept = {s.subject: s for s in depts}
+    # tax: 超时默许 -1, k_2 closed -2, upheld -2, its rejection overturned -3.
+    assert by_dept["tax"].score == 100 - 1 - 2 - 2 - 3
+    assert {i.rule: i.count for i in by_dept["tax"].items} == {
+        "consent-timeout": 1, "complaint": 1, "complaint-upheld": 1, "refusal-overturned": 1}
+    [overturned] = [h for i in by_dept["tax"].items if i.rule == "refusal-overturned"
+                    for h in i.hits]
+    assert (overturned.key, overturned.number) == ("c_q:3:overturned", "ZW7")
+    # amr: overdue -2, 非常满意 +0.5, k_3 closed but not upheld -2 only.
+    assert by_dept["amr"].score == 100 - 2 + 0.5 - 2
+    assert by_dept["psb"].score == 98  # k_1 only: k_5 was closed in November
+    by_staff = {s.subject: s.score for s in staff}
+    # u_win: the second supplement -1 and the overturned refusal -3; u_tax1: -3.
+    assert by_staff["u_win"] == 100 - 1 - 3 and by_staff["u_tax1"] == 97

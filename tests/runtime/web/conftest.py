@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -38,8 +39,10 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
+    catalog = tmp_path / "catalog"  # an administrator's edit writes the catalog: a copy
+    shutil.copytree(ROOT / "catalog", catalog)
     settings = Settings.load({"data_dir": str(tmp_path / "data"),
-                              "catalog_dir": str(ROOT / "catalog")}, environ={})
+                              "catalog_dir": str(catalog)}, environ={})
     store = MemoryStore(tmp_path / "blobs", lifecycle=LIFECYCLE)
     services = Services.open(settings, store=store, clock=clock)
     yield services

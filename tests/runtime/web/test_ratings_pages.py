@@ -89,10 +89,16 @@ def test_complaints_page_from_filing_to_rating(api: Api) -> None:
                            data={"text": "已约谈", "_csrf": csrf})
     assert answered.status_code == 200 and "已答复待办结" in answered.text
     csrf = _sign_in(api, "sup")
-    client.post(f"/complaints/{complaint}/close", data={"text": "属实已整改", "_csrf": csrf})
+    page = client.get("/complaints").text
+    assert 'name="verdict" value="upheld" required' in page and "撤销该办件" in page
+    missing = client.post(f"/complaints/{complaint}/close",
+                          data={"text": "属实已整改", "_csrf": csrf})
+    assert missing.status_code == 400 and "投诉属实" in missing.text
+    client.post(f"/complaints/{complaint}/close",
+                data={"text": "属实已整改", "verdict": "upheld", "_csrf": csrf})
     csrf = _sign_in(api, "alice")
     mine = client.get("/complaints").text
-    assert "处理结果：属实已整改" in mine and "评价处理结果" in mine
+    assert "处理结果：属实已整改（投诉属实）" in mine and "评价处理结果" in mine
     rated = client.post(f"/complaints/{complaint}/rate", data={"level": "4", "_csrf": csrf})
     assert "申请人评价：4 分" in rated.text and "评价处理结果" not in rated.text
 

@@ -17,7 +17,7 @@ from tests.runtime.store.conftest import make_case
 
 TABLES = {"cases", "tasks", "users", "tokens", "files", "blobs", "settings", "sequences",
           "schema_migrations", "admin_versions", "admin_drafts", "admin_audit", "sessions",
-          "limits", "notices", "jobs", "records"}
+          "limits", "notices", "jobs", "records", "stat_facts", "stat_meta"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
