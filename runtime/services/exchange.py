@@ -27,7 +27,9 @@ from runtime.store import JOB_PENDING, JOB_RUNNING, Store
 Document = dict[str, Any]
 ACTION_LABELS = {"claim": "签收", "unclaim": "退回待办", "transfer": "转办",
                  "preliminary": "初审意见", "suspend": "挂起", "resume": "恢复",
-                 "approve": "审批通过", "reject": "不予许可", "cancel": "撤销"}
+                 "approve": "审批通过", "reject": "不予许可", "cancel": "撤销",
+                 "consent": "超时默许", "notice": "缴款通知", "paid": "已缴款", "refund": "退费",
+                 "materials": "补齐材料"}
 
 
 @dataclass(frozen=True)
@@ -181,8 +183,9 @@ class Exchange:
                              "state": "已确认" if record.get("delivered_at") else "待确认"})
         for record in self.store.list_records(IN):
             if record.get("case") == case_id:
+                unchanged = str(record.get("note") or "").startswith("not applied")
                 rows.append({**_line(record, "收到", self.link), "at": record["at"],
-                             "state": "已处理"})
+                             "state": "已记录，未改变办件" if unchanged else "已处理"})
         return sorted(rows, key=lambda r: (r["at"], r["id"]))
 
     def remote_label(self, department: str) -> str:

@@ -28,8 +28,8 @@ from runtime.engine.errors import EngineError
 from runtime.engine.events import iso
 from runtime.engine.states import CaseStatus, Role, TaskStatus
 from runtime.exchange.envelope import ACCEPTANCE, PROCESS, RESULT, BadEnvelope, check, receipt
-from runtime.exchange.mirror import case_data, is_mirror, mirror_matter
-from runtime.exchange.signature import verify
+from runtime.exchange.mirror import case_data, deferrals, is_mirror, mirror_matter
+from runtime.exchange.signature import fresh, verify
 from runtime.services.accounts import User
 from runtime.services.cases import NUMBER_DIGITS, Cases, task_ids_for
 from runtime.services.errors import Invalid, NotAuthenticated
@@ -51,6 +51,10 @@ class Inbox:
         self.cases = cases
         self.calendar = calendar
         self.clock = clock
+        self.elsewhere: frozenset[str] = frozenset()
+        """Kinds and actions `more` applies (payment, supplement, consent)."""
+        self.more: Callable[[WriteBatch, Document], Document] = \
+            lambda tx, message: {"case": "", "number": "", "note": "recorded"}
 
     # -- mirror matters ---------------------------------------------------------------
 
@@ -63,6 +67,15 @@ class Inbox:
         return compile_matter(doc["doc"]) if doc is not None else None
 
     # -- receiving --------------------------------------------------------------------
+
+    def admit(self, centre: str, timestamp: str) -> None:
+        """The checks made before the body is read: the sender header names a configured
+        peer and the timestamp is fresh (401 at once otherwise, logged)."""
+        now = self.clock()
+        why = "unknown centre" if centre not in self.link.peers else fresh(timestamp, now)
+        if why:
+            self._refused(centre, why, now)
+            raise NotAuthenticated(f"报文未通过验证：{_REASONS.get(why, why)}")
 
     def receive(self, centre: str, timestamp: str, signature: str, body: bytes) -> Document:
         """Check and apply one message; its receipt. 401 for an unknown centre, a bad
@@ -116,11 +129,14 @@ class Inbox:
     def _apply(self, tx: WriteBatch, message: Document, at: str) -> Document:
         if message["kind"] == ACCEPTANCE:
             done = self._accept(tx, message)
+        elif message["kind"] in self.elsewhere or \
+                message["body"].get("action") in self.elsewhere:
+            done = self.more(tx, message)
         elif message["kind"] == PROCESS and message["body"].get("acceptance"):
             done = self._withdraw(tx, message)
         elif message["kind"] in (PROCESS, RESULT):
             done = self._act(tx, message)
-        else:  # 补正 and 缴费 are recorded and acknowledged; no task moves on them yet
+        else:  # an unknown action: recorded and acknowledged, nothing moves
             done = {"case": "", "number": "", "note": "recorded"}
         tx.put_record(IN, message["id"], {
             "id": message["id"], "peer": message["from"], "message_kind": message["kind"],
@@ -150,7 +166,7 @@ class Inbox:
         now = self.clock()
         actor = Actor(id=f"exchange:{peer}", role=Role.WINDOW,
                       name=self.link.peer_name(peer))
-        materials = self._files(tx, peer, body, now)
+        materials = self.files(tx, peer, body, now)
         with _as_invalid():
             case = engine.new_case(spec, actor, now, data=case_data(body), materials=materials,
                                    applicant=f"exchange:{peer}", new_id=lambda _: case_id)
@@ -158,7 +174,7 @@ class Inbox:
             key = f"{self.cases.centre.case_prefix}{now.strftime('%Y%m%d')}"
             number = f"{key}{tx.next_sequence(key):0{NUMBER_DIGITS}d}"
             case = engine.accept(case, spec, actor, now, number=number, calendar=self.calendar,
-                                 new_id=task_ids_for(case_id))
+                                 new_id=task_ids_for(case_id), deferred=deferrals(body))
         for task in case["tasks"]:  # the sender's deadline is the one promised
             if body.get("due") and task["status"] == TaskStatus.READY:
                 task["due"] = body["due"]
@@ -190,8 +206,9 @@ class Inbox:
         self.cases.put(tx, new, case, matter)
         return {"case": case_id, "number": case.get("number") or ""}
 
-    def _files(self, tx: WriteBatch, peer: str, body: Mapping[str, Any],
-               now: datetime) -> dict[str, list[str]]:
+    def files(self, tx: WriteBatch, peer: str, body: Mapping[str, Any],
+              now: datetime) -> dict[str, list[str]]:
+        """The files a message carries, checked against their SHA-256 and stored."""
         found: dict[str, list[str]] = {}
         for material in body.get("materials") or ():
             for item in material.get("files") or ():
