@@ -74,7 +74,7 @@ class Inbox:
         now = self.clock()
         why = "unknown centre" if centre not in self.link.peers else fresh(timestamp, now)
         if why:
-            self._refused(centre, why, now)
+            self.refuse(centre, why, now)
             raise NotAuthenticated(f"报文未通过验证：{_REASONS.get(why, why)}")
 
     def receive(self, centre: str, timestamp: str, signature: str, body: bytes) -> Document:
@@ -84,16 +84,17 @@ class Inbox:
         why = ("unknown centre" if centre not in self.link.peers else
                verify(self.link.keys.get(centre) or (), timestamp, body, signature, now))
         if why:
-            self._refused(centre, why, now)
+            self.refuse(centre, why, now)
             raise NotAuthenticated(f"报文未通过验证：{_REASONS.get(why, why)}")
         try:
             message = check(json.loads(body), receiver=self.link.own, sender=centre)
         except (ValueError, BadEnvelope) as exc:
-            self._refused(centre, f"bad envelope: {exc}", now)
+            self.refuse(centre, f"bad envelope: {exc}", now)
             raise Invalid(f"报文格式有误：{exc}") from None
         return self.take(message)
 
-    def _refused(self, centre: str, why: str, now: datetime) -> None:
+    def refuse(self, centre: str, why: str, now: datetime) -> None:
+        """Log and record a refused message or ping (listed on the admin page)."""
         log.warning("exchange message from %r refused: %s", centre[:64], why)
         with self.store.write() as tx:
             tx.put_record(REFUSED, f"{iso(now)}.{uuid.uuid4().hex[:8]}",

@@ -42,4 +42,18 @@ async def receive(request: Request) -> JSONResponse:
     return JSONResponse(answer)
 
 
-routes = [Route("/exchange/v1/messages", receive, methods=["POST"])]
+async def ping(request: Request) -> JSONResponse:
+    """A peer's signed reachability probe: our undelivered messages to it."""
+    services = services_of(request)
+    headers = request.headers
+    try:
+        answer = await run_in_threadpool(
+            services.exchange.probe.answer, headers.get("x-onewindow-centre", ""),
+            headers.get("x-onewindow-timestamp", ""), headers.get("x-onewindow-signature", ""))
+    except ServiceError as exc:
+        return _error(exc)
+    return JSONResponse(answer)
+
+
+routes = [Route("/exchange/v1/messages", receive, methods=["POST"]),
+          Route("/exchange/v1/ping", ping, methods=["GET"])]
