@@ -103,13 +103,18 @@ class Inbox:
     def take(self, message: Document) -> Document:
         """Apply a checked message once and in sequence; its receipt."""
         at = iso(self.clock())
-        done = self.store.get_record(IN, message["id"])
-        if done is not None:
-            return receipt(message, "duplicate", at, done.get("number") or "") | {
-                "case": done.get("case") or ""}
         peer = message["from"]
         key = f"{peer}:{message['case']['sender']}"
         with self.store.write() as tx:
+            # One apply per case at a time, across processes: on PostgreSQL this
+            # counter's row stays locked until the batch ends, so a second process
+            # applying the same message (or the same case's next) waits here, then reads
+            # the ledger and the sequence as the first one left them.
+            tx.next_sequence(f"exchange-apply:{key}")
+            done = self.store.get_record(IN, message["id"])
+            if done is not None:
+                return receipt(message, "duplicate", at, done.get("number") or "") | {
+                    "case": done.get("case") or ""}
             expected = int((self.store.get_record(SEQ, key) or {}).get("next") or 1)
             if message["sequence"] < expected:  # applied under its id already
                 return receipt(message, "duplicate", at)
