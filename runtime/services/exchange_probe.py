@@ -72,15 +72,20 @@ class Probe:
     # -- asking (the worker) ------------------------------------------------------------
 
     def ensure(self, now: datetime) -> int:
-        """At start: the probing job exists (one per store, whichever worker runs it)."""
-        if self.store.get_job(JOB) is not None:
+        """At start: the probing job exists (one per store, whichever worker runs it),
+        due within ``every`` seconds (a shorter setting takes effect at once)."""
+        job = self.store.get_job(JOB)
+        if job is not None and datetime.fromisoformat(job["run_at"]) <= \
+                now + timedelta(seconds=self.every):
             return 0
         with self.store.write() as tx:
             Jobs.schedule(tx, JOB, JOB, iso(now), {})
         return 1
 
-    def run(self, job: Document, now: datetime) -> None:
-        """Ask every peer, record what each said, and come back in ``every`` seconds."""
+    def run(self, job: Document, _at: datetime) -> None:
+        """Ask every peer, record what each said, and come back in ``every`` seconds
+        (of the clock: a worker run for a later moment does not push the probe away)."""
+        now = self.clock()
         for peer in self.link.peers:
             self.probe(peer, now)
         with self.store.write() as tx:

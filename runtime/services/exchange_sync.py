@@ -235,7 +235,9 @@ class Sync:
                     "note": f"not applied: {exc}"}
         new = {**new, "fees": [*new["fees"][:-1], {**new["fees"][-1], "peer": {
             "centre": peer, "reference": str(body.get("reference") or ""),
-            "task": sent["id"], "by": name}}]}
+            "task": sent["id"], "by": name, "department_name": getattr(
+                cases.accounts.departments.get(task["department"]), "name",
+                task["department"])}}]}
         officer = User(id=actor.id, name=actor.id, role=Role.DEPARTMENT,
                        department=task["department"], display_name=name)
         new = cases.documents.issue(new, matter, "payment", officer, now)

@@ -43,9 +43,9 @@ def centres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Centre, 
 
 
 @contextmanager
-def offline(province: Centre) -> Iterator[Any]:
+def offline(province: Centre, **env: str) -> Iterator[Any]:
     """The province stopped and its services open here (its key in the environment);
-    served again afterwards."""
+    served again afterwards (with ``env``)."""
     from runtime.services import Services
     from runtime.settings import Settings
     province.stop()
@@ -58,7 +58,7 @@ def offline(province: Centre) -> Iterator[Any]:
     finally:
         services.close()
         monkey.undo()
-        province.start()
+        province.start(**env)
 
 
 def _case(centre: Centre, user: str, case_id: str) -> dict[str, Any]:
@@ -97,7 +97,8 @@ def test_a_fee_notice_issued_by_the_city_is_paid_at_the_province(
     assert carried["reference"] == f"{case['number']}-01" and carried["total"] == 6000
     assert carried["department"] == "psb" and carried["issued_by"] == "exchange:haikou"
     assert carried["peer"] == {"centre": "haikou", "reference": mirror_ref,
-                               "task": _seal(case)["id"], "by": "海口市政务服务中心·cop1"}
+                               "task": _seal(case)["id"], "by": "海口市政务服务中心·cop1",
+                               "department_name": "海口市公安局"}
     assert _case(province, "alice", case["id"])["fees"][0]["paid"] is None  # applicant sees it
     assert "payment" in _case(province, "win", case["id"])["documents"]
 
