@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from runtime.engine.events import iso
+from runtime.engine.states import CaseStatus
 from runtime.engine.vocabulary import WORKABLE_TASK
 from runtime.exchange.signature import sign, verify
 from runtime.services.errors import NotAuthenticated
@@ -161,4 +162,4 @@ class Probe:
                 return True
         return any((c.get("exchange") or {}).get("peer") == peer and
                    any(t["status"] in WORKABLE_TASK for t in c.get("tasks") or ())
-                   for c in self.store.list_cases(status=["in_progress"], limit=100_000))
+                   for c in self.store.list_cases(status=[CaseStatus.IN_PROGRESS], limit=100_000))
