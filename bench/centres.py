@@ -93,7 +93,9 @@ class Centre:
         try:
             for name, role, department in users:
                 services.accounts.create_user(name, PASSWORD, role, department=department,
-                                              display_name=name)
+                                              display_name=name,
+                                              **({"duties": ["cashier"]} if name == "cash"
+                                                 else {}))
                 self.tokens[name] = services.accounts.create_token(name)
         finally:
             services.close()
@@ -170,7 +172,8 @@ class Centre:
 
 PROVINCE_USERS: list[tuple[str, str, str | None]] = [
     ("alice", "applicant", None), ("win", "window", None), ("amr1", "department", "amr"),
-    ("psb1", "department", "psb"), ("sup", "supervisor", None), ("admin", "admin", None)]
+    ("psb1", "department", "psb"), ("sup", "supervisor", None), ("admin", "admin", None),
+    ("cash", "window", None)]
 CITY_USERS: list[tuple[str, str, str | None]] = [
     ("cop1", "department", "police"), ("cop2", "department", "police"),
     ("csup", "supervisor", None), ("cadmin", "admin", None)]

@@ -35,6 +35,13 @@ def render(report: Mapping[str, Any]) -> str:
                      f"{q['number'] or '-'}: waited {q['waited']}, {q['tries']} tries"
                      + (f", last error: {q['error']}" if q["error"] else "")
                      + f"  (retry: job {q['job']})")
+    alarm = report.get("alarm") or {}
+    for t in alarm.get("theirs") or ():
+        lines.append(f"  [red] {t['id']} {t['kind']} from {t['peer']} case {t['number'] or '-'}: "
+                     f"undelivered to us for {t['waited']} (as {t['peer']} last said)")
+    for a in alarm.get("away") or ():
+        lines.append(f"  [red] peer {a['peer']} unreachable for {a['waited']} with open "
+                     f"cross-centre tasks: {a['error']}")
     lines.append(f"refused messages: {len(report['refusals'])}")
     for r in report["refusals"]:
         lines.append(f"  {r['at']} from {r['centre'] or '-'}: {r['reason']}")
@@ -42,9 +49,11 @@ def render(report: Mapping[str, Any]) -> str:
 
 
 def healthy(report: Mapping[str, Any]) -> bool:
-    """No peer unreachable and no message past the alarm."""
+    """No peer unreachable and no message past the alarm, in either direction."""
+    alarm = report.get("alarm") or {}
     return all(p["reachable"] is not False for p in report["peers"]) and \
-        all(q["light"] != "red" for q in report["queued"])
+        all(q["light"] != "red" for q in report["queued"]) and \
+        not alarm.get("theirs") and not alarm.get("away")
 
 
 def _from_server(url: str, token: str) -> Mapping[str, Any]:

@@ -159,6 +159,9 @@ SETTINGS: tuple[Setting, ...] = (
             "waits before looking for exchange messages to send, in seconds.", _positive(float)),
     Setting("exchange_alarm_minutes", 30.0, "A message to a peer not acknowledged for this "
             "many minutes shows red on both centres' supervision boards.", _positive(float)),
+    Setting("exchange_probe_seconds", 60.0, "With peers, how often the worker asks each peer "
+            "(a signed ping) whether it answers and what it has not yet delivered to us.",
+            _positive(float)),
 )
 PEER_KEYS = "ONEWINDOW_PEER_KEY_"
 """Peers' shared keys (docs/exchange.md): environment variables, not settings."""

@@ -51,6 +51,24 @@ def tick(case: Document, matter: MatterSpec, now: datetime,
     return w.result()
 
 
+def consent_elsewhere(case: Document, matter: MatterSpec, now: datetime,
+                      calendar: WorkCalendar, task_id: str, note: str = CONSENT_NOTE) -> Document:
+    """Close a running task as 超时默许 because the centre that sent it applied the
+    timeout there (跨中心协同): the same decision as `tick`'s, whatever this step's own
+    ``on_timeout``. Raises when the task is no longer running (already decided here)."""
+    spec = spec_of(case, matter)
+    index = next((i for i, t in enumerate(case["tasks"]) if t["id"] == task_id), None)
+    if index is None:
+        raise ValueError(f"no task {task_id!r}")
+    w = Writer(case, iso(now))
+    step = w.root["tasks"][index]["step"]
+    move_task(w, index, TaskAction.CONSENT, SYSTEM, note)
+    w.set(["tasks", index, "decision"],
+          decision(TaskStatus.APPROVED, note, None, {}, SYSTEM.id, w.at, by_timeout=True))
+    finish_decision(w, spec, step, now, calendar)
+    return w.result()
+
+
 def due_from_start(task: Mapping[str, Any], calendar: WorkCalendar) -> Deadline | None:
     """A task's deadline computed again from its start and limit, moved by every ended
     suspension (an open one moves it on resume); None when it has no clock."""

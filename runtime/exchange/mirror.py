@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 MIRROR_PREFIX = "x."
@@ -44,7 +45,8 @@ def mirror_matter(peer: str, peer_name: str, body: Mapping[str, Any]) -> dict[st
     materials = [{"id": m["id"], "name": m["name"], "required": False,
                   "accept": sorted({f["name"].rpartition(".")[2].lower()
                                     for f in m.get("files") or () if "." in f["name"]}
-                                   or {"pdf"})}
+                                   | set(m.get("accept") or ()) or {"pdf"}),
+                  **({"deferrable": True} if "deferred" in m else {})}
                  for m in body.get("materials") or ()]
     days = float(body.get("limit_days") or step.get("days") or 1)
     doc: dict[str, Any] = {
@@ -63,3 +65,14 @@ def mirror_matter(peer: str, peer_name: str, body: Mapping[str, Any]) -> dict[st
                       if step.get("reply_options") else {})}],
     }
     return doc
+
+
+def deferrals(body: Mapping[str, Any]) -> list[Any]:
+    """The materials the sender accepted as missing (容缺), to be supplied later by a
+    补正 message: ids, or (id, due) when the sender gave a due date."""
+    out: list[Any] = []
+    for m in body.get("materials") or ():
+        if "deferred" in m and not m.get("files"):
+            due = m["deferred"]
+            out.append((m["id"], datetime.fromisoformat(due)) if due else m["id"])
+    return out

@@ -54,14 +54,22 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
                     hashlib.sha256).hexdigest()
 
 
+def fresh(timestamp: str, now: datetime) -> str:
+    """Why a message's timestamp is refused ("" when it is fresh): missing or stale."""
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        return "missing timestamp"
+    if abs(int(timestamp) - int(now.timestamp())) > SKEW_SECONDS:
+        return "stale timestamp"
+    return ""
+
+
 def verify(keys: Sequence[Key], timestamp: str, body: bytes, given: str,
            now: datetime) -> str:
     """Why the signature fails ("" when it holds): a stale or missing timestamp, or no
     key in force that makes this signature."""
-    if not timestamp.isdigit():
-        return "missing timestamp"
-    if abs(int(timestamp) - int(now.timestamp())) > SKEW_SECONDS:
-        return "stale timestamp"
+    why = fresh(timestamp, now)
+    if why:
+        return why
     for key in keys:
         if key.until is not None and now > key.until:
             continue

@@ -27,7 +27,9 @@ from runtime.store import JOB_PENDING, JOB_RUNNING, Store
 Document = dict[str, Any]
 ACTION_LABELS = {"claim": "签收", "unclaim": "退回待办", "transfer": "转办",
                  "preliminary": "初审意见", "suspend": "挂起", "resume": "恢复",
-                 "approve": "审批通过", "reject": "不予许可", "cancel": "撤销"}
+                 "approve": "审批通过", "reject": "不予许可", "cancel": "撤销",
+                 "consent": "超时默许", "notice": "缴款通知", "paid": "已缴款", "refund": "退费",
+                 "materials": "补齐材料"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ class Exchange:
         self.inbox = inbox
         self.outbox = outbox
         self.clock = clock
+        self.far: Callable[[], Document] = dict
+        """The peers' side of the alarm (`exchange_probe.Probe.alarms`)."""
+        self.probe: Any = None
+        """The reachability probe (`exchange_probe.Probe`), answering the peers' pings."""
 
     # -- status (the CLI and the admin page) ---------------------------------------
 
@@ -108,19 +114,24 @@ class Exchange:
             raise Forbidden("只有中心管理员和电子监察人员可以查看跨中心协同状态")
         return {"centre": self.link.own, "name": self.link.own_name,
                 "peers": [vars(p) for p in self.peers(probe=probe)],
-                "queued": self.queued(), "refusals": self.refused()[:20]}
+                "queued": self.queued(), "refusals": self.refused()[:20],
+                "alarm": self.alarm()}
 
     # -- supervision and the audit trail ------------------------------------------------
 
     def alarm(self) -> Document:
         """For the supervision board: whether there are peers, how many cross-centre
-        messages wait, and how many of them past the alarm (red)."""
+        messages wait, and what is red: ours past the alarm (``mine``), the peers' to us
+        past the alarm (``theirs``), peers unreachable past it with open tasks (``away``)."""
         if not self.link.active:
-            return {"active": False, "queued": 0, "red": 0}
+            return {"active": False, "queued": 0, "red": 0, "theirs": [], "away": []}
         queued = self.queued()
-        return {"active": True, "queued": len(queued),
-                "red": sum(1 for q in queued if q["light"] == "red"),
-                "minutes": int(self.link.alarm.total_seconds() // 60)}
+        mine = sum(1 for q in queued if q["light"] == "red")
+        far = self.far()  # runtime/services/exchange_probe.py: what the peers told
+        theirs, away = far.get("theirs") or [], far.get("away") or []
+        return {"active": True, "queued": len(queued), "mine": mine,
+                "red": mine + len(theirs) + len(away), "theirs": theirs, "away": away,
+                "minutes": round(self.link.alarm.total_seconds() / 60, 2)}
 
     def tasks(self) -> list[Document]:
         """Every cross-centre task, sent or received, with where it is and how long it
@@ -181,8 +192,9 @@ class Exchange:
                              "state": "已确认" if record.get("delivered_at") else "待确认"})
         for record in self.store.list_records(IN):
             if record.get("case") == case_id:
+                unchanged = str(record.get("note") or "").startswith("not applied")
                 rows.append({**_line(record, "收到", self.link), "at": record["at"],
-                             "state": "已处理"})
+                             "state": "已记录，未改变办件" if unchanged else "已处理"})
         return sorted(rows, key=lambda r: (r["at"], r["id"]))
 
     def remote_label(self, department: str) -> str:

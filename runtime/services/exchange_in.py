@@ -28,8 +28,8 @@ from runtime.engine.errors import EngineError
 from runtime.engine.events import iso
 from runtime.engine.states import CaseStatus, Role, TaskStatus
 from runtime.exchange.envelope import ACCEPTANCE, PROCESS, RESULT, BadEnvelope, check, receipt
-from runtime.exchange.mirror import case_data, is_mirror, mirror_matter
-from runtime.exchange.signature import verify
+from runtime.exchange.mirror import case_data, deferrals, is_mirror, mirror_matter
+from runtime.exchange.signature import fresh, verify
 from runtime.services.accounts import User
 from runtime.services.cases import NUMBER_DIGITS, Cases, task_ids_for
 from runtime.services.errors import Invalid, NotAuthenticated
@@ -51,6 +51,10 @@ class Inbox:
         self.cases = cases
         self.calendar = calendar
         self.clock = clock
+        self.elsewhere: frozenset[str] = frozenset()
+        """Kinds and actions `more` applies (payment, supplement, consent)."""
+        self.more: Callable[[WriteBatch, Document], Document] = \
+            lambda tx, message: {"case": "", "number": "", "note": "recorded"}
 
     # -- mirror matters ---------------------------------------------------------------
 
@@ -64,6 +68,15 @@ class Inbox:
 
     # -- receiving --------------------------------------------------------------------
 
+    def admit(self, centre: str, timestamp: str) -> None:
+        """The checks made before the body is read: the sender header names a configured
+        peer and the timestamp is fresh (401 at once otherwise, logged)."""
+        now = self.clock()
+        why = "unknown centre" if centre not in self.link.peers else fresh(timestamp, now)
+        if why:
+            self.refuse(centre, why, now)
+            raise NotAuthenticated(f"报文未通过验证：{_REASONS.get(why, why)}")
+
     def receive(self, centre: str, timestamp: str, signature: str, body: bytes) -> Document:
         """Check and apply one message; its receipt. 401 for an unknown centre, a bad
         signature or a stale timestamp (logged, nothing applied); 400 for a bad envelope."""
@@ -71,16 +84,17 @@ class Inbox:
         why = ("unknown centre" if centre not in self.link.peers else
                verify(self.link.keys.get(centre) or (), timestamp, body, signature, now))
         if why:
-            self._refused(centre, why, now)
+            self.refuse(centre, why, now)
             raise NotAuthenticated(f"报文未通过验证：{_REASONS.get(why, why)}")
         try:
             message = check(json.loads(body), receiver=self.link.own, sender=centre)
         except (ValueError, BadEnvelope) as exc:
-            self._refused(centre, f"bad envelope: {exc}", now)
+            self.refuse(centre, f"bad envelope: {exc}", now)
             raise Invalid(f"报文格式有误：{exc}") from None
         return self.take(message)
 
-    def _refused(self, centre: str, why: str, now: datetime) -> None:
+    def refuse(self, centre: str, why: str, now: datetime) -> None:
+        """Log and record a refused message or ping (listed on the admin page)."""
         log.warning("exchange message from %r refused: %s", centre[:64], why)
         with self.store.write() as tx:
             tx.put_record(REFUSED, f"{iso(now)}.{uuid.uuid4().hex[:8]}",
@@ -89,13 +103,18 @@ class Inbox:
     def take(self, message: Document) -> Document:
         """Apply a checked message once and in sequence; its receipt."""
         at = iso(self.clock())
-        done = self.store.get_record(IN, message["id"])
-        if done is not None:
-            return receipt(message, "duplicate", at, done.get("number") or "") | {
-                "case": done.get("case") or ""}
         peer = message["from"]
         key = f"{peer}:{message['case']['sender']}"
         with self.store.write() as tx:
+            # One apply per case at a time, across processes: on PostgreSQL this
+            # counter's row stays locked until the batch ends, so a second process
+            # applying the same message (or the same case's next) waits here, then reads
+            # the ledger and the sequence as the first one left them.
+            tx.next_sequence(f"exchange-apply:{key}")
+            done = self.store.get_record(IN, message["id"])
+            if done is not None:
+                return receipt(message, "duplicate", at, done.get("number") or "") | {
+                    "case": done.get("case") or ""}
             expected = int((self.store.get_record(SEQ, key) or {}).get("next") or 1)
             if message["sequence"] < expected:  # applied under its id already
                 return receipt(message, "duplicate", at)
@@ -116,11 +135,14 @@ class Inbox:
     def _apply(self, tx: WriteBatch, message: Document, at: str) -> Document:
         if message["kind"] == ACCEPTANCE:
             done = self._accept(tx, message)
+        elif message["kind"] in self.elsewhere or \
+                message["body"].get("action") in self.elsewhere:
+            done = self.more(tx, message)
         elif message["kind"] == PROCESS and message["body"].get("acceptance"):
             done = self._withdraw(tx, message)
         elif message["kind"] in (PROCESS, RESULT):
             done = self._act(tx, message)
-        else:  # 补正 and 缴费 are recorded and acknowledged; no task moves on them yet
+        else:  # an unknown action: recorded and acknowledged, nothing moves
             done = {"case": "", "number": "", "note": "recorded"}
         tx.put_record(IN, message["id"], {
             "id": message["id"], "peer": message["from"], "message_kind": message["kind"],
@@ -150,7 +172,7 @@ class Inbox:
         now = self.clock()
         actor = Actor(id=f"exchange:{peer}", role=Role.WINDOW,
                       name=self.link.peer_name(peer))
-        materials = self._files(tx, peer, body, now)
+        materials = self.files(tx, peer, body, now)
         with _as_invalid():
             case = engine.new_case(spec, actor, now, data=case_data(body), materials=materials,
                                    applicant=f"exchange:{peer}", new_id=lambda _: case_id)
@@ -158,7 +180,7 @@ class Inbox:
             key = f"{self.cases.centre.case_prefix}{now.strftime('%Y%m%d')}"
             number = f"{key}{tx.next_sequence(key):0{NUMBER_DIGITS}d}"
             case = engine.accept(case, spec, actor, now, number=number, calendar=self.calendar,
-                                 new_id=task_ids_for(case_id))
+                                 new_id=task_ids_for(case_id), deferred=deferrals(body))
         for task in case["tasks"]:  # the sender's deadline is the one promised
             if body.get("due") and task["status"] == TaskStatus.READY:
                 task["due"] = body["due"]
@@ -190,8 +212,9 @@ class Inbox:
         self.cases.put(tx, new, case, matter)
         return {"case": case_id, "number": case.get("number") or ""}
 
-    def _files(self, tx: WriteBatch, peer: str, body: Mapping[str, Any],
-               now: datetime) -> dict[str, list[str]]:
+    def files(self, tx: WriteBatch, peer: str, body: Mapping[str, Any],
+              now: datetime) -> dict[str, list[str]]:
+        """The files a message carries, checked against their SHA-256 and stored."""
         found: dict[str, list[str]] = {}
         for material in body.get("materials") or ():
             for item in material.get("files") or ():

@@ -67,6 +67,9 @@ class Outbox:
         self.department_name = department_name
         self.user_name = user_name
         self.pool = ThreadPoolExecutor(SIDE_BY_SIDE, thread_name_prefix="exchange")
+        self.also: list[Callable[[WriteBatch, Mapping[str, Any] | None, Mapping[str, Any],
+                                  MatterSpec], list[Document]]] = []
+        """More messages a change may cause (payments, supplements, consent)."""
         self.fail: Callable[[Document, str], Any] = lambda job, error: None
         """Records an unexpected failure on a job (the worker's `Jobs.fail`)."""
 
@@ -82,6 +85,8 @@ class Outbox:
             entries += self._back(tx, old, new)
         else:
             entries += self._sent(tx, old, new, matter)
+        for more in self.also:  # 缴费, 补正, 超时默许 (runtime/services/exchange_sync.py)
+            entries += more(tx, old, new, matter)
         if entries:
             self.link.wake()
 
@@ -140,17 +145,14 @@ class Outbox:
                      if up_step else name)
             data.append({"key": key, "title": f"{up_step.name if up_step else up}：{title}",
                          "value": (case.get("outputs") or {}).get(up, {}).get(name)})
+        awaited = {d["material"]: d.get("due") for d in case.get("deferred") or ()
+                   if not d.get("supplied")}
         materials = []
         for material_id in step.materials:
-            files = []
-            for file_id in (case.get("materials") or {}).get(material_id) or ():
-                meta = self.store.get_file(file_id)
-                if meta is not None:
-                    files.append({"name": meta["name"], "content_type": meta["content_type"],
-                                  "sha256": meta["sha256"], "size": meta["size"],
-                                  "content": base64.b64encode(self.read_file(meta)).decode()})
-            materials.append({"id": material_id, "name": matter.material(material_id).name,
-                              "files": files})
+            entry = self.material(case, matter, material_id)
+            if material_id in awaited and not entry["files"]:  # 容缺: supplied later (补正)
+                entry["deferred"] = awaited[material_id] or ""
+            materials.append(entry)
         return {"matter": {"id": matter.id, "name": matter.name, "version": matter.version},
                 "step": {"id": step.id, "name": step.name, "days": step.days,
                          "form": step.form or {}, "outputs": list(step.outputs),
@@ -160,6 +162,20 @@ class Outbox:
                 "due": task.get("due"), "ready_at": task.get("ready_at"),
                 "limit_days": task.get("limit_days"), "holder": case.get("holder") or "",
                 "data": data, "materials": materials}
+
+    def material(self, case: Mapping[str, Any], matter: MatterSpec,
+                 material_id: str) -> Document:
+        """One material of a case as a message carries it: its files in base64."""
+        files = []
+        for file_id in (case.get("materials") or {}).get(material_id) or ():
+            meta = self.store.get_file(file_id)
+            if meta is not None:
+                files.append({"name": meta["name"], "content_type": meta["content_type"],
+                              "sha256": meta["sha256"], "size": meta["size"],
+                              "content": base64.b64encode(self.read_file(meta)).decode()})
+        found = matter.material(material_id)
+        return {"id": material_id, "name": found.name, "accept": list(found.accept),
+                "files": files}
 
     def _back(self, tx: WriteBatch, old: Mapping[str, Any] | None,
               new: Mapping[str, Any]) -> list[Document]:
@@ -185,6 +201,12 @@ class Outbox:
                                    "receiver": far["case"], "receiver_number": far["number"]})
             out.append(_entry(message, "out", self.link))
         return out
+
+    def write(self, tx: WriteBatch, peer: str, kind: str, case_id: str, task_id: str,
+              body: Mapping[str, Any], case: Mapping[str, Any]) -> Document:
+        """Write one message to the outbox in ``tx``; its audit-trail line."""
+        return _entry(self._write(tx, peer, kind, case_id, task_id, body, case), "out",
+                      self.link)
 
     def _write(self, tx: WriteBatch, peer: str, kind: str, case_id: str, task_id: str,
                body: Mapping[str, Any], case: Mapping[str, Any]) -> Document:

@@ -14,6 +14,8 @@ from runtime.services.exchange import Exchange
 from runtime.services.exchange_base import JOB, Link
 from runtime.services.exchange_in import Inbox
 from runtime.services.exchange_out import Outbox
+from runtime.services.exchange_probe import Probe
+from runtime.services.exchange_sync import Sync
 from runtime.services.files import Files
 from runtime.services.tasks import Tasks
 from runtime.services.worker import Worker
@@ -45,7 +47,9 @@ def open_exchange(catalog: Catalog, environ: Mapping[str, str], settings: Settin
     cases.effects.also.append(outbox.after)
     worker.many[JOB] = outbox.deliver_all
     outbox.fail = lambda job, error: worker.jobs.fail(job, error)
+    Sync(link, store, inbox, outbox, clock, user_name)
     exchange = Exchange(link, store, inbox, outbox, clock)
+    exchange.probe = Probe(exchange, worker, settings.exchange_probe_seconds, clock)
     tasks.elsewhere = exchange.remote_label
     if link.active:
         worker.poll = settings.exchange_poll_seconds
