@@ -94,7 +94,7 @@ class Documents:
         """What a template may use (see docs/documents-and-fees.md)."""
         base = facts.common(case, matter, self.centre, self.accounts, department)
         base["kind"] = KINDS[kind]
-        base["qr"] = self._qr(case) if kind == "receipt" else ""
+        base["qr"] = self.query_qr(case) if kind == "receipt" else ""
         base.update(facts.BY_KIND[kind](case, matter, self.accounts))
         base.update(extra)
         return base
@@ -103,8 +103,9 @@ class Documents:
         """A document's print-ready HTML."""
         return self.env.get_template(f"{kind}.html").render(**context)
 
-    def _qr(self, case: Mapping[str, Any]) -> str:
-        """An SVG QR code of the public query page for this case (when it has a code)."""
+    def query_qr(self, case: Mapping[str, Any]) -> str:
+        """An SVG QR code of the public query page for this case (when it has a code: the
+        case document carries it for its applicant and the window only)."""
         code = case.get("query_code")
         if not code or not case.get("number"):
             return ""

@@ -140,11 +140,12 @@ def _field_id(pointer: str) -> str:
 @requires()
 def receipt(request: Request) -> Response:
     """The printable receipt (受理通知书), two copies: applicant and lead department."""
-    view = services_of(request).pages.case(current_user(request),
-                                           request.path_params["case_id"])
+    services = services_of(request)
+    view = services.pages.case(current_user(request), request.path_params["case_id"])
     if not view.case.get("number"):
         raise NotFound("该申请尚未受理，没有受理通知书")
-    return page(request, "receipt.html", {"view": view})
+    return page(request, "receipt.html", {"view": view,
+                                          "qr": services.documents.query_qr(view.case)})
 
 
 @requires()

@@ -90,6 +90,10 @@ def test_joint_case_through_every_workspace(people: Callable[[str], Person],
     receipt = window.get(f"/cases/{case_id}/receipt").text
     assert receipt.count("受理通知书") >= 2 and case["number"] in receipt
     assert "第一联" in receipt and "第二联" in receipt and "容缺受理" in receipt
+    # the applicant's copy carries a QR code of the public query page with number and code
+    assert receipt.count('class="receipt-qr"') == 1 and "扫码查询办理进度" in receipt
+    assert services.documents.query_qr(case) in receipt
+    assert services.documents.query_qr({**case, "query_code": "X"}) not in receipt
 
     # only the licence step is ready; the others wait for it
     assert "暂无任务" in psb.get("/tasks?view=ready").text
