@@ -27,6 +27,8 @@ def render(report: Mapping[str, Any]) -> str:
         lines.append("no peers (centre.yaml lists none)")
     for p in report["peers"]:
         reach = {True: "reachable", False: "UNREACHABLE", None: "not probed"}[p["reachable"]]
+        if p.get("problem"):
+            reach += f" ({p['problem']})"
         lines.append(f"peer {p['id']} {p['name']} {p['url']}: {reach}; {p['key_count']} key(s) in "
                      f"{p['key_env']}; {p['queued']} queued, {p['failed']} failing")
     lines.append(f"queued messages: {len(report['queued'])}")

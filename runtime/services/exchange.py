@@ -4,9 +4,6 @@ and the read models of who is waiting on whom (status, supervision, audit trail)
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +41,8 @@ class PeerState:
     reachable: bool | None
     queued: int
     failed: int
+    problem: str = ""
+    """Why the signed ping failed (e.g. ``HTTP 401``: it answers, but not to our key)."""
 
 
 class Exchange:
@@ -85,11 +84,24 @@ class Exchange:
     def peers(self, *, probe: bool = True) -> list[PeerState]:
         """Every peer: its key, whether it answers, its queued and failing messages."""
         queued = self.queued()
-        return [PeerState(p.id, p.name, p.url, env_name(p.id), len(self.link.keys.get(p.id) or ()),
-                          _reachable(p.url) if probe else None,
-                          sum(1 for q in queued if q["peer"] == p.id),
-                          sum(1 for q in queued if q["peer"] == p.id and q["tries"]))
-                for p in self.link.peers.values()]
+        out = []
+        for p in self.link.peers.values():
+            seen = self._ping(p.id) if probe and self.probe is not None else None
+            out.append(PeerState(
+                p.id, p.name, p.url, env_name(p.id), len(self.link.keys.get(p.id) or ()),
+                None if seen is None else not seen, sum(1 for q in queued if q["peer"] == p.id),
+                sum(1 for q in queued if q["peer"] == p.id and q["tries"]), seen or ""))
+        return out
+
+    def _ping(self, peer_id: str) -> str:
+        """The signed ping (`exchange_probe.Probe.ask`), recording nothing (a status read
+        writes nothing; the worker's probe job keeps the record): why it failed, or ""
+        when the peer answered — and so also took our key."""
+        try:
+            self.probe.ask(peer_id)
+        except (OSError, ValueError) as exc:
+            return str(exc)[:300] or type(exc).__name__
+        return ""
 
     def refused(self) -> list[Document]:
         """Messages refused (bad signature, stale timestamp, bad envelope), newest first."""
@@ -210,13 +222,3 @@ def _line(record: Mapping[str, Any], direction: str, link: Link) -> Document:
             "kind": KIND_LABELS.get(kind, kind), "action": ACTION_LABELS.get(action, action),
             "sequence": record.get("sequence")}
 
-
-def _reachable(url: str) -> bool:
-    """Whether the peer's exchange endpoint answers at all (a GET is 405 there)."""
-    try:
-        with urllib.request.urlopen(url + "/exchange/v1/messages", timeout=3):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except (OSError, ValueError, json.JSONDecodeError):
-        return False

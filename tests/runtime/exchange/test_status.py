@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.centres import new_case, two_centres
+from bench.centres import KEY, new_case, two_centres
 from runtime.cli import main
 
 
@@ -38,3 +38,26 @@ def test_status_lists_the_peer_and_the_queued_message(tmp_path: Path,
     finally:
         monkey.undo()
     del city
+
+
+def test_status_asks_with_the_signed_ping(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Reachable means the peer answers our signed ping: a peer that answers but not to
+    our key is reported with its 401, not as reachable."""
+    province, city = two_centres(tmp_path)
+    city.start()
+    args = ["exchange", "status", "--data-dir", str(province.data), "--catalog",
+            str(province.catalog)]
+    monkey = pytest.MonkeyPatch()
+    try:
+        monkey.setenv("ONEWINDOW_PEER_KEY_HAIKOU", KEY)
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        assert "peer haikou 海口市政务服务中心" in out and ": reachable;" in out
+        monkey.setenv("ONEWINDOW_PEER_KEY_HAIKOU", "not-the-key")
+        assert main(args) == 1
+        out = capsys.readouterr().out
+        assert "UNREACHABLE (HTTP 401)" in out
+    finally:
+        monkey.undo()
+        city.stop()
