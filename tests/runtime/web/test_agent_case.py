@@ -57,6 +57,7 @@ def test_the_agent_answers_the_supplement_notice_from_its_case_page(
     assert "材料：公司章程（全体股东签署）：缺少全体股东签字" in page
     assert f'href="/agent/cases/{case_id}/supplement"' in page
     assert "补正材料通知书" in page  # the notice among the documents
+    assert "出具文书：补正材料通知书" in page and "出具文书：supplement" not in page
     form = client.get(f"/agent/cases/{case_id}/supplement").text
     assert f'action="/agent/cases/{case_id}/supplement"' in form
     assert f'<a href="/agent/cases/{case_id}">返回办件</a>' in form
@@ -142,6 +143,7 @@ def test_the_agent_uploads_a_deferred_material_and_sees_what_to_pay(
     assert services.store.get_case(case_id)["materials"].get("premises")
     page = client.get(f"/agent/cases/{case_id}").text
     assert "已补交" in page and f'action="/agent/cases/{case_id}/deferred"' not in page
+    assert "补交容缺材料：住所（经营场所）使用证明" in page  # the timeline names it by title
 
 
 def test_an_applicant_cannot_use_the_agent_pages(
