@@ -10,7 +10,7 @@ record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -81,3 +81,11 @@ def backfill_entrusted(store: Store, now: datetime) -> int:
     with store.write() as tx:
         tx.put_record(*BACKFILLED, {"at": iso(now), "indexed": found})
     return found
+
+
+def backfill_at_start(store: Store) -> Callable[[datetime], int]:
+    """The worker's start-up chore (``Worker.starting``): the back-fill, adding no job."""
+    def chore(now: datetime) -> int:
+        backfill_entrusted(store, now)
+        return 0
+    return chore
