@@ -100,6 +100,9 @@ def test_the_agent_answers_a_supplement_and_the_window_accepts(
     window.fill("input[name='reason:field:address']", "门牌号不完整")
     window.check("#item-material-articles")
     window.fill("input[name='reason:material:articles']", "缺少全体股东签字")
+    expect(window.locator("input[name='reason:material:articles']")).to_have_value(
+        "缺少全体股东签字")
+    expect(window.locator("#item-material-articles")).to_be_checked()
     window.get_by_role("button", name="发出补正通知").click()
     expect(window.locator("main")).to_contain_text("等待申请人补正")
 
