@@ -20,6 +20,7 @@ from runtime.services.complaints import Complaints
 from runtime.services.consultations import Consultations
 from runtime.services.documents import Documents
 from runtime.services.effects import Effects
+from runtime.services.entrusted import backfill_at_start
 from runtime.services.exchange_wiring import Exchange, open_exchange
 from runtime.services.fees import Fees
 from runtime.services.files import Files
@@ -178,6 +179,7 @@ class Services:
         admin.on_calendar, admin.shared_calendar = recalendar.publish, calendar
         services.register = register
         services.agency = Agency(cases, yellow)
+        services.worker.starting.append(backfill_at_start(store))  # 全程代办: older cases
         services.exchange = open_exchange(catalog, os.environ, settings, store, cases,
                                           tasks, services.worker, files, clock)
         services.scores = Scores(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,29 +26,11 @@ from runtime.engine.events import Document
 from runtime.engine.records import record_document
 from runtime.services import documents_facts as facts
 from runtime.services.accounts import Accounts, User
+from runtime.services.document_kinds import KINDS, Kind
 from runtime.services.errors import NotFound
 from runtime.store import Store
 
 DEFAULTS = Path(__file__).resolve().parent.parent / "templates" / "documents"
-
-
-@dataclass(frozen=True)
-class Kind:
-    """One kind of document: its id in URLs and its title."""
-
-    id: str
-    title: str
-
-
-KINDS: dict[str, Kind] = {k.id: k for k in (
-    Kind("receipt", "受理通知书"),
-    Kind("supplement", "补正材料通知书"),
-    Kind("refusal", "不予受理决定书"),
-    Kind("decision", "不予许可决定书"),
-    Kind("payment", "缴款通知书"),
-    Kind("commitment", "容缺受理承诺书"),
-    Kind("delivery", "送达回证"),
-)}
 
 
 class TemplatesInvalid(Exception):

@@ -10,9 +10,11 @@ record.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
+from runtime.engine.events import iso
 from runtime.store import Store, WriteBatch
 
 PREFIX = "entrusted:"
@@ -48,3 +50,42 @@ def entrusted_ids(store: Store, id_number: str) -> list[str]:
     if not id_number.strip():
         return []
     return [r["case"] for r in store.list_records(kind_of(id_number))]
+
+
+#: The record marking that the entrusted cases submitted before the index existed were
+#: indexed (once per store; later writes keep the index in their own batch).
+BACKFILLED = ("worker", "entrusted-index")
+PAGE = 500
+
+
+def backfill_entrusted(store: Store, now: datetime) -> int:
+    """Index the entrusted cases submitted before the principal's index existed: a
+    one-time sweep at start, marked done by ``BACKFILLED``; how many were indexed.
+    Writing an entry that is already there changes nothing, so two processes starting
+    together agree."""
+    if store.get_record(*BACKFILLED) is not None:
+        return 0
+    found, offset = 0, 0
+    while True:
+        page = store.list_cases(limit=PAGE, offset=offset)
+        missing = [c for c in page if (number := _principal(c))
+                   and store.get_record(kind_of(number), c["id"]) is None]
+        if missing:
+            with store.write() as tx:
+                for case in missing:
+                    track_entrusted(tx, None, case)
+            found += len(missing)
+        if len(page) < PAGE:
+            break
+        offset += len(page)
+    with store.write() as tx:
+        tx.put_record(*BACKFILLED, {"at": iso(now), "indexed": found})
+    return found
+
+
+def backfill_at_start(store: Store) -> Callable[[datetime], int]:
+    """The worker's start-up chore (``Worker.starting``): the back-fill, adding no job."""
+    def chore(now: datetime) -> int:
+        backfill_entrusted(store, now)
+        return 0
+    return chore

@@ -16,6 +16,7 @@ from builder import Material, MatterSpec, Step
 from builder.plan import Plan, make_plan, number
 from runtime import forms
 from runtime.engine import WorkCalendar
+from runtime.engine.states import CaseAction
 from runtime.engine.vocabulary import (
     DECIDED_CASE,
     DECIDED_TASK,
@@ -26,6 +27,7 @@ from runtime.engine.vocabulary import (
     case_label,
     task_label,
 )
+from runtime.services.document_kinds import KINDS
 from runtime.services.problems import Titles
 
 Document = Mapping[str, Any]
@@ -326,11 +328,25 @@ def timeline(matter: MatterSpec, case: Document, name_of: NameOf,
         out.append(TimelineEntry(
             seq=e["seq"], at=e["at"], actor=name_of(e["actor"]), role=role_label(e["role"]),
             action=action_label(entity, e["action"]),
-            step=titles.step(e["step"]) if e.get("step") else "", note=e.get("note") or "",
+            step=titles.step(e["step"]) if e.get("step") else "",
+            note=_note(e, titles),
             source=label(e.get("from")) if e.get("from") else "—",
             target=label(e.get("to")) if e.get("to") else "—",
             changes=_changes(e.get("changes") or (), titles)))
     return out
+
+
+def _note(event: Mapping[str, Any], titles: Titles) -> str:
+    """An event's note as people read it: a document or a deferred material by its title
+    (those events note the id)."""
+    note = str(event.get("note") or "")
+    if event.get("entity", "case") != "case" or not note:
+        return note
+    if event["action"] == CaseAction.ISSUE_DOCUMENT:
+        return KINDS[note].title if note in KINDS else note
+    if event["action"] == CaseAction.SUPPLY_DEFERRED:
+        return titles.material(note)
+    return note
 
 
 def _changes(changes: Sequence[Sequence[Any]], titles: Titles) -> list[tuple[str, Any, Any]]:

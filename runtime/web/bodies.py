@@ -51,6 +51,8 @@ UPLOAD_ROUTES: tuple[tuple[str, int], ...] = (
     ("/my/cases/{case_id}/edit", MAX_FILES),
     ("/my/cases/{case_id}/supplement", MAX_FILES),
     ("/my/cases/{case_id}/deferred", MAX_FILES),
+    ("/agent/cases/{case_id}/supplement", MAX_FILES),  # 全程代办: the case's agent
+    ("/agent/cases/{case_id}/deferred", MAX_FILES),
     ("/window/walk-in", MAX_FILES),
     ("/window/cases/{case_id}/deferred", MAX_FILES),
     ("/admin/matters/{matter_id}/import", 1),

@@ -42,13 +42,20 @@ def create_case(call: Call) -> Any:
 
 
 def list_cases(call: Call) -> Any:
-    """Cases for the window, supervisors and admins; an applicant's own."""
+    """Cases for the window, supervisors and admins; an applicant's own and those agents
+    submitted for it (全程代办: they carry ``agent`` and ``on_behalf_of``), newest first."""
     cases = call.services.cases
-    status = call.query["status"]
-    items = cases.list(call.user, status=status, limit=call.query["limit"],
-                       offset=call.query["offset"])
+    status, limit, offset = call.query["status"], call.query["limit"], call.query["offset"]
+    entrusted = [c for c in cases.entrusted(call.user)
+                 if not status or c["status"] in status]
+    if not entrusted:
+        items = cases.list(call.user, status=status, limit=limit, offset=offset)
+    else:  # the principal's index is small: merge it with the first offset+limit own
+        own = cases.list(call.user, status=status, limit=offset + limit)
+        merged = sorted([*own, *entrusted], key=lambda c: c["updated_at"], reverse=True)
+        items = merged[offset:offset + limit]
     return Listing([case_json(c, call.services.tasks.light, events=False) for c in items],
-                   cases.count(call.user, status=status))
+                   cases.count(call.user, status=status) + len(entrusted))
 
 
 def get_case(call: Call) -> Any:

@@ -28,7 +28,8 @@ def home(request: Request) -> Response:
         "names": services.pages.matter_names(), "point": user.point[0]})
 
 
-def _case_page(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:
+def case_page(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:
+    """The agent's page of one case (also after a refused 容缺 upload)."""
     services, user = services_of(request), current_user(request)
     return page(request, "agent_case.html", {
         "view": services.pages.case(user, case_id), "error": error,
@@ -38,7 +39,7 @@ def _case_page(request: Request, case_id: str, error: str = "", status: int = 20
 @requires("agent")
 def case(request: Request) -> Response:
     """One entrusted case (or one to forward) with the agent's actions."""
-    return _case_page(request, request.path_params["case_id"])
+    return case_page(request, request.path_params["case_id"])
 
 
 def _act(request: Request, run: Callable[[User, str, Any], str]) -> Response:
@@ -49,7 +50,7 @@ def _act(request: Request, run: Callable[[User, str, Any], str]) -> Response:
     except ServiceError as exc:
         if exc.status not in (400, 409):
             raise
-        return _case_page(request, case_id, exc.message, exc.status)
+        return case_page(request, case_id, exc.message, exc.status)
     flash(request, message)
     return RedirectResponse(f"/agent/cases/{case_id}", status_code=303)
 

@@ -19,6 +19,7 @@ from runtime.web.download import attachment
 from runtime.web.formpage import read_post, uploaded_meta
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
+from runtime.web.views.agents import case_page as agent_case_page
 
 
 @requires("applicant")
@@ -30,6 +31,8 @@ def my_cases(request: Request) -> Response:
 
 def _detail(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:
     services, user = services_of(request), current_user(request)
+    if user.role == "agent":  # the agent's own case page (全程代办)
+        return agent_case_page(request, case_id, error, status)
     view = services.pages.case(user, case_id)
     return page(request, "case_detail.html", {
         "view": view, "error": error, "may_rate": services.ratings.may_rate(user, view.case),
@@ -42,9 +45,15 @@ def case_detail(request: Request) -> Response:
     return _detail(request, request.path_params["case_id"])
 
 
-@requires("applicant")
+def _case_url(user: Any, case_id: str) -> str:
+    """Where a case's own page is for this user: the agent's, else the applicant's."""
+    return f"/agent/cases/{case_id}" if user.role == "agent" else f"/cases/{case_id}"
+
+
+@requires("applicant", "agent")
 def supply_deferred(request: Request) -> Response:
-    """The applicant uploads a material accepted as missing (容缺) online."""
+    """The applicant (or the case's agent) uploads a material accepted as missing (容缺)
+    online."""
     services = services_of(request)
     user = current_user(request)
     view = services.pages.case(user, request.path_params["case_id"])
@@ -62,7 +71,7 @@ def supply_deferred(request: Request) -> Response:
             raise
         return _detail(request, view.case["id"], exc.message, exc.status)
     flash(request, "容缺材料已补交，窗口将核验。")
-    return RedirectResponse(f"/my/cases/{view.case['id']}", status_code=303)
+    return RedirectResponse(_case_url(user, view.case["id"]), status_code=303)
 
 
 @requires("applicant")
@@ -83,15 +92,16 @@ def _supplement_schema(form: Mapping[str, Any], fields: list[str]) -> dict[str, 
             "required": required}
 
 
-@requires("applicant", "window")
+@requires("applicant", "window", "agent")
 def supplement(request: Request) -> Response:
     """Answer a supplement notice (补正): every listed item, and nothing else, changes."""
     services = services_of(request)
     user = current_user(request)
     view = services.pages.case(user, request.path_params["case_id"])
     case, matter = view.case, view.matter
+    back = _case_url(user, case["id"])
     if not view.may("answer_supplement"):
-        return RedirectResponse(f"/cases/{case['id']}", status_code=303)
+        return RedirectResponse(back, status_code=303)
     field_names = [i.key for i in view.supplement if i.kind == "field"]
     material_ids = {i.key for i in view.supplement if i.kind == "material"}
     schema = _supplement_schema(matter.form, field_names)
@@ -119,14 +129,15 @@ def supplement(request: Request) -> Response:
                           for d in exc.details]
             else:
                 flash(request, "补正材料已提交，请等待综合窗口受理。")
-                return RedirectResponse(f"/cases/{case['id']}", status_code=303)
+                return RedirectResponse(back, status_code=303)
         if not errors:
             status = 200
     uploads = [u for u in forms.build_uploads(matter.materials, data,
                                               uploaded_meta(request, materials), errors)
                if u.id in material_ids]
     return page(request, "supplement_answer.html", {
-        "view": view, "items": view.supplement, "errors": errors,
+        "view": view, "items": view.supplement, "errors": errors, "back": back,
+        "action": str(request.url.path),
         "fields": forms.build_fields(schema, matter.ui, data, errors), "uploads": uploads},
         status=status)
 
@@ -221,4 +232,9 @@ routes = [
     Route("/cases/{case_id}/files/{file_id}/preview", preview, name="preview"),
     Route("/cases/{case_id}/documents/{kind}.{fmt:str}", document, name="document"),
     Route("/query", query, name="query"),
+    # 全程代办: the case's agent answers a 补正 notice and uploads a 容缺 material
+    Route("/agent/cases/{case_id}/supplement", supplement, methods=["GET", "POST"],
+          name="agent_supplement"),
+    Route("/agent/cases/{case_id}/deferred", supply_deferred, methods=["POST"],
+          name="agent_deferred"),
 ]
