@@ -170,11 +170,19 @@ def score(hits: Iterable[Hit], rules: Mapping[str, Any], *, departments: Mapping
                     item.annulled.append((hit, annulled[key]))
                 else:
                     item.hits.append(hit)
-    depts = [_total(Score(d, departments.get(d, d), base, list(i.values())), rules)
+    order = {r["id"]: n for n, r in enumerate(rules.get("rules", ()))}
+
+    def listed(items: Mapping[str, Item]) -> list[Item]:
+        """Items in the catalog's order, events by time (whatever order cases came in)."""
+        for item in items.values():
+            item.hits.sort(key=lambda h: (h.at, h.key))
+            item.annulled.sort(key=lambda a: (a[0].at, a[0].key))
+        return sorted(items.values(), key=lambda i: order[i.rule])
+    depts = [_total(Score(d, departments.get(d, d), base, listed(i)), rules)
              for d, i in dept_items.items()]
     for s in depts:
         s.band_points = band(s.score, rules.get("bands") or {})
-    people = [_total(Score(u, staff.get(u, u), base, list(i.values())), rules)
+    people = [_total(Score(u, staff.get(u, u), base, listed(i)), rules)
               for u, i in staff_items.items()]
     _grade(people, rules.get("grades") or [])
     return sorted(depts, key=lambda s: s.name), sorted(people, key=lambda s: (-s.score, s.name))

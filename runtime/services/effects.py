@@ -14,6 +14,7 @@ from runtime.services.deferred_jobs import plan_deferred
 from runtime.services.entrusted import track_entrusted
 from runtime.services.forwarding import track_forwarding
 from runtime.services.jobs import Jobs
+from runtime.services.list_index import track_lists
 from runtime.services.notices import Notices
 from runtime.services.schedule import Planned, plan
 from runtime.store import WriteBatch
@@ -48,6 +49,7 @@ class Effects:
             self.register.record(tx, old, new)
         track_forwarding(tx, old, new)
         track_entrusted(tx, old, new)  # the principal's 我的办件 (全程代办)
+        track_lists(tx, old, new)  # the lists of ratings, results and scores
         for job in self.jobs(old, new, matter):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)
         for effect in self.also:

@@ -1,7 +1,8 @@
 """Public pages without sign-in: query by number and code (网上查询), results (办件结果公告).
 
 Nothing personal leaves here: the query shows the matter, the state and each step's
-department and state; the announcement shows the holder masked. Wrong codes are
+department and state; the announcement shows the holder masked (it reads the month's
+``result:<YYYY-MM>`` records of `runtime.services.list_index`, not the cases). Wrong codes are
 counted per address and per number in the store (every process sees the limit).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from builder import Centre
 from runtime.engine.states import CaseAction, CaseStatus, TaskStatus
 from runtime.engine.vocabulary import DECIDED_CASE, case_label, task_label
+from runtime.services import list_index as lists
 from runtime.services.errors import Invalid, NotFound, TooManyAttempts
 from runtime.services.limits import Limiter
 from runtime.services.matters import Matters
@@ -24,7 +26,6 @@ from runtime.store import Store
 WRONG_CODES = 10
 """Wrong numbers or codes one address, or one number, may try in `WINDOW` seconds."""
 WINDOW = 600.0
-SCAN = 500
 RESULT_LABELS = {CaseAction.APPROVE: "准予许可", CaseAction.REJECT: "不予许可"}
 ANNOUNCED = frozenset({*DECIDED_CASE, CaseStatus.DELIVERED})
 
@@ -117,17 +118,12 @@ class Public:
         if month is not None and not _is_month(month):
             raise Invalid("月份有误",
                           [{"pointer": "/month", "message": "须为 YYYY-MM，如 2026-11"}])
-        rows: list[ResultRow] = []
-        for matter_id in [matter] if matter else list(announced):
-            offset_in = 0
-            while True:
-                page = self.store.list_cases(status=sorted(ANNOUNCED), matter=matter_id,
-                                             limit=SCAN, offset=offset_in)
-                rows += [r for r in (_row(c, announced[matter_id]) for c in page)
-                         if r is not None and (month is None or r.date.startswith(month))]
-                if len(page) < SCAN:
-                    break
-                offset_in += len(page)
+        months = [month] if month else [r["id"] for r in
+                                         self.store.list_records(lists.RESULT_MONTHS)]
+        rows = [ResultRow(r["number"], r["matter"], announced[r["matter"]], r["holder"],
+                          r["result"], r["date"])
+                for m in months for r in self.store.list_records(lists.result_kind(m))
+                if r["matter"] in announced and (not matter or r["matter"] == matter)]
         rows.sort(key=lambda r: (r.date, r.number), reverse=True)
         return rows[offset:offset + limit], len(rows)
 

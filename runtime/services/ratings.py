@@ -2,7 +2,8 @@
 for the responsible department, answered, followed up (回访) or appealed.
 
 The rating is kept in the case document and each step is an event of the case
-(`runtime.engine.rating`); lists and counts read the cases, so nothing drifts.
+(`runtime.engine.rating`); lists and counts read the slim copies of the rateable cases
+written in the case's own batch (`runtime.services.list_index`), never every case.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from runtime.engine.calendar import WorkCalendar
 from runtime.engine.errors import EngineError, NotPermitted, TransitionNotAllowed
 from runtime.engine.states import Role
 from runtime.engine.vocabulary import RATEABLE_CASE
+from runtime.services import list_index as lists
 from runtime.services.accounts import User
 from runtime.services.cases import Cases, actor_of
 from runtime.services.errors import Conflict, Forbidden, Invalid, ServiceError
 
 Document = dict[str, Any]
-SCAN = 500
 ACTIONS = {a.value: a for a in engine_rating.RatingAction if a != engine_rating.RatingAction.RATE}
 LEVELS = engine_rating.LEVELS
 STATUS_LABELS = engine_rating.RECTIFICATION_LABELS
@@ -156,15 +157,11 @@ class Ratings:
         return (user.role == Role.APPLICANT and case.get("applicant") == user.id
                 and case.get("status") in RATEABLE_CASE and not case.get("rating"))
 
-    def _rated(self) -> Iterator[Document]:
-        offset = 0
-        while True:
-            page = self.cases.store.list_cases(status=sorted(RATEABLE_CASE), limit=SCAN,
-                                               offset=offset)
-            yield from page
-            if len(page) < SCAN:
-                return
-            offset += len(page)
+    def _rated(self, *, unrated: bool = False) -> Iterator[Document]:
+        """The rateable cases (slim copies): the rated ones, and the others too."""
+        yield from self.cases.store.list_records(lists.RATED)
+        if unrated:
+            yield from self.cases.store.list_records(lists.UNRATED)
 
     def listing(self, user: User, *, bad_only: bool = False) -> list[RatingRow]:
         """Rated cases, newest first: a supervisor sees all, a department its own."""
@@ -186,7 +183,7 @@ class Ratings:
                                   rating["department"],
                                   names.get(rating["department"], rating["department"]),
                                   rating))
-        return sorted(rows, key=lambda r: r.rating["at"], reverse=True)
+        return sorted(rows, key=lambda r: (r.rating["at"], r.case_id), reverse=True)
 
     def counts(self) -> list[dict[str, Any]]:
         """Published counts per department (a case unrated in time counts as 基本满意; an
@@ -194,7 +191,7 @@ class Ratings:
         names = self.departments()
         now = self.clock()
         found: dict[str, dict[str, Any]] = {}
-        for case in self._rated():
+        for case in self._rated(unrated=True):
             level = engine_rating.counted_level(case, now, self.default_days)
             if level is None:
                 continue

@@ -1,10 +1,12 @@
 """考核: scores per department and officer for a month or a year, each point traceable
-to its event; a supervisor annuls a deduction with a reason (kept as an audited record)."""
+to its event (read from the period's ``score:<YYYY-MM>`` records of
+`runtime.services.list_index`, not from every case); a supervisor annuls a deduction with a reason
+(kept as an audited record)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,13 +14,13 @@ from typing import Any
 from runtime.engine import scoring as engine
 from runtime.engine.events import iso
 from runtime.engine.states import Role
+from runtime.services import list_index as lists
 from runtime.services.accounts import User
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.store import Store
 
 KIND = "score_annulment"
 PERIOD = re.compile(r"[0-9]{4}(-(0[1-9]|1[0-2]))?")
-SCAN = 500
 STAFF_ROLES = (Role.DEPARTMENT, Role.WINDOW)
 
 
@@ -62,14 +64,9 @@ class Scores:
                                        "message": "须为 YYYY-MM（月度）或 YYYY（年度）"}])
         return period.strip()
 
-    def _cases(self) -> Iterator[Mapping[str, Any]]:
-        offset = 0
-        while True:
-            page = self.store.list_cases(limit=SCAN, offset=offset)
-            yield from page
-            if len(page) < SCAN:
-                return
-            offset += len(page)
+    def _cases(self, period: str) -> list[dict[str, Any]]:
+        """The slim copies of the cases with a scorable event in the period."""
+        return lists.read(self.store, map(lists.score_kind, lists.months_of(period)))
 
     def report(self, user: User, period: str | None = None) -> Report:
         """Scores of the period: supervisors and admins see all; a department sees itself
@@ -81,7 +78,7 @@ class Scores:
             raise NotFound("目录中没有考核办法（catalog/scoring.yaml）")
         now = self.clock()
         chosen = self.check_period(period, now)
-        cases = list(self._cases())
+        cases = self._cases(chosen)
         users = {u["id"]: u for u in self.store.list_users()}
 
         def is_staff(user_id: str) -> bool:

@@ -463,7 +463,7 @@ class IndexedStore(InboxReads):
     def list_records(self, kind: str) -> list[Document]:
         """Return every record of ``kind``, by id."""
         with self._state:
-            found = self._tables.find("records", "kind", kind)
+            found = self._tables.of_kind(kind)
         return sorted(found, key=lambda r: r["id"])
 
     def get_file(self, file_id: str) -> Document | None:

@@ -3,9 +3,10 @@ small TinyDB tables; also the notifications (站内通知) and the job queue.
 
 The first six grow with staff and calendar days, never with cases, so TinyDB's
 Table layer (which rebuilds a table's dict on every write) stays cheap there.
-Notifications and jobs grow with cases: they live in the same raw layout (so the
-journal, snapshots and `store copy` treat them alike) but are written straight into
-it, never through ``Table.update``, and notifications are indexed by recipient.
+Notifications, jobs and records (the list indexes write a few per case) grow with
+cases: they live in the same raw layout (so the journal, snapshots and `store copy`
+treat them alike) but are written straight into it, never through ``Table.update``;
+notifications are indexed by recipient, records by kind.
 Documents are keyed by their own string ids (``Table.document_id_class = str``).
 """
 
@@ -23,7 +24,7 @@ from tinydb.table import Document, Table
 TABLES = ("users", "tokens", "settings", "sequences", "sessions", "limits", "notices", "jobs",
           "records")
 #: Tables written straight into the raw layout (they grow with cases).
-DIRECT = ("notices", "jobs")
+DIRECT = ("notices", "jobs", "records")
 
 
 class _KeyedTable(Table):
@@ -56,6 +57,10 @@ class MetaTables:
         self.inbox: dict[str, set[str]] = {}
         for key, doc in self._raw("notices").items():
             self.inbox.setdefault(doc["recipient"], set()).add(key)
+        #: record kind -> keys of its records (`list_records` reads these only)
+        self.kinds: dict[str, set[str]] = {}
+        for key in self._raw("records"):
+            self.kinds.setdefault(key.split("\x1f", 1)[0], set()).add(key)
 
     def _raw(self, table: str) -> dict[str, Any]:
         data = self.db.storage.read() or {}
@@ -71,10 +76,21 @@ class MetaTables:
         old = raw.pop(key, None)
         if table == "notices" and old is not None:
             self.inbox.get(old["recipient"], set()).discard(key)
+        if table == "records":
+            kind = key.split("\x1f", 1)[0]
+            if doc is None and old is not None:
+                self.kinds.get(kind, set()).discard(key)
+            elif doc is not None:
+                self.kinds.setdefault(kind, set()).add(key)
         if doc is not None:
             raw[key] = doc
             if table == "notices":
                 self.inbox.setdefault(doc["recipient"], set()).add(key)
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        """Copies of the records of one kind."""
+        raw = self._raw("records")
+        return [copy.deepcopy(raw[key]) for key in self.kinds.get(kind, ())]
 
     def data(self) -> dict[str, dict[str, Any]]:
         """Return the raw TinyDB layout ``{table: {id: doc}}`` (shared, do not modify)."""

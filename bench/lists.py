@@ -1,0 +1,165 @@
+"""The centre's lists at scale: ratings (好差评), the results announcement (办件结果公告)
+and scores (考核), read from every case (as before the list indexes) and from the index
+records (runtime/services/list_index.py), in the same run on the same embedded store.
+
+The cases are those of the web benchmark (bench/webcases.py): engine-made copies of one
+finished case per matter (decided in March 2026), ``--open`` still running; every
+``--rated``-th finished case also gets a rating (a 差评 every fifth), written into the
+store as the application would (the rating in the case, a ``rate`` event). The index
+records are made by the start-up back-fill (timed). Each figure is the median of
+``--repeat`` requests through the real application after one not counted; the ratio is
+against ``GET /login`` measured the same way, in the same run.
+
+    python bench/lists.py --cases 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from starlette.testclient import TestClient
+
+from bench.stats import NOW, PASSWORD, ROOT, csrf_of, timed
+from bench.webcases import build_store
+from runtime.engine.vocabulary import RATEABLE_CASE
+from runtime.services import LIFECYCLE, Services
+from runtime.services.public import ANNOUNCED, Public, ResultRow, _row
+from runtime.services.ratings import Ratings
+from runtime.services.scores import Scores
+from runtime.settings import Settings
+from runtime.store import Store, TinyDBStore
+
+PATHS = {"ratings page": "/ratings", "ratings api": "/api/v1/ratings",
+         "results api": "/api/v1/public/results?month=2026-03",
+         "scores page": "/scores?period=2026-03", "scores api": "/api/v1/scores?period=2026-03"}
+
+
+def every_case(store: Store) -> Iterator[dict[str, Any]]:
+    offset = 0
+    while True:
+        page = store.list_cases(limit=500, offset=offset)
+        yield from page
+        if len(page) < 500:
+            return
+        offset += len(page)
+
+
+def old_results(self: Public, *, matter: str | None = None, month: str | None = None,
+                limit: int = 50, offset: int = 0) -> tuple[list[ResultRow], int]:
+    """The announcement as it was built before: every announced finished case."""
+    announced = dict(self.announced())
+    rows = [r for r in (_row(c, announced.get(c["matter"], "")) for c in every_case(self.store)
+                        if c["status"] in ANNOUNCED and c["matter"] in announced)
+            if r is not None and (month is None or r.date.startswith(month))
+            and (not matter or r.matter == matter)]
+    rows.sort(key=lambda r: (r.date, r.number), reverse=True)
+    return rows[offset:offset + limit], len(rows)
+
+
+@contextlib.contextmanager
+def reading_every_case() -> Iterator[None]:
+    """The three lists as they were: reading every case on each request."""
+    saved = Ratings._rated, Scores._cases, Public.results
+    Ratings._rated = lambda self, unrated=False: (  # type: ignore[method-assign]
+        c for c in every_case(self.cases.store) if c["status"] in RATEABLE_CASE)
+    Scores._cases = lambda self, period: list(every_case(self.store))  # type: ignore
+    Public.results = old_results  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Ratings._rated, Scores._cases, Public.results = saved  # type: ignore[method-assign]
+
+
+def rate(store: Store, every: int) -> int:
+    """Give every ``every``-th finished case a rating (a 差评 each fifth); how many."""
+    rated = 0
+    for case in list(every_case(store)):
+        if case["status"] not in RATEABLE_CASE or zlib.crc32(case["id"].encode()) % every:
+            continue
+        at = datetime.fromisoformat(case["decided_at"]) + timedelta(hours=2)
+        level = 2 if rated % 5 == 0 else 5
+        department = case["tasks"][0]["department"]
+        rectification = {"department": department, "status": "open",
+                         "due": (at + timedelta(days=7)).isoformat(), "reply": None,
+                         "follow_up": None, "appeal": None} if level == 2 else None
+        case["rating"] = {"level": level, "comment": "", "at": at.isoformat(), "by": "bench",
+                          "department": department, "rectification": rectification,
+                          "dimensions": {}, "source": "online"}
+        case["events"] = [*case["events"], {
+            "entity": "rating", "action": "rate", "at": at.isoformat(), "actor": "bench",
+            "role": "applicant", "seq": len(case["events"]) + 1}]
+        with store.write() as tx:
+            tx.put_case(case, expected_rev=case.get("rev", 0))
+        rated += 1
+    return rated
+
+
+def measure(services: Services, repeat: int) -> None:
+    from runtime.web.app import create_app
+
+    services.accounts.create_user("bench_sup", PASSWORD, "supervisor", display_name="监察")
+    bearer = {"Authorization": f"Bearer {services.accounts.create_token('bench_sup')}"}
+    app = create_app(services.settings, services)
+    with TestClient(app, base_url="https://testserver") as client:
+        page = client.get("/login")
+        client.post("/login", data={"name": "bench_sup", "password": PASSWORD,
+                                    "_csrf": csrf_of(page.text)}, follow_redirects=False)
+        figures: dict[str, dict[str, float]] = {}
+        for how in ("every case", "index"):
+            with reading_every_case() if how == "every case" else contextlib.nullcontext():
+                _, base = timed(client, "/login", repeat)
+                print(f"{how}: baseline GET /login {base * 1e3:.1f} ms", flush=True)
+                for name, path in PATHS.items():
+                    first, took = timed(client, path, repeat,
+                                        bearer if "api" in name else None)
+                    figures.setdefault(name, {})[how] = took
+                    print(f"  {name:13}: {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
+                          f"{took / base:7.1f}x baseline", flush=True)
+        for name, by in figures.items():
+            print(f"{name:13}: every case {by['every case'] * 1e3:8.1f} ms -> index "
+                  f"{by['index'] * 1e3:6.1f} ms ({by['every case'] / by['index']:.0f}x faster)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--open", type=int, default=200)
+    parser.add_argument("--rated", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        started = time.perf_counter()
+        build_store(data / "store", ROOT / "catalog", args.cases, args.open, department="amr",
+                    ready=20, now=NOW, log=lambda _: None)
+        store = TinyDBStore(data / "store", lifecycle=LIFECYCLE)
+        rated = rate(store, args.rated)
+        print(f"built {args.cases:,} cases ({rated:,} rated) in "
+              f"{time.perf_counter() - started:.1f} s", flush=True)
+        settings = Settings.load({"data_dir": str(data), "catalog_dir": str(ROOT / "catalog"),
+                                  "tick_seconds": 3600}, environ={})
+        services = Services.open(settings, store=store, clock=lambda: NOW)
+        try:
+            started = time.perf_counter()
+            services.worker.prepare(NOW)  # the one-time back-fill of the list indexes
+            print(f"back-fill of the list indexes: {time.perf_counter() - started:.1f} s",
+                  flush=True)
+            measure(services, args.repeat)
+        finally:
+            services.close()
+
+
+if __name__ == "__main__":
+    main()

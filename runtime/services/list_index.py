@@ -1,0 +1,147 @@
+"""The centre's list indexes: small records written in the case's own batch, so the
+lists of ratings (好差评), the results announcement (办件结果公告) and the scores (考核)
+read only what they show — never every case.
+
+Each record is a slim copy of the case holding exactly the fields the list's existing
+code reads, so a list built from the records is the list built from the cases:
+
+- ``rating`` / ``unrated``: a rateable case with or without its rating (id = case id);
+- ``result:<YYYY-MM>``: an announced finished case, by its decision's month, with the
+  holder already masked; ``result-month`` names the months that have one;
+- ``score:<YYYY-MM>``: a case's scorable events (task decisions and consents,
+  supplement requests, the rating) and rectification, once under every month (China
+  time) in which one of them, or the rectification's due date, falls.
+
+Stores written before keep their cases: `backfill` indexes them once at start (the
+worker's ``starting`` chores) and marks it done (``lists/indexed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from runtime.engine.calendar import CHINA_TZ
+from runtime.engine.events import iso
+from runtime.engine.rating import RatingAction
+from runtime.engine.states import CaseAction, TaskAction
+from runtime.engine.vocabulary import RATEABLE_CASE
+from runtime.store import Store, WriteBatch
+
+RATED, UNRATED = "rating", "unrated"
+RESULT_MONTHS = "result-month"
+INDEXED = ("lists", "indexed")
+SCAN = 500
+SCORED = frozenset({TaskAction.CONSENT, TaskAction.APPROVE, TaskAction.REJECT,
+                    CaseAction.REQUEST_SUPPLEMENT, RatingAction.RATE})
+"""Event actions the scoring reads (by action alone: `scoring.officers` does too)."""
+
+Key = tuple[str, str]
+
+
+def result_kind(month: str) -> str:
+    """The records of results announced for decisions of ``month`` (YYYY-MM)."""
+    return "result:" + month
+
+
+def score_kind(month: str) -> str:
+    """The slim cases with a scorable event (or a rectification due) in ``month``."""
+    return "score:" + month
+
+
+def _month(at: str) -> str:
+    return datetime.fromisoformat(at).astimezone(CHINA_TZ).strftime("%Y-%m")
+
+
+def _rateable(case: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
+    if case.get("status") not in RATEABLE_CASE:
+        return {}
+    doc = {k: case.get(k) for k in ("id", "number", "matter", "matter_version", "status",
+                                    "decided_at", "closed_at", "rating")}
+    doc["tasks"] = [{"department": t["department"]} for t in case.get("tasks") or ()]
+    return {(RATED if case.get("rating") else UNRATED, case["id"]): doc}
+
+
+def _result(case: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
+    from runtime.services.public import ANNOUNCED, _row  # the announcement's own rule
+    if case.get("status") not in ANNOUNCED:
+        return {}
+    row = _row(case, "")
+    if row is None:
+        return {}
+    return {(result_kind(row.date[:7]), case["id"]): {
+        "number": row.number, "matter": row.matter, "holder": row.holder,
+        "result": row.result, "date": row.date}}
+
+
+def _scored(case: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
+    events = [{k: e.get(k) for k in ("entity", "action", "at", "seq", "task", "actor", "role")}
+              for e in case.get("events") or () if e["action"] in SCORED]
+    rating = case.get("rating")
+    rect = (rating or {}).get("rectification") or {}
+    months = {_month(e["at"]) for e in events} | ({_month(rect["due"])} if rect.get("due")
+                                                  else set())
+    if not months:
+        return {}
+    used = {e["task"] for e in events if e.get("task")}
+    doc = {"id": case["id"], "number": case.get("number"), "events": events,
+           "rating": rating, "tasks": [{k: t.get(k) for k in ("id", "department", "due")}
+                                       for t in case.get("tasks") or () if t["id"] in used]}
+    return {(score_kind(m), case["id"]): doc for m in sorted(months)}
+
+
+def entries(case: Mapping[str, Any] | None) -> dict[Key, dict[str, Any]]:
+    """Every index record of ``case``: (kind, id) → doc."""
+    if not case:
+        return {}
+    return {**_rateable(case), **_result(case), **_scored(case)}
+
+
+def track_lists(tx: WriteBatch, old: Mapping[str, Any] | None,
+                new: Mapping[str, Any]) -> None:
+    """Bring the case's index records up to date (in the change's batch)."""
+    before, after = entries(old), entries(new)
+    for kind, record_id in before.keys() - after.keys():
+        tx.put_record(kind, record_id, None)
+    for (kind, record_id), doc in after.items():
+        if before.get((kind, record_id)) != doc:
+            tx.put_record(kind, record_id, doc)
+            if kind.startswith("result:") and (kind, record_id) not in before:
+                tx.put_record(RESULT_MONTHS, kind[7:], {"month": kind[7:]})
+
+
+def read(store: Store, kinds: Iterable[str]) -> list[dict[str, Any]]:
+    """The records of ``kinds``, one per id (a case under several months once)."""
+    found: dict[str, dict[str, Any]] = {}
+    for kind in kinds:
+        for doc in store.list_records(kind):
+            found.setdefault(doc["id"], doc)
+    return list(found.values())
+
+
+def months_of(period: str) -> list[str]:
+    """The months of a period: ``YYYY-MM`` itself, or the twelve of ``YYYY``."""
+    return [period] if len(period) == 7 else [f"{period}-{m:02d}" for m in range(1, 13)]
+
+
+def backfill(store: Store, now: datetime) -> int:
+    """Index, once per store, the cases written before the indexes; how many cases."""
+    if store.get_record(*INDEXED) is not None:
+        return 0
+    done = offset = 0
+    while True:
+        page = store.list_cases(limit=SCAN, offset=offset)
+        with store.write() as tx:
+            for case in page:
+                for (kind, record_id), doc in entries(case).items():
+                    tx.put_record(kind, record_id, doc)
+                    if kind.startswith("result:"):
+                        tx.put_record(RESULT_MONTHS, kind[7:], {"month": kind[7:]})
+        done += len(page)
+        if len(page) < SCAN:
+            break
+        offset += len(page)
+    with store.write() as tx:
+        tx.put_record(*INDEXED, {"at": iso(now), "cases": done})
+    return 0
