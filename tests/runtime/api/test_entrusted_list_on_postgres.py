@@ -9,24 +9,15 @@ from pathlib import Path
 import pytest
 
 from runtime.services.container import Services
-from runtime.settings import Settings
-from runtime.store.postgres import PostgresStore
 from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.runtime.api.test_entrusted_list import (  # noqa: F401  (run here on PostgreSQL)
     test_an_applicant_lists_its_own_and_its_entrusted_cases,
     test_older_entrusted_cases_are_indexed_once_at_start,
     wang,
 )
-from tests.runtime.web.conftest import ROOT, Clock
+from tests.runtime.web.conftest import Clock, postgres_services
 
 
 @pytest.fixture
 def services(tmp_path: Path, clock: Clock, pg_url: str) -> Iterator[Services]:  # noqa: F811
-    """Services opened from the ``database`` setting, as ``serve --database URL`` does."""
-    settings = Settings.load({"data_dir": str(tmp_path / "data"),
-                              "catalog_dir": str(ROOT / "catalog"), "database": pg_url},
-                             environ={})
-    services = Services.open(settings, clock=clock)
-    assert isinstance(services.store, PostgresStore)
-    yield services
-    services.close()
+    yield from postgres_services(tmp_path, clock, pg_url)

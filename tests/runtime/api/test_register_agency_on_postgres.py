@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from runtime.services.container import Services
-from runtime.settings import Settings
-from runtime.store.postgres import PostgresStore
 from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.runtime.api.test_agency import (  # noqa: F401  (run here on PostgreSQL)
     points,
@@ -21,16 +19,9 @@ from tests.runtime.api.test_register import (  # noqa: F401  (run here on Postgr
     test_a_second_matter_takes_the_licence_from_the_register,
     test_the_register_is_written_in_the_decisions_batch_only_for_declared_kinds,
 )
-from tests.runtime.web.conftest import ROOT, Clock
+from tests.runtime.web.conftest import Clock, postgres_services
 
 
 @pytest.fixture
 def services(tmp_path: Path, clock: Clock, pg_url: str) -> Iterator[Services]:  # noqa: F811
-    """Services opened from the ``database`` setting, as ``serve --database URL`` does."""
-    settings = Settings.load({"data_dir": str(tmp_path / "data"),
-                              "catalog_dir": str(ROOT / "catalog"), "database": pg_url},
-                             environ={})
-    services = Services.open(settings, clock=clock)
-    assert isinstance(services.store, PostgresStore)
-    yield services
-    services.close()
+    yield from postgres_services(tmp_path, clock, pg_url)

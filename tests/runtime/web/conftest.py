@@ -15,7 +15,8 @@ from runtime.engine.calendar import CHINA_TZ
 from runtime.services import LIFECYCLE
 from runtime.services.container import Services
 from runtime.settings import Settings
-from runtime.store import MemoryStore
+from runtime.store import MemoryStore, Store
+from runtime.store.postgres import PostgresStore
 from runtime.web.app import create_app
 
 ROOT = Path(__file__).parents[3]
@@ -37,14 +38,30 @@ def clock() -> Clock:
     return Clock()
 
 
+def open_services(tmp_path: Path, clock: Clock, *, store: Store | None = None,
+                  **given: str) -> Services:
+    """Services on a copy of the project catalog (an administrator's edit writes the
+    catalog: never the repository's) with the ``given`` settings."""
+    catalog = tmp_path / "catalog"
+    if not catalog.exists():
+        shutil.copytree(ROOT / "catalog", catalog)
+    settings = Settings.load({"data_dir": str(tmp_path / "data"), "catalog_dir": str(catalog),
+                              **given}, environ={})
+    return Services.open(settings, store=store, clock=clock)
+
+
+def postgres_services(tmp_path: Path, clock: Clock, url: str) -> Iterator[Services]:
+    """Services opened from the ``database`` setting, as ``serve --database URL`` does."""
+    services = open_services(tmp_path, clock, database=url)
+    assert isinstance(services.store, PostgresStore)
+    yield services
+    services.close()
+
+
 @pytest.fixture
 def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
-    catalog = tmp_path / "catalog"  # an administrator's edit writes the catalog: a copy
-    shutil.copytree(ROOT / "catalog", catalog)
-    settings = Settings.load({"data_dir": str(tmp_path / "data"),
-                              "catalog_dir": str(catalog)}, environ={})
-    store = MemoryStore(tmp_path / "blobs", lifecycle=LIFECYCLE)
-    services = Services.open(settings, store=store, clock=clock)
+    services = open_services(tmp_path, clock,
+                             store=MemoryStore(tmp_path / "blobs", lifecycle=LIFECYCLE))
     yield services
     services.close()
 

@@ -11,11 +11,9 @@ import pytest
 
 from runtime.services import Conflict
 from runtime.services.container import Services
-from runtime.settings import Settings
-from runtime.store.postgres import PostgresStore
 from runtime.store.postgres.admin import PostgresAdminStore
 from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
-from tests.runtime.web.conftest import ROOT, Clock
+from tests.runtime.web.conftest import Clock, postgres_services
 from tests.runtime.web.test_workspaces import (  # noqa: F401  (run here on PostgreSQL)
     Person,
     _submitted_case,
@@ -29,15 +27,9 @@ from tests.runtime.web.test_workspaces import (  # noqa: F401  (run here on Post
 
 @pytest.fixture
 def services(tmp_path: Path, clock: Clock, pg_url: str) -> Iterator[Services]:  # noqa: F811
-    """Services opened from the ``database`` setting, as ``serve --database URL`` does."""
-    settings = Settings.load({"data_dir": str(tmp_path / "data"),
-                              "catalog_dir": str(ROOT / "catalog"), "database": pg_url},
-                             environ={})
-    services = Services.open(settings, clock=clock)
-    assert isinstance(services.store, PostgresStore)
-    assert isinstance(services.admin.admin_store, PostgresAdminStore)
-    yield services
-    services.close()
+    for services in postgres_services(tmp_path, clock, pg_url):
+        assert isinstance(services.admin.admin_store, PostgresAdminStore)
+        yield services
 
 
 def test_two_officers_claim_one_task_at_once_exactly_one_wins(
