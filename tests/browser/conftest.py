@@ -162,6 +162,18 @@ def shots(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
     return shot
 
 
+def fill_surely(page: Page, selector: str, value: str) -> None:
+    """Fill a field and make sure the text landed in it. Playwright focuses, then types:
+    on a page still loading its material previews the focus can move in between, and
+    the text goes nowhere (seen once in a fresh-clone CI run on the window's 补正 form)."""
+    field = page.locator(selector)
+    for _ in range(5):
+        field.fill(value)
+        if field.input_value() == value:
+            return
+    expect(field).to_have_value(value)
+
+
 def sign_in(page: Page, server: Server, name: str) -> None:
     """Sign in through the login form."""
     page.goto(server.url + "/login")

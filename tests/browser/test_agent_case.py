@@ -20,7 +20,7 @@ from runtime.services.container import Services
 from runtime.services.files import Upload
 from runtime.settings import Settings
 from tests.browser.axe import summary, violations
-from tests.browser.conftest import ROOT, Server, _serve, sign_in
+from tests.browser.conftest import ROOT, Server, _serve, fill_surely, sign_in
 from tests.runtime.web.samples import ANSWERS, PDF
 
 pytestmark = pytest.mark.browser
@@ -97,9 +97,9 @@ def test_the_agent_answers_a_supplement_and_the_window_accepts(
     sign_in(window, server, "window")
     window.goto(server.url + f"/window/cases/{case_id}")
     window.check("#item-field-address")
-    window.fill("input[name='reason:field:address']", "门牌号不完整")
+    fill_surely(window, "input[name='reason:field:address']", "门牌号不完整")
     window.check("#item-material-articles")
-    window.fill("input[name='reason:material:articles']", "缺少全体股东签字")
+    fill_surely(window, "input[name='reason:material:articles']", "缺少全体股东签字")
     expect(window.locator("input[name='reason:material:articles']")).to_have_value(
         "缺少全体股东签字")
     expect(window.locator("#item-material-articles")).to_be_checked()

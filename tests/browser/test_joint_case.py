@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import Server, sign_in
+from tests.browser.conftest import Server, fill_surely, sign_in
 from tests.runtime.web.samples import PDF, PNG
 
 pytestmark = pytest.mark.browser
@@ -77,6 +77,7 @@ def _apply(page: Page, server: Server, tmp_path: Path, *, premises: bool = True)
 def _open_intake(page: Page, server: Server) -> None:
     page.goto(server.url + "/window")
     page.locator('table a[href^="/window/cases/"]').first.click()
+    page.wait_for_load_state("load")  # the material previews too, before typing
 
 
 def _work(page: Page, server: Server, department: str, *, approve: dict[str, str],
@@ -173,9 +174,9 @@ def test_supplement_in_the_browser(server: Server, contexts: Callable[[], Browse
     _apply(applicant, server, tmp_path)
     _open_intake(window, server)
     window.check("#item-field-address")
-    window.fill('input[name="reason:field:address"]', "住所未写明房间号")
+    fill_surely(window, 'input[name="reason:field:address"]', "住所未写明房间号")
     window.check("#item-material-articles")
-    window.fill('input[name="reason:material:articles"]', "章程缺少全体股东签字")
+    fill_surely(window, 'input[name="reason:material:articles"]', "章程缺少全体股东签字")
     window.get_by_role("button", name="发出补正通知").click()
     expect(window.locator("#flash")).to_contain_text("补正 2 项")
     shots(window, "supplement-sent")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.axe import summary, violations
-from tests.browser.conftest import Server, sign_in
+from tests.browser.conftest import Server, fill_surely, sign_in
 from tests.browser.test_joint_case import _apply, _open_intake
 
 pytestmark = pytest.mark.browser
@@ -35,9 +35,9 @@ def test_the_bell_and_the_list(server: Server, two: tuple[BrowserContext, Browse
     _apply(applicant, server, tmp_path)
     _open_intake(window, server)
     window.check("#item-field-address")
-    window.fill('input[name="reason:field:address"]', "住所未写明房间号")
+    fill_surely(window, 'input[name="reason:field:address"]', "住所未写明房间号")
     window.check("#item-material-articles")
-    window.fill('input[name="reason:material:articles"]', "章程缺少全体股东签字")
+    fill_surely(window, 'input[name="reason:material:articles"]', "章程缺少全体股东签字")
     window.get_by_role("button", name="发出补正通知").click()
     expect(window.locator("#flash")).to_contain_text("补正 2 项")
 
