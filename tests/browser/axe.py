@@ -28,3 +28,9 @@ def summary(found: list[dict[str, Any]]) -> str:
     """Violations, one line each, for an assertion message."""
     return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {', '.join(v['nodes'][:3])}"
                      for v in found)
+
+
+def assert_clean(page: Page) -> None:
+    """Fail with axe-core's summary when the page has any violation."""
+    found = violations(page)
+    assert found == [], summary(found)

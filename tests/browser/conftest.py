@@ -181,3 +181,18 @@ def sign_in(page: Page, server: Server, name: str) -> None:
     page.fill("#password", server.passwords[name])
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
+    """New browser contexts on demand (one per person), closed after the test; CSP is
+    bypassed so that axe-core can be injected inline."""
+    made: list[BrowserContext] = []
+
+    def new() -> BrowserContext:
+        made.append(browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
+                                        bypass_csp=True))
+        return made[-1]
+    yield new
+    for context in made:
+        context.close()

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from runtime.demo import create_demo_users
 from runtime.services.container import Services
 from runtime.settings import Settings
-from tests.browser.axe import summary, violations
+from tests.browser.axe import assert_clean
 from tests.browser.conftest import ROOT, Server, _serve, sign_in
 from tests.runtime.web.samples import PDF, PNG
 
@@ -55,22 +55,6 @@ def prepared(tmp_path: Path) -> Iterator[Server]:
     next(running, None)
 
 
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
-    made: list[BrowserContext] = []
-
-    def new() -> BrowserContext:
-        made.append(browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
-                                        bypass_csp=True))  # axe is injected inline
-        return made[-1]
-    yield new
-    for context in made:
-        context.close()
-
-
-def _no_violations(page: Page) -> None:
-    found = violations(page)
-    assert found == [], summary(found)
 
 
 def _file(tmp_path: Path, name: str, content: bytes) -> str:
@@ -110,7 +94,7 @@ def test_an_agent_applies_on_the_site_and_the_principal_sees_it(
     village.goto(server.url + "/agent")
     expect(village.locator("main")).not_to_contain_text("/api/v1")
     shots(village, "agent-home-empty")
-    _no_violations(village)
+    assert_clean(village)
     village.get_by_role("link", name="代办申报").click()
     village.get_by_role("link", name=MATTER).first.click()
     village.get_by_role("link", name="我已阅读，开始申请").click()
@@ -135,19 +119,19 @@ def test_an_agent_applies_on_the_site_and_the_principal_sees_it(
     expect(village.locator("#f-obo-id_number")).to_have_attribute("aria-invalid", "true")
     expect(village.locator("#f-township")).to_have_value("青禾镇")  # the answers kept
     shots(village, "principal-refused")
-    _no_violations(village)
+    assert_clean(village)
 
     village.fill("#f-obo-id_number", ID_NUMBER)
     _fill_the_house(village, tmp_path)  # this post's files were not kept: choose again
     village.set_input_files("#f-material-entrustment", _file(tmp_path, "委托书.png", PNG))
     shots(village, "agent-form-filled")
-    _no_violations(village)
+    assert_clean(village)
     village.get_by_role("button", name="下一步：核对信息").click()
     expect(village.locator("h1")).to_have_text("核对申请信息")
     expect(village.locator("section[aria-labelledby=p-h]")).to_contain_text(ID_NUMBER)
     expect(village.locator("main")).to_contain_text("委托书.png")
     shots(village, "agent-review")
-    _no_violations(village)
+    assert_clean(village)
     village.check("#declare")
     village.get_by_role("button", name="确认提交").click()
     expect(village.locator("#flash")).to_contain_text("代办申请已提交")
@@ -160,7 +144,7 @@ def test_an_agent_applies_on_the_site_and_the_principal_sees_it(
     expect(mine).to_contain_text("王小明")
     expect(mine.locator(f'a[href="/agent/cases/{case_id}"]')).to_have_count(1)
     shots(village, "agent-home-listed")
-    _no_violations(village)
+    assert_clean(village)
 
     sign_in(other, server, "agent-other")
     response = other.goto(server.url + f"/agent/cases/{case_id}")
@@ -174,7 +158,7 @@ def test_an_agent_applies_on_the_site_and_the_principal_sees_it(
     expect(row).to_contain_text("刘代办（青禾村代办点）")
     expect(row).to_contain_text("已提交待受理")
     shots(villager, "principal-my-cases")
-    _no_violations(villager)
+    assert_clean(villager)
     row.get_by_role("link", name="查看进度").click()
     expect(villager.locator("h1")).to_contain_text("乡村建设规划许可证")
     expect(villager.locator("section.agency")).to_contain_text("刘代办")

@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from runtime import forms
 from runtime.demo import create_demo_users
 from runtime.services.container import Services
 from runtime.services.files import Upload
 from runtime.settings import Settings
-from tests.browser.axe import summary, violations
+from tests.browser.axe import assert_clean
 from tests.browser.conftest import ROOT, Server, _serve, fill_surely, sign_in
 from tests.runtime.web.samples import ANSWERS, PDF
 
@@ -63,22 +63,6 @@ def prepared(tmp_path: Path) -> Iterator[tuple[Server, str]]:
     next(running, None)
 
 
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
-    made: list[BrowserContext] = []
-
-    def new() -> BrowserContext:
-        made.append(browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
-                                        bypass_csp=True))  # axe is injected inline
-        return made[-1]
-    yield new
-    for context in made:
-        context.close()
-
-
-def _no_violations(page: Page) -> None:
-    found = violations(page)
-    assert found == [], summary(found)
 
 
 def _file(tmp_path: Path, name: str) -> str:
@@ -113,7 +97,7 @@ def test_the_agent_answers_a_supplement_and_the_window_accepts(
     expect(notice).to_contain_text("公司章程（全体股东签署）：缺少全体股东签字")
     expect(agent.locator("section[aria-labelledby=docs-h]")).to_contain_text("补正材料通知书")
     shots(agent, "agent-case-supplement-asked")
-    _no_violations(agent)
+    assert_clean(agent)
     notice.get_by_role("link", name="补正材料").click()
     expect(agent.locator("h1")).to_have_text("补正材料")
     expect(agent.locator("input[name=company_name]")).to_have_count(0)  # only what was asked
@@ -121,7 +105,7 @@ def test_the_agent_answers_a_supplement_and_the_window_accepts(
     agent.get_by_role("button", name="提交补正").click()  # the file not brought again
     expect(agent.locator(".error-summary")).to_contain_text("公司章程")
     shots(agent, "agent-supplement-refused")
-    _no_violations(agent)
+    assert_clean(agent)
     agent.fill("#f-address", "云川市新城区锦程路18号2栋3单元1206室")
     agent.set_input_files("#f-material-articles", _file(tmp_path, "章程（签字版）.pdf"))
     agent.get_by_role("button", name="提交补正").click()
@@ -146,7 +130,7 @@ def test_the_agent_answers_a_supplement_and_the_window_accepts(
     expect(docs).to_contain_text("受理通知书")
     expect(docs).to_contain_text("容缺受理承诺书")
     shots(agent, "agent-case-accepted")
-    _no_violations(agent)
+    assert_clean(agent)
     with agent.expect_download() as download:
         docs.locator(f'a[href="/cases/{case_id}/documents/receipt.pdf"]').click()
     assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
@@ -155,4 +139,4 @@ def test_the_agent_answers_a_supplement_and_the_window_accepts(
     expect(agent.locator("#flash")).to_contain_text("容缺材料已补交")
     expect(agent.locator("section[aria-labelledby=owed-h]")).to_contain_text("已补交")
     shots(agent, "agent-case-deferred-supplied")
-    _no_violations(agent)
+    assert_clean(agent)

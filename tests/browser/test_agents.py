@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from runtime.demo import create_demo_users
 from runtime.services.container import Services
 from runtime.services.files import Upload
 from runtime.settings import Settings
-from tests.browser.axe import summary, violations
+from tests.browser.axe import assert_clean
 from tests.browser.conftest import ROOT, Server, _serve, sign_in
 from tests.runtime.api.samples import DATA, FILES, PDF
 from tests.runtime.api.test_agents import PRINCIPAL
@@ -56,22 +56,6 @@ def prepared(tmp_path: Path) -> Iterator[tuple[Server, str]]:
     next(running, None)
 
 
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
-    made: list[BrowserContext] = []
-
-    def new() -> BrowserContext:
-        made.append(browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
-                                        bypass_csp=True))  # axe is injected inline
-        return made[-1]
-    yield new
-    for context in made:
-        context.close()
-
-
-def _no_violations(page: Page) -> None:
-    found = violations(page)
-    assert found == [], summary(found)
 
 
 def test_agents_pages_forwarding_and_home_visit(
@@ -84,7 +68,7 @@ def test_agents_pages_forwarding_and_home_visit(
     village.goto(server.url + "/agent")
     expect(village.locator("#mine-h + .table-wrap")).to_contain_text("王小明")
     shots(village, "village-agent-list")
-    _no_violations(village)
+    assert_clean(village)
     village.get_by_role("link", name="查看与办理").first.click()
     agency = village.locator("section.agency")
     expect(agency).to_contain_text("青禾村代办点")
@@ -96,7 +80,7 @@ def test_agents_pages_forwarding_and_home_visit(
     expect(village.locator("#flash")).to_contain_text("已记录上门受理")
     expect(agency).to_contain_text("王小明老人行动不便")
     shots(village, "village-agent-case")
-    _no_violations(village)
+    assert_clean(village)
     village.get_by_role("button", name="记录上门受理").click()  # an empty note
     expect(village.locator(".notice-error")).to_be_visible()
 
@@ -106,7 +90,7 @@ def test_agents_pages_forwarding_and_home_visit(
     expect(town.locator(f'#fwd-h ~ .table-wrap tr[data-case="{case_id}"]')).to_contain_text(
         "青禾镇代办点")
     shots(town, "supervisor-board-forwarding")
-    _no_violations(town)
+    assert_clean(town)
     town.get_by_role("button", name="退出").click()
 
     sign_in(town, server, "agent-town")
@@ -115,11 +99,11 @@ def test_agents_pages_forwarding_and_home_visit(
     expect(pending).to_contain_text("青禾村代办点")
     expect(pending.locator(".light-green")).to_be_visible()
     shots(town, "town-point-to-forward")
-    _no_violations(town)
+    assert_clean(town)
     town.get_by_role("link", name="办理转报").click()
     town.fill("#forward-note", "材料齐全，已转报县政务服务中心")
     shots(town, "town-point-case")
-    _no_violations(town)
+    assert_clean(town)
     town.get_by_role("button", name="确认转报").click()
     expect(town.locator("#flash")).to_contain_text("已转报")
     expect(town.locator("section.agency")).to_contain_text("材料齐全")

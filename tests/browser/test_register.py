@@ -4,13 +4,13 @@ the unit's name locked, and the applicant, window and department see where it ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.axe import summary, violations
+from tests.browser.axe import assert_clean
 from tests.browser.conftest import Server, sign_in
 from tests.browser.test_joint_case import LICENSE_NO, _apply, _open_intake, _work
 
@@ -18,23 +18,6 @@ pytestmark = pytest.mark.browser
 COMPANY = "云川市青禾农业科技有限公司"
 
 
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
-    made: list[BrowserContext] = []
-
-    def new() -> BrowserContext:
-        made.append(browser.new_context(locale="zh-CN",
-                                        viewport={"width": 1280, "height": 900},
-                                        bypass_csp=True))  # axe is injected inline
-        return made[-1]
-    yield new
-    for context in made:
-        context.close()
-
-
-def _no_violations(page: Page) -> None:
-    found = violations(page)
-    assert found == [], summary(found)
 
 
 def _project(page: Page, server: Server, tmp_path: Path) -> None:
@@ -82,7 +65,7 @@ def test_a_second_matter_takes_the_licence_from_the_register(
     expect(name).to_have_value(COMPANY)
     expect(name).to_have_attribute("readonly", "")
     shots(applicant, "form-with-licence-from-register")
-    _no_violations(applicant)
+    assert_clean(applicant)
 
     pdf = tmp_path / "a.pdf"
     for control in applicant.locator('input[type="file"][name^="material:"]').all():
@@ -99,7 +82,7 @@ def test_a_second_matter_takes_the_licence_from_the_register(
     expect(section.get_by_role("link", name=first).first).to_be_visible()
     expect(applicant.locator("main")).to_contain_text(COMPANY)
     shots(applicant, "applicant-case-free-of-upload")
-    _no_violations(applicant)
+    assert_clean(applicant)
     section.get_by_role("link", name=first).first.click()  # the issuing case, their own
     expect(applicant.locator("main")).to_contain_text(LICENSE_NO)
 
@@ -118,4 +101,4 @@ def test_a_second_matter_takes_the_licence_from_the_register(
     expect(amr.locator("section.from-register")).to_contain_text("免提交")
     expect(amr.locator("section.from-register")).to_contain_text(first)
     shots(amr, "department-task-free-of-upload")
-    _no_violations(amr)
+    assert_clean(amr)
