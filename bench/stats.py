@@ -24,8 +24,11 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
@@ -104,13 +107,36 @@ def embedded(args: argparse.Namespace) -> None:
             services.close()
 
 
+#: The finished copies' rows are spread over the year (see `fill_projection`); bumped
+#: when that changes, so `--quick` fills them again.
+SPREAD = "spread-1"
+
+
+def projected(url: str) -> bool:
+    """Whether the database holds this version of the bench's projection rows."""
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        marker = db.execute("SELECT to_regclass('bench_projection') IS NOT NULL").fetchone()
+        return bool(marker and marker[0] and db.execute(
+            "SELECT version FROM bench_projection").fetchone() == (SPREAD,))
+
+
 def fill_projection(url: str, services: Services) -> int:
     """The projection's rows of the bulk-loaded cases, made as the server made the cases:
     the running ones one by one, the finished copies from their matter's template (all
-    copies of one matter carry the same events, so the same rows). Returns the rows."""
+    copies of one matter carry the same events, so the same rows; three copies are
+    checked against their own documents).
+
+    A city's real year does not decide every case on the same few March days in the
+    same number of days: each finished copy's rows are moved by whole days (-100 … +254,
+    by a hash of its id) and its days scaled by 0.5 … 1.5 (1,000 steps), so decisions
+    fall on every day of the year and a department's days take thousands of distinct
+    values: the roll-up has as many rows to read as real data would give it. The
+    roll-up is then made from these rows as the migration makes it. Returns the rows."""
     import psycopg
 
-    from runtime.store.postgres.stat_facts import COPY_FACTS, copy_row
+    from runtime.store.postgres.stat_facts import COPY_FACTS, copy_row, fill_rollup
 
     projection = services.stats.projection
     assert projection is not None
@@ -127,27 +153,127 @@ def fill_projection(url: str, services: Services) -> int:
         conn.execute("CREATE TEMP TABLE tpl_facts (matter text, kind text, key text, "
                      "at timestamptz, days float8, days2 float8, promised float8, "
                      "on_time boolean, rejected boolean, serial float8)")
+        templates: dict[str, list[tuple[object, ...]]] = {}
         for (matter,) in conn.execute("SELECT DISTINCT matter FROM cases WHERE status = "
                                       "ANY(%s)", (closed,)).fetchall():
             doc = conn.execute("SELECT doc FROM cases WHERE matter = %s AND status = ANY(%s) "
                                "LIMIT 1", (matter, closed)).fetchone()[0]
+            templates[matter] = sorted(copy_row("", r)[1:] for r in project(doc))
             with conn.cursor().copy("COPY tpl_facts FROM STDIN") as copy:
                 for r in project(doc):
                     copy.write_row((matter, *copy_row(matter, r)[1:]))
-        conn.execute("""INSERT INTO stat_facts SELECT c.id, t.kind, t.key, t.at, t.days,
-                        t.days2, t.promised, t.on_time, t.rejected, t.serial
-                        FROM cases c JOIN tpl_facts t ON t.matter = c.matter
-                        WHERE c.status = ANY(%s)""", (closed,))
-        # A few copies checked against their own documents.
-        for case_id, doc in conn.execute("SELECT id, doc FROM cases WHERE status = ANY(%s) "
-                                         "ORDER BY id DESC LIMIT 3", (closed,)).fetchall():
-            stored = sorted(tuple(r) for r in conn.execute(
-                "SELECT case_id, kind, key, at, days, days2, promised, on_time, rejected, "
-                "serial FROM stat_facts WHERE case_id = %s", (case_id,)))
-            assert stored == sorted(copy_row(case_id, r) for r in project(doc)), case_id
+        # A few copies checked against their own documents: they carry their template's rows.
+        for case_id, matter, doc in conn.execute(
+                "SELECT id, matter, doc FROM cases WHERE status = ANY(%s) ORDER BY id DESC "
+                "LIMIT 3", (closed,)).fetchall():
+            assert sorted(copy_row("", r)[1:] for r in project(doc)) == templates[matter], \
+                case_id
+        conn.execute("""
+            INSERT INTO stat_facts
+            SELECT c.id, t.kind, t.key, t.at + make_interval(days => sh.d), t.days * sh.f,
+                   round((t.days * sh.f)::numeric, 2)::float8, t.promised, t.on_time,
+                   t.rejected, t.serial
+            FROM cases c JOIN tpl_facts t ON t.matter = c.matter
+            CROSS JOIN LATERAL (
+                SELECT (hashtext(c.id) & 2147483647) %% 355 - 100 AS d,
+                       0.5 + ((hashtext(c.id || '/f') & 2147483647) %% 1000) / 1000.0 AS f
+            ) AS sh
+            WHERE c.status = ANY(%s)""", (closed,))
         conn.execute("VACUUM (ANALYZE) stat_facts")
+        with conn.transaction():
+            fill_rollup(conn)
+        conn.execute("VACUUM (ANALYZE) stat_days")
+        conn.execute("VACUUM (ANALYZE) stat_histogram")
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_projection (version text)")
+        conn.execute("DELETE FROM bench_projection")
+        conn.execute("INSERT INTO bench_projection VALUES (%s)", (SPREAD,))
         rows = conn.execute("SELECT count(*) FROM stat_facts").fetchone()
     return int(rows[0]) if rows else 0
+
+
+#: The period's figures straight from every stat_facts row, as the application read them
+#: before the daily roll-up (schema version 8): timed in the same run as the baseline
+#: of the roll-up's own queries, and checked to give the same figures.
+RAW_AGGREGATE = """
+SELECT kind, key, count(*), count(*) FILTER (WHERE on_time), sum(days), count(days),
+       NULL::float8, sum(promised), count(*) FILTER (WHERE rejected), sum(serial),
+       count(serial), sum(serial - days), count(serial - days)
+FROM stat_facts
+WHERE kind = ANY(%(kinds)s) AND at >= %(low)s AND at < %(high)s
+GROUP BY kind, key
+UNION ALL
+SELECT kind, key, count(*), 0, NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0
+FROM stat_facts
+WHERE kind = %(running)s AND at < %(now)s
+GROUP BY kind, key
+"""
+RAW_P90 = """
+WITH h AS (SELECT key, days2, count(*) AS n FROM stat_facts
+           WHERE kind = %(done)s AND at >= %(low)s AND at < %(high)s AND days2 IS NOT NULL
+           GROUP BY key, days2),
+     c AS (SELECT key, days2, sum(n) OVER (PARTITION BY key ORDER BY days2) AS upto,
+                  sum(n) OVER (PARTITION BY key) AS total FROM h)
+SELECT key, min(days2) FROM c WHERE upto >= ceil(0.9::float8 * total::float8) GROUP BY key
+"""
+KINDS = {"department": (("task_received", "task_suspended", "task_done"), "task_running",
+                        "task_done"),
+         "matter": (("case_accepted", "case_supplement", "case_refused", "case_done"),
+                    "case_running", "case_done")}
+
+
+def raw_year(conn: Any, params: dict[str, Any]) -> Any:
+    """`RAW_AGGREGATE` and `RAW_P90` as `Aggregates`."""
+    from runtime.store.postgres.stat_facts import Aggregates
+
+    done = params["done"]
+    found = conn.execute(RAW_AGGREGATE, params).fetchall()
+    p90 = dict(conn.execute(RAW_P90, params).fetchall())
+    return Aggregates([(*r[:6], p90.get(r[1]) if r[0] == done else None, *r[7:])
+                       for r in found], done)
+
+
+def in_the_database(url: str, repeat: int) -> None:
+    """The year's queries alone, from every row (as before) and from the roll-up."""
+    from datetime import date, timedelta
+
+    import psycopg
+
+    from runtime.store.postgres.stat_facts import Aggregates, aggregate, figures
+
+    first, last = date(2025, 12, 5), date(2026, 12, 4)
+    low = datetime(2025, 12, 5, tzinfo=CHINA_TZ)
+    high = datetime.combine(last + timedelta(days=1), datetime.min.time(), CHINA_TZ)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT count(*) FROM stat_facts WHERE at >= %s AND at < %s",
+                            (low, high)).fetchone()
+        rolled = conn.execute("SELECT (SELECT count(*) FROM stat_days), "
+                              "(SELECT count(*) FROM stat_histogram)").fetchone()
+        print(f"in the database, the year ({rows[0]:,} projection rows; roll-up "
+              f"{rolled[0]:,} day rows, {rolled[1]:,} histogram rows):")
+        for by, (kinds, running, done) in KINDS.items():
+            params = {"kinds": list(kinds), "low": low, "high": high, "now": NOW,
+                      "running": running, "done": done}
+
+            queries: dict[str, Callable[[], Aggregates]] = {
+                "every row": partial(raw_year, conn, params),
+                "roll-up": partial(aggregate, conn, kinds, running, first, last, NOW, done)}
+            times = {}
+            answers = {}
+            for name, query in queries.items():
+                answers[name] = query()
+                took = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    query()
+                    took.append(time.perf_counter() - started)
+                times[name] = statistics.median(took)
+            a, b = answers["every row"], answers["roll-up"]
+            assert a.counts == b.counts, by
+            assert {k: figures(v) for k, v in a.done.items()} == \
+                {k: figures(v) for k, v in b.done.items()}, by
+            print(f"  by {by:10}: every row {times['every row'] * 1e3:8.1f} ms, roll-up "
+                  f"{times['roll-up'] * 1e3:6.1f} ms, {times['every row'] / times['roll-up']:.0f}x "
+                  f"faster, same figures", flush=True)
 
 
 def postgres(server_url: str, args: argparse.Namespace) -> None:
@@ -177,10 +303,13 @@ def postgres(server_url: str, args: argparse.Namespace) -> None:
                        ready=20, now=NOW, log=lambda line: print(line, flush=True))
         print(f"built {args.cases:,} cases in {time.perf_counter() - started:.0f} s",
               flush=True)
+        with psycopg.connect(url, autocommit=True) as db:
+            db.execute("CREATE TABLE bench_built (facts text)")
+            db.execute("INSERT INTO bench_built VALUES (%s)", (wanted,))
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.load({"data_dir": tmp, "catalog_dir": str(ROOT / "catalog"),
                                   "database": url, "tick_seconds": 3600}, environ={})
-        if not built:  # the projection is filled below, not rebuilt case by case at open
+        if not projected(url):  # filled below, not rebuilt case by case at open
             from builder import load_catalog
             from runtime.services.stat_projection import fingerprint
 
@@ -190,14 +319,12 @@ def postgres(server_url: str, args: argparse.Namespace) -> None:
                            "DO UPDATE SET value = EXCLUDED.value", (mark,))
         services = Services.open(settings, clock=lambda: NOW)
         try:
-            if not built:
+            if not projected(url):
                 started = time.perf_counter()
                 rows = fill_projection(url, services)
-                with psycopg.connect(url, autocommit=True) as db:
-                    db.execute("CREATE TABLE IF NOT EXISTS bench_built (facts text)")
-                    db.execute("INSERT INTO bench_built VALUES (%s)", (wanted,))
                 print(f"projection: {rows:,} rows in {time.perf_counter() - started:.0f} s",
                       flush=True)
+            in_the_database(url, args.repeat)
             measure(services, args.cases, args.repeat, "PostgreSQL")
         finally:
             services.close()

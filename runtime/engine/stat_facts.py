@@ -39,6 +39,10 @@ VERSION = 1
 
 DEPARTMENT_KINDS = ("task_received", "task_suspended", "task_done", "task_running")
 MATTER_KINDS = ("case_accepted", "case_supplement", "case_refused", "case_done", "case_running")
+RUNNING_KINDS = ("task_running", "case_running")
+"""Kinds counted against "now", not a period (PostgreSQL keeps no daily roll-up of them)."""
+DONE_KINDS = ("task_done", "case_done")
+"""Kinds that carry days (the sums and the p90 histogram)."""
 
 
 class FactRow(NamedTuple):
@@ -140,7 +144,7 @@ def aggregate(rows: Iterable[FactRow], by: str, period: Period, now: datetime,
     for row in rows:
         if row.kind not in kinds:
             continue
-        running = row.kind in ("task_running", "case_running")
+        running = row.kind in RUNNING_KINDS
         if not (row.at < now if running else low <= row.at < high):
             continue
         if row.kind == done_kind:

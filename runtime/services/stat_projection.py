@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from importlib import metadata
 from typing import Any
 
@@ -67,12 +67,6 @@ class Projector:
         except (KeyError, TypeError, ValueError) as err:  # not a case the engine made
             log.warning("statistics: case %s not projected: %r", case.get("id"), err)
             return []
-
-
-def bounds(period: Period) -> tuple[datetime, datetime]:
-    """The period as ``[low, high)`` moments (China time, whole days)."""
-    return (datetime.combine(period.start, time(0), CHINA_TZ),
-            datetime.combine(period.end + timedelta(days=1), time(0), CHINA_TZ))
 
 
 class InMemory:
@@ -151,7 +145,6 @@ class Projection:
         if self.memory is not None:
             return stat_facts.aggregate(self.memory.refresh(), by, period, now, names)
         assert isinstance(self.store, PostgresStore)
-        low, high = bounds(period)
         kinds: tuple[str, ...]
         if by == "department":
             kinds = ("task_received", "task_suspended", "task_done")
@@ -159,7 +152,8 @@ class Projection:
         else:
             kinds = ("case_accepted", "case_supplement", "case_refused", "case_done")
             running, done = "case_running", "case_done"
-        found = self.store.stat_aggregates(kinds, running, low, high, now, done)
+        found = self.store.stat_aggregates(kinds, running, period.start, period.end, now,
+                                           done)
         out = []
         for key in set(found.counts) | set(found.done):
             count = found.counts.get(key, {})

@@ -23,6 +23,7 @@ from runtime.store.base import (
 )
 from runtime.store.batch import check_job, check_notice
 from runtime.store.index import case_facts, case_summary, dumps
+from runtime.store.postgres import stat_rollup
 from runtime.store.postgres.stat_facts import DELETE_FACTS, INSERT_FACTS, Projector, fact_params
 
 CLAIM_JOBS = f"""
@@ -119,10 +120,19 @@ class PostgresBatch:
         #: (rev, number) of the cases this batch has locked (read or written): a put
         #: after a read needs no second round trip to lock and check the case.
         self._held: dict[str, tuple[int, str | None]] = {}
+        #: The statistics roll-up's change by this batch's cases (applied by `before_commit`).
+        self._rollup = stat_rollup.Delta()
 
     def finish(self) -> None:
         """Refuse further writes (the block has ended)."""
         self._finished = True
+
+    def before_commit(self) -> None:
+        """The writes kept to the end: the statistics roll-up's rows, in key order (rows
+        every batch touches, locked as late and in the same order as possible)."""
+        self._check()
+        with self._errors():
+            self._rollup.apply(self._conn)
 
     def _check(self) -> None:
         if self._finished:
@@ -199,14 +209,21 @@ class PostgresBatch:
         tasks = task_params(case_id, parsed, self._lifecycle)
         if tasks is not None:
             statements.append((INSERT_TASKS, tasks))
-        if self._projector is not None:
+        new_rows = None if self._projector is None else self._projector(parsed)
+        deleted_facts = len(statements)  # the cursor that returns the case's old rows
+        if new_rows is not None:
             statements.append((DELETE_FACTS, (case_id,)))
-            facts = fact_params(case_id, self._projector(parsed))
+            facts = fact_params(case_id, new_rows)
             if facts is not None:
                 statements.append((INSERT_FACTS, facts))
-        written = self._pipelined(*statements)[0]
+        cursors = self._pipelined(*statements)
+        written = cursors[0]
         if written.rowcount != 1:  # created by another batch since our read
             raise self._fail(Conflict(f"case {case_id} was written by someone else meanwhile"))
+        if new_rows is not None:
+            old_rows = stat_rollup.stored_rows(cursors[deleted_facts].fetchall())
+            self._rollup.add(old_rows, -1)
+            self._rollup.add(new_rows, 1)
         self._held[case_id] = (int(params["rev"]), number)  # locked by our write
         return int(params["rev"])
 

@@ -10,7 +10,7 @@ rows were made; a projection made for another is rebuilt before it is read.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
@@ -18,6 +18,7 @@ import psycopg
 from runtime.engine.stat_facts import FactRow
 from runtime.store.base import Document
 from runtime.store.index import dumps
+from runtime.store.postgres import stat_rollup
 
 #: Case document -> its rows (raises nothing: a case it cannot read has no rows).
 Projector = Callable[[Document], list[FactRow]]
@@ -31,40 +32,11 @@ FROM jsonb_to_recordset(%(rows)s::jsonb)
           s float8)
 """
 
-DELETE_FACTS = "DELETE FROM stat_facts WHERE case_id = %s"
+DELETE_FACTS = ("DELETE FROM stat_facts WHERE case_id = %s "
+                "RETURNING kind, key, at, days, promised, on_time, rejected, serial")
 
 COPY_FACTS = ("COPY stat_facts (case_id, kind, key, at, days, days2, promised, on_time, "
               "rejected, serial) FROM STDIN")
-
-#: One aggregate row per (kind, key): the counts of a period, and for the decisions
-#: the sums the means are made of (a hash aggregate: no sort of the rows).
-AGGREGATE = """
-SELECT kind, key, count(*), count(*) FILTER (WHERE on_time), sum(days), count(days),
-       NULL::float8, sum(promised), count(*) FILTER (WHERE rejected), sum(serial),
-       count(serial), sum(serial - days), count(serial - days)
-FROM stat_facts
-WHERE kind = ANY(%(kinds)s) AND at >= %(low)s AND at < %(high)s
-GROUP BY kind, key
-UNION ALL
-SELECT kind, key, count(*), 0, NULL, 0, NULL, NULL, 0, NULL, 0, NULL, 0
-FROM stat_facts
-WHERE kind = %(running)s AND at < %(now)s
-GROUP BY kind, key
-"""
-
-#: The nearest-rank 90th percentile of the decisions' days per key, as shown (rounded
-#: to 2 decimals): rounding keeps the order, so it is the rank's value in the histogram
-#: of rounded days — a hash aggregate and a window over the few distinct values, not a
-#: sort of every row. The rank as `runtime.engine.stats.p90` computes it (float).
-P90 = """
-WITH h AS (SELECT key, days2, count(*) AS n FROM stat_facts
-           WHERE kind = %(done)s AND at >= %(low)s AND at < %(high)s AND days2 IS NOT NULL
-           GROUP BY key, days2),
-     c AS (SELECT key, days2, sum(n) OVER (PARTITION BY key ORDER BY days2) AS upto,
-                  sum(n) OVER (PARTITION BY key) AS total FROM h)
-SELECT key, min(days2) FROM c WHERE upto >= ceil(0.9::float8 * total::float8) GROUP BY key
-"""
-
 
 def rounded(days: float | None) -> float | None:
     """Days as the statistics show them (Python's ``round``, as `runtime.engine.stats`)."""
@@ -98,7 +70,7 @@ def rebuild(conn: psycopg.Connection, projector: Projector, fingerprint: str) ->
     waits for the rebuild and then rewrites its own rows: nothing is lost."""
     cases = 0
     with conn.transaction():
-        conn.execute("LOCK TABLE stat_facts IN EXCLUSIVE MODE")
+        conn.execute("LOCK TABLE stat_facts, stat_days, stat_histogram IN EXCLUSIVE MODE")
         if current(conn, fingerprint):  # rebuilt by another process meanwhile
             return 0
         conn.execute("TRUNCATE stat_facts")
@@ -110,9 +82,10 @@ def rebuild(conn: psycopg.Connection, projector: Projector, fingerprint: str) ->
                     for case_id, doc in page:
                         for r in projector(doc):
                             copy.write_row(copy_row(case_id, r))
+        stat_rollup.fill(conn)
         conn.execute("INSERT INTO stat_meta (name, value) VALUES ('projector', %s) "
                      "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", (fingerprint,))
-    conn.execute("ANALYZE stat_facts")
+    conn.execute("ANALYZE stat_facts, stat_days, stat_histogram")
     return cases
 
 
@@ -131,15 +104,11 @@ class Aggregates:
 
 
 def aggregate(conn: psycopg.Connection, kinds: tuple[str, ...], running: str,
-              low: datetime, high: datetime, now: datetime, done_kind: str) -> Aggregates:
-    """The aggregates of the rows of ``kinds`` in ``[low, high)`` and of ``running``
-    rows due before ``now``."""
-    params = {"kinds": list(kinds), "low": low, "high": high, "now": now,
-              "running": running, "done": done_kind}
-    rows = conn.execute(AGGREGATE, params).fetchall()
-    p90: dict[str, float] = dict(conn.execute(P90, params).fetchall())
-    return Aggregates([(*r[:6], p90.get(r[1]) if r[0] == done_kind else None, *r[7:])
-                       for r in rows], done_kind)
+              first: date, last: date, now: datetime, done_kind: str) -> Aggregates:
+    """The aggregates of the rows of ``kinds`` on the days ``[first, last]`` (from the
+    daily roll-up) and of ``running`` rows due before ``now``."""
+    return Aggregates(stat_rollup.aggregate(conn, kinds, running, first, last, now, done_kind),
+                      done_kind)
 
 
 def figures(done: tuple[Any, ...] | None) -> Mapping[str, Any]:

@@ -13,7 +13,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -102,9 +102,10 @@ class PostgresStore:
                 try:
                     with conn.transaction():
                         yield batch
-                        batch.finish()
                         if batch.failed is not None:  # swallowed by the block: still void
                             raise batch.failed
+                        batch.before_commit()
+                        batch.finish()
                 except errors.TransactionRollback as err:
                     raise Conflict(f"a concurrent transaction won: {err.sqlstate}") from None
                 finally:
@@ -380,12 +381,12 @@ class PostgresStore:
         with self._pool.connection() as conn:
             return stat_facts.rebuild(conn, self._projector, self._fingerprint)
 
-    def stat_aggregates(self, kinds: tuple[str, ...], running: str, low: datetime,
-                        high: datetime, now: datetime, done: str) -> stat_facts.Aggregates:
-        """The period's aggregates of the projection (see `stat_facts.aggregate`)."""
+    def stat_aggregates(self, kinds: tuple[str, ...], running: str, first: date,
+                        last: date, now: datetime, done: str) -> stat_facts.Aggregates:
+        """The aggregates of the days ``[first, last]`` (see `stat_facts.aggregate`)."""
         self._check_open()
         with self._pool.connection() as conn:
-            return stat_facts.aggregate(conn, kinds, running, low, high, now, done)
+            return stat_facts.aggregate(conn, kinds, running, first, last, now, done)
 
     def close(self) -> None:
         """Close the pool; the store is unusable afterwards."""

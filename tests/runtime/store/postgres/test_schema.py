@@ -17,7 +17,8 @@ from tests.runtime.store.conftest import make_case
 
 TABLES = {"cases", "tasks", "users", "tokens", "files", "blobs", "settings", "sequences",
           "schema_migrations", "admin_versions", "admin_drafts", "admin_audit", "sessions",
-          "limits", "notices", "jobs", "records", "stat_facts", "stat_meta"}
+          "limits", "notices", "jobs", "records", "stat_facts", "stat_meta", "stat_days",
+          "stat_histogram"}
 
 
 def _tables(conn: psycopg.Connection) -> set[str]:
