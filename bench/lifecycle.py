@@ -33,7 +33,9 @@ indexing, commit) on a fresh store; ``--copies`` times ways of copying a case.
 splits each branch into K user tasks).
 ``--database URL`` (an empty database) or ``--throwaway`` (a private cluster, fsync on)
 runs the concurrent lifecycle instead on PostgreSQL with two processes (half the cases in
-flight each) against the embedded store on one process, same run; its last line is
+flight each), writing each case's statistics rows as the server does, against the
+embedded store on one process, same run (and on PostgreSQL once more without the
+statistics rows, to show what they cost); its last line is
 ``lifecycle: PostgreSQL (2 processes) X cases/s, embedded (1 process) Y cases/s, ratio R``.
 ``--data-dir`` chooses where the store's journal lives (default: a temporary
 directory in the system temp dir, i.e. a real disk with a real fsync). The last line is
@@ -437,14 +439,28 @@ def run_spiff(cases: int, departments: int) -> tuple[float, int, int]:
 
 # -- PostgreSQL: two processes against the embedded store on one -------------------
 
+class _OneMatter:
+    """The one matter the bench runs, as the statistics projector asks for it."""
+
+    def __init__(self, spec: MatterSpec) -> None:
+        self.spec = spec
+
+    def version(self, matter: str, version: int) -> MatterSpec:
+        return self.spec
+
+
 def _postgres_share(url: str, cases: int, departments: int, in_flight: int, threads: int,
-                    ready: Any, go: Any, done: Any) -> None:
+                    statistics: bool, ready: Any, go: Any, done: Any) -> None:
     """One server process's share of the cases on PostgreSQL (run in a child process)."""
+    from runtime.services.stat_projection import Projector
     from runtime.store.postgres import PostgresStore
 
     store = PostgresStore(url, pool_size=threads, lifecycle=LIFECYCLE)
     try:
         runner = OneWindow(store, bench_matter(departments))
+        if statistics:  # as the server does: each case's statistics rows with it
+            only = _OneMatter(runner.matter)
+            store.install_projector(Projector(only, runner.calendar), "bench")  # type: ignore[arg-type]
         runner.run_case(-1)  # warm-up, as in the embedded run
         ready.set()
         go.wait()
@@ -455,7 +471,7 @@ def _postgres_share(url: str, cases: int, departments: int, in_flight: int, thre
 
 
 def run_postgres(url: str, cases: int, departments: int, in_flight: int, threads: int,
-                 processes: int = 2) -> float:
+                 processes: int = 2, *, statistics: bool = True) -> float:
     """cases/s of ``processes`` processes sharing ``cases`` on one PostgreSQL database,
     each with its share of the cases in flight on its own threads."""
     context = multiprocessing.get_context("spawn")
@@ -465,7 +481,8 @@ def run_postgres(url: str, cases: int, departments: int, in_flight: int, threads
         ready = context.Event()
         share = cases // processes + (1 if k < cases % processes else 0)
         child = context.Process(target=_postgres_share, args=(
-            url, share, departments, max(1, in_flight // processes), threads, ready, go, done))
+            url, share, departments, max(1, in_flight // processes), threads, statistics,
+            ready, go, done))
         child.start()
         readies.append(ready)
         children.append(child)
@@ -491,10 +508,14 @@ def compare_postgres(url: str, args: argparse.Namespace) -> None:
         embedded, _, _, shared = run_onewindow(args.cases, args.departments, Path(tmp),
                                                in_flight=args.in_flight, threads=args.threads)
     pg = run_postgres(url, args.cases, args.departments, args.in_flight, args.threads)
+    bare = run_postgres(url, args.cases, args.departments, args.in_flight, args.threads,
+                        statistics=False)
     print(f"embedded store, 1 process: {embedded:.0f} cases/s ({args.in_flight} in flight, "
           f"{args.threads} threads, {shared:.1f} batches per fsync)")
     print(f"PostgreSQL, 2 processes: {pg:.0f} cases/s ({args.in_flight // 2} in flight and "
           f"{args.threads} threads each)")
+    print(f"PostgreSQL without the statistics projection (stat_facts and its roll-up): "
+          f"{bare:.0f} cases/s; with it {pg:.0f} cases/s, ratio {pg / bare:.2f}")
     print(f"lifecycle: PostgreSQL (2 processes) {pg:.0f} cases/s, embedded (1 process) "
           f"{embedded:.0f} cases/s, ratio {pg / embedded:.2f}")
 

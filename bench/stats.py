@@ -136,7 +136,8 @@ def fill_projection(url: str, services: Services) -> int:
     roll-up is then made from these rows as the migration makes it. Returns the rows."""
     import psycopg
 
-    from runtime.store.postgres.stat_facts import COPY_FACTS, copy_row, fill_rollup
+    from runtime.store.postgres import stat_rollup
+    from runtime.store.postgres.stat_facts import COPY_FACTS, copy_row
 
     projection = services.stats.projection
     assert projection is not None
@@ -181,7 +182,7 @@ def fill_projection(url: str, services: Services) -> int:
             WHERE c.status = ANY(%s)""", (closed,))
         conn.execute("VACUUM (ANALYZE) stat_facts")
         with conn.transaction():
-            fill_rollup(conn)
+            stat_rollup.fill(conn)
         conn.execute("VACUUM (ANALYZE) stat_days")
         conn.execute("VACUUM (ANALYZE) stat_histogram")
         conn.execute("CREATE TABLE IF NOT EXISTS bench_projection (version text)")

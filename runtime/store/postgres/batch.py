@@ -221,9 +221,8 @@ class PostgresBatch:
         if written.rowcount != 1:  # created by another batch since our read
             raise self._fail(Conflict(f"case {case_id} was written by someone else meanwhile"))
         if new_rows is not None:
-            old_rows = stat_rollup.stored_rows(cursors[deleted_facts].fetchall())
-            self._rollup.add(old_rows, -1)
-            self._rollup.add(new_rows, 1)
+            self._rollup.change(stat_rollup.stored_rows(cursors[deleted_facts].fetchall()),
+                                new_rows)
         self._held[case_id] = (int(params["rev"]), number)  # locked by our write
         return int(params["rev"])
 

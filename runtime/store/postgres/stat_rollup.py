@@ -17,6 +17,7 @@ case's rows away leaves exactly what was there before.
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -136,6 +137,13 @@ class Delta:
     days: dict[tuple[str, date, str], list[Any]] = field(default_factory=dict)
     histogram: dict[tuple[str, str, date, str, float], int] = field(default_factory=dict)
 
+    def change(self, old: Sequence[FactRow], new: Sequence[FactRow]) -> None:
+        """A case's rows rewritten: count the old ones out and the new ones in (nothing
+        to do when its facts did not change, as on most writes)."""
+        if Counter(old) != Counter(new):
+            self.add(old, -1)
+            self.add(new, 1)
+
     def add(self, rows: Iterable[FactRow], sign: int) -> None:
         """Count ``rows`` in (``sign`` 1) or out (-1)."""
         for r in rows:
@@ -166,10 +174,12 @@ class Delta:
                 for (k, t, y), s in sorted(self.days.items()) if any(s)]
         histogram = [{"k": k, "g": g, "t": t.isoformat(), "y": y, "d": d, "n": n}
                      for (k, g, t, y, d), n in sorted(self.histogram.items()) if n]
-        if days:
-            conn.execute(APPLY_DAYS, (dumps(days),))
-        if histogram:
-            conn.execute(APPLY_HISTOGRAM, (dumps(histogram),))
+        if days or histogram:
+            with conn.pipeline():  # one round trip; still one statement after the other
+                if days:
+                    conn.execute(APPLY_DAYS, (dumps(days),))
+                if histogram:
+                    conn.execute(APPLY_HISTOGRAM, (dumps(histogram),))
         self.days.clear()
         self.histogram.clear()
 
