@@ -1,0 +1,77 @@
+"""Defects found by walking the accountability pages as their users (issue 15): what
+each page shows a person, asserted on its HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from runtime.services.container import Services
+from tests.runtime.api.conftest import Api
+from tests.runtime.api.test_public import finish
+from tests.runtime.web.conftest import csrf_of
+from tests.runtime.web.test_rating_device import _start
+from tests.runtime.web.test_ratings_pages import _sign_in
+
+
+@pytest.fixture
+def api(client: TestClient, services: Services) -> Api:
+    return Api(client, services)
+
+
+def _header(html: str) -> str:
+    found = re.search(r'<header class="top">(.*?)</header>', html, re.S)
+    assert found, html
+    return found.group(1)
+
+
+def test_the_rating_device_offers_no_sign_in_and_no_navigation(api: Api) -> None:
+    case = finish(api)
+    device = _start(api, case["id"])
+    client = api.client
+    client.cookies.clear()  # the tablet on the counter: nobody signed in
+    page = client.get(device)
+    assert page.status_code == 200 and "请您对本次服务进行评价" in page.text
+    header = _header(page.text)
+    assert "登录" not in header and "注册" not in header
+    assert "<nav" not in header and 'href="/"' not in header  # nowhere to wander off to
+    assert "云川市政务服务中心" in header  # still says whose device it is
+    done = client.post(device, data={"_csrf": csrf_of(page.text), "level": "5"})
+    assert done.status_code == 200 and "感谢您的评价" in done.text
+    assert "登录" not in _header(done.text) and "<nav" not in _header(done.text)
+    used = client.get(device)
+    assert used.status_code == 404 and "登录" not in _header(used.text)
+    # every other page keeps its header
+    assert "登录" in _header(client.get("/public/results").text)
+
+
+def test_the_case_history_names_the_rating_and_its_rectification_in_chinese(api: Api) -> None:
+    case = finish(api)
+    client = api.client
+    csrf = _sign_in(api, "alice")
+    client.post(f"/my/cases/{case['id']}/rating",
+                data={"level": "2", "comment": "等了很久", "_csrf": csrf})
+    csrf = _sign_in(api, "amr1")
+    client.post(f"/ratings/{case['id']}/reply", data={"text": "已优化流程", "_csrf": csrf})
+    _sign_in(api, "alice")
+    history = client.get(f"/cases/{case['id']}").text
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', history, re.S)
+    assert timeline
+    items = timeline.group(1)
+    assert "· 评价：等了很久" in items and "· 整改答复：已优化流程" in items
+    assert "· rate" not in items and "· reply" not in items
+
+
+def test_a_matter_not_announced_is_named_by_title(api: Api) -> None:
+    finish(api)
+    bad = api.client.get("/public/results?matter=government-investment-project")
+    assert bad.status_code == 400
+    alert = re.search(r'role="alert">(.*?)</div>', bad.text, re.S)
+    assert alert, bad.text
+    message = html.unescape(alert.group(1))
+    names = dict(api.services.public.announced())
+    assert names and all(name in message for name in names.values())
+    assert not any(matter_id in message for matter_id in names)
