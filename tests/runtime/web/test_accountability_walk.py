@@ -75,3 +75,34 @@ def test_a_matter_not_announced_is_named_by_title(api: Api) -> None:
     names = dict(api.services.public.announced())
     assert names and all(name in message for name in names.values())
     assert not any(matter_id in message for matter_id in names)
+
+
+def test_a_bad_rating_is_an_error_on_the_case_page_not_a_thanks(api: Api) -> None:
+    case = finish(api)
+    client = api.client
+    csrf = _sign_in(api, "alice")
+    bad = client.post(f"/my/cases/{case['id']}/rating", data={"level": "9", "_csrf": csrf})
+    assert bad.status_code == 400
+    alert = re.search(r'class="notice notice-error" role="alert">(.*?)</div>', bad.text, re.S)
+    assert alert and "评价等级" in alert.group(1)
+    assert 'notice-ok' not in bad.text and "评价本次办理" in bad.text  # the form again
+    assert "rating" not in api.ok(api.get("alice", f"/cases/{case['id']}"))  # nothing written
+
+
+def test_the_applicant_picks_a_case_to_complain_about_by_number_and_matter(api: Api) -> None:
+    case = finish(api)
+    _sign_in(api, "alice")
+    form = api.client.get("/complaints").text
+    option = re.search(rf'<option value="{case["id"]}">(.*?)</option>', form)
+    assert option, form
+    assert option.group(1).startswith(case["number"] + " · 企业开办")
+
+
+def test_the_query_code_is_printed_on_the_applicants_copy_only(api: Api) -> None:
+    case = api.accepted()
+    _sign_in(api, "win")
+    receipt = api.client.get(f"/cases/{case['id']}/receipt").text
+    first, second = receipt.split("第二联", 1)
+    assert case["query_code"] in first and "查询码" in first
+    assert case["query_code"] not in second and "查询码" not in second
+    assert case["number"] in second
