@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from runtime.engine.calendar import CHINA_TZ
 from runtime.services.container import Services
 from tests.runtime.api.conftest import Api
 from tests.runtime.api.test_public import finish
+from tests.runtime.api.test_scores import late_licence
 from tests.runtime.web.conftest import csrf_of
 from tests.runtime.web.test_rating_device import _start
 from tests.runtime.web.test_ratings_pages import _sign_in
@@ -106,3 +110,27 @@ def test_the_query_code_is_printed_on_the_applicants_copy_only(api: Api) -> None
     assert case["query_code"] in first and "查询码" in first
     assert case["query_code"] not in second and "查询码" not in second
     assert case["number"] in second
+
+
+def test_a_deduction_annulled_in_full_shows_zero_points(api: Api, clock: Any) -> None:
+    late_licence(api, clock)
+    client = api.client
+    csrf = _sign_in(api, "sup")
+    page = client.get("/scores?period=2026-12").text
+    key = re.findall(r'name="key" value="(overdue-task:[^"]+)"', page)[0]
+    done = client.post("/scores/annul", data={"key": key, "reason": "系统故障",
+                                              "period": "2026-12", "_csrf": csrf})
+    assert done.status_code == 200 and "已撤销：系统故障" in done.text
+    row = re.search(r"<td>环节超期办结</td><td>(\d+)</td><td>([^<]*)</td>", done.text)
+    assert row and row.groups() == ("0", "0")  # not "-0"
+
+
+def test_a_period_with_nothing_finished_explains_why_there_are_no_charts(
+        api: Api, login: Any, make_user: Any) -> None:
+    case = api.accepted()  # a task received, none decided yet
+    day = datetime.fromisoformat(case["accepted_at"]).astimezone(CHINA_TZ).date().isoformat()
+    make_user("sup2", "supervisor")
+    login("sup2")
+    page = api.client.get(f"/statistics?by=department&from={day}&to={day}")
+    assert page.status_code == 200 and "市场监督管理局" in page.text  # received: one row
+    assert "<figure" not in page.text and "暂无用时和按期率图表" in page.text
