@@ -120,6 +120,8 @@ class TimelineEntry:
     source: str
     target: str
     changes: list[tuple[str, Any, Any]]
+    subject: str = "办件"
+    """What the event is about, for the audit's 环节 column: the step, 好差评, or 办件."""
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,9 @@ def timeline(matter: MatterSpec, case: Document, name_of: NameOf,
             note=_note(e, titles),
             source=label(e.get("from")) if e.get("from") else "—",
             target=label(e.get("to")) if e.get("to") else "—",
-            changes=_changes(e.get("changes") or (), titles)))
+            changes=_changes(e.get("changes") or (), titles),
+            subject=(titles.step(e["step"]) if e.get("step")
+                     else "好差评" if entity == "rating" else "办件")))
     return out
 
 

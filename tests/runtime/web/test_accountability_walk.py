@@ -67,6 +67,11 @@ def test_the_case_history_names_the_rating_and_its_rectification_in_chinese(api:
     items = timeline.group(1)
     assert "· 评价：等了很久" in items and "· 整改答复：已优化流程" in items
     assert "· rate" not in items and "· reply" not in items
+    _sign_in(api, "sup")  # the audit names the rating, its states, and what it is about
+    audit = client.get(f"/supervision/cases/{case['id']}").text
+    assert re.search(r"<td>评价</td><td>好差评</td>", audit)
+    assert re.search(r"<td>整改答复</td><td>好差评</td>\s*<td[^>]*>待整改 → 已整改待回访</td>",
+                     audit)
 
 
 def test_a_matter_not_announced_is_named_by_title(api: Api) -> None:
