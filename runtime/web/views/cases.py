@@ -60,8 +60,8 @@ def supply_deferred(request: Request) -> Response:
     view = services.pages.case(user, request.path_params["case_id"])
     posted = read_post(request, checked_form(request), view.matter, user, {})
     if posted.errors:
-        return detail_page(request, view.case["id"], "；".join(e.message for e in posted.errors),
-                       posted.status)
+        return detail_page(request, view.case["id"],
+                           "；".join(e.message for e in posted.errors), posted.status)
     if not posted.materials:
         return detail_page(request, view.case["id"], "请选择要补交的材料文件", 400)
     try:
