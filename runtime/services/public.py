@@ -113,8 +113,9 @@ class Public:
         """Finished cases of announced matters, newest decision first; and their count."""
         announced = dict(self.announced())
         if matter and matter not in announced:
-            raise Invalid("该事项不公告办理结果", [{"pointer": "/matter", "message":
-                                          "须为公告的事项之一：" + ("、".join(announced) or "无")}])
+            names = "、".join(announced.values()) or "无"  # titles: people never see ids
+            raise Invalid("该事项不公告办理结果", [{"pointer": "/matter",
+                                          "message": "须为公告的事项之一：" + names}])
         if month is not None and not _is_month(month):
             raise Invalid("月份有误",
                           [{"pointer": "/month", "message": "须为 YYYY-MM，如 2026-11"}])

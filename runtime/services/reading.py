@@ -15,7 +15,7 @@ from typing import Any
 from builder import Material, MatterSpec, Step
 from builder.plan import Plan, make_plan, number
 from runtime import forms
-from runtime.engine import WorkCalendar
+from runtime.engine import WorkCalendar, rating
 from runtime.engine.states import CaseAction
 from runtime.engine.vocabulary import (
     DECIDED_CASE,
@@ -120,6 +120,8 @@ class TimelineEntry:
     source: str
     target: str
     changes: list[tuple[str, Any, Any]]
+    subject: str = "办件"
+    """What the event is about, for the audit's 环节 column: the step, 好差评, or 办件."""
 
 
 @dataclass(frozen=True)
@@ -324,16 +326,28 @@ def timeline(matter: MatterSpec, case: Document, name_of: NameOf,
     out = []
     for e in reversed(case.get("events") or ()):
         entity = e.get("entity", "case")
-        label = task_label if entity == "task" else case_label
+        action, label = _labels(entity)
         out.append(TimelineEntry(
             seq=e["seq"], at=e["at"], actor=name_of(e["actor"]), role=role_label(e["role"]),
-            action=action_label(entity, e["action"]),
+            action=action(e["action"]),
             step=titles.step(e["step"]) if e.get("step") else "",
             note=_note(e, titles),
             source=label(e.get("from")) if e.get("from") else "—",
             target=label(e.get("to")) if e.get("to") else "—",
-            changes=_changes(e.get("changes") or (), titles)))
+            changes=_changes(e.get("changes") or (), titles),
+            subject=(titles.step(e["step"]) if e.get("step")
+                     else "好差评" if entity == "rating" else "办件")))
     return out
+
+
+def _labels(entity: str) -> tuple[Callable[[str], str], Callable[[str | None], str]]:
+    """How an event of this entity names its action and its states in Chinese: a
+    rating's (评价, 整改答复 …; 待整改 …) are its own machine's, not the case's."""
+    if entity == "rating":
+        return ((lambda a: rating.ACTION_LABELS.get(a, a)),
+                (lambda s: rating.RECTIFICATION_LABELS.get(str(s), str(s or "—"))))
+    return ((lambda a: action_label(entity, a)),
+            task_label if entity == "task" else case_label)
 
 
 def _note(event: Mapping[str, Any], titles: Titles) -> str:

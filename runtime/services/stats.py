@@ -165,7 +165,11 @@ class Stats:
 
     @staticmethod
     def charts(table: Table) -> list[str]:
-        """The table's SVG charts."""
+        """The table's SVG charts; none when no row has a figure to draw (a period in
+        which nothing was finished yet: bars of "—" only would say nothing)."""
+        if not any(r.get(key) is not None for r in table.rows
+                   for key in ("on_time_rate", "avg_days", "serial_days")):
+            return []
         labels = [r["name"] for r in table.rows]
         if table.by == "department":
             return [

@@ -33,6 +33,20 @@ def _clean(page: Page) -> None:
     assert not found, summary(found)
 
 
+def _fits_a_phone(page: Page) -> None:
+    """At a phone's width (390 px) nothing widens the page: wide tables and charts scroll
+    in their own frame (a visually hidden cell text, a long select, a chart or nested
+    answers once pushed the whole page sideways)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{page.url} is {width} px wide on a phone"
+    finally:
+        if size:
+            page.set_viewport_size(size)
+
+
 def test_statistics_for_the_supervisor_and_a_department(
         history_server: Server, browser: Browser,
         shots: Callable[[Page, str], Path]) -> None:
@@ -51,6 +65,7 @@ def test_statistics_for_the_supervisor_and_a_department(
     expect(page.locator("table")).to_contain_text("市场监督管理局")
     shots(page, "statistics-by-department")
     _clean(page)
+    _fits_a_phone(page)
     page.select_option("select[name=by]", "matter")
     page.get_by_role("button", name="统计").click()
     expect(page.locator("table")).to_contain_text("并联节省")
@@ -64,6 +79,11 @@ def test_statistics_for_the_supervisor_and_a_department(
     expect(page.locator("table").first).to_contain_text("市场监督管理局")  # 默认好评
     shots(page, "ratings")
     _clean(page)
+    _fits_a_phone(page)
+    page.get_by_role("link", name="电子监察").click()
+    _fits_a_phone(page)
+    page.goto(server.url + "/supervision/cases/c_000000000001")  # a case page
+    _fits_a_phone(page)
     context.close()
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
@@ -94,6 +114,7 @@ def test_public_pages(history_server: Server, browser: Browser,
     expect(page.locator("tbody tr").first).to_contain_text("**")
     shots(page, "public-results")
     _clean(page)
+    _fits_a_phone(page)
     page.get_by_role("link", name="办件查询").click()
     page.fill("#number", "ZW202612010001")
     page.fill("#code", "ABCDEFGH")

@@ -29,7 +29,8 @@ def my_cases(request: Request) -> Response:
                 {"rows": services_of(request).pages.my_cases(current_user(request))})
 
 
-def _detail(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:
+def detail_page(request: Request, case_id: str, error: str = "", status: int = 200) -> Response:
+    """A case's page for the caller, with an error above the forms when there is one."""
     services, user = services_of(request), current_user(request)
     if user.role == "agent":  # the agent's own case page (全程代办)
         return agent_case_page(request, case_id, error, status)
@@ -42,7 +43,7 @@ def _detail(request: Request, case_id: str, error: str = "", status: int = 200) 
 @requires()
 def case_detail(request: Request) -> Response:
     """A case's status, per-department progress, timeline, notices and certificates."""
-    return _detail(request, request.path_params["case_id"])
+    return detail_page(request, request.path_params["case_id"])
 
 
 def _case_url(user: Any, case_id: str) -> str:
@@ -59,17 +60,17 @@ def supply_deferred(request: Request) -> Response:
     view = services.pages.case(user, request.path_params["case_id"])
     posted = read_post(request, checked_form(request), view.matter, user, {})
     if posted.errors:
-        return _detail(request, view.case["id"], "；".join(e.message for e in posted.errors),
-                       posted.status)
+        return detail_page(request, view.case["id"],
+                           "；".join(e.message for e in posted.errors), posted.status)
     if not posted.materials:
-        return _detail(request, view.case["id"], "请选择要补交的材料文件", 400)
+        return detail_page(request, view.case["id"], "请选择要补交的材料文件", 400)
     try:
         for material, file_ids in posted.materials.items():
             services.cases.supply_deferred(user, view.case["id"], material, file_ids)
     except ServiceError as exc:
         if exc.status not in (400, 409):
             raise
-        return _detail(request, view.case["id"], exc.message, exc.status)
+        return detail_page(request, view.case["id"], exc.message, exc.status)
     flash(request, "容缺材料已补交，窗口将核验。")
     return RedirectResponse(_case_url(user, view.case["id"]), status_code=303)
 

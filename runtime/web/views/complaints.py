@@ -20,9 +20,14 @@ def _page(request: Request, error: str = "", status: int = 200) -> Response:
     rows = complaints.listing(user)
     names = {d.id: d.name for d in services.catalog.departments.values()}
     mine = services.cases.list(user, limit=200) if user.role == "applicant" else []
+    matters = services.pages.matter_names() if mine else {}
     return page(request, "complaints.html", {
         "rows": [(c, complaints.label(c), complaints.actions(user, c)) for c in rows],
-        "departments": names, "my_cases": [c for c in mine if c.get("number")],
+        "departments": names,
+        # an applicant tells their cases apart by number and matter, never by id
+        "my_cases": [(c["id"], f'{c["number"]} · {matters.get(c["matter"], "")}'.rstrip(" ·"))
+                     for c in mine if c.get("number")],
+        "levels": dict(services.ratings.levels()),
         "verdicts": complaints.verdicts(), "error": error}, status=status)
 
 

@@ -38,7 +38,9 @@ def _device(request: Request, *, done: bool = False, error: str = "",
             error, status = exc.message, 404
     return page(request, "rate_device.html", {
         "token": token, "case": shown, "done": done, "error": error,
-        "levels": device.levels(), "dimensions": device.dimensions()},
+        "levels": device.levels(), "dimensions": device.dimensions(),
+        # a device on the window's counter: no navigation, no sign-in or registration
+        "kiosk": True},
         status=status)
 
 

@@ -12,6 +12,7 @@ from runtime.web.auth import current_user, requires
 from runtime.web.door import services_of
 from runtime.web.render import flash, page
 from runtime.web.security import checked_form
+from runtime.web.views.cases import detail_page
 
 ACTION_LABELS = {"reply": "整改答复", "appeal": "申诉（恶意评价）", "follow_up": "回访结果",
                  "uphold_appeal": "申诉成立", "dismiss_appeal": "驳回申诉"}
@@ -27,9 +28,8 @@ def rate(request: Request) -> Response:
     try:
         services_of(request).ratings.rate(current_user(request), case_id, level,
                                           str(form.get("comment", "")))
-    except Invalid as exc:
-        flash(request, exc.message)
-        return RedirectResponse(f"/cases/{case_id}", status_code=303)
+    except Invalid as exc:  # the form again, with the message as an error (not a thanks)
+        return detail_page(request, case_id, exc.message, 400)
     flash(request, "感谢您的评价。")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
