@@ -106,13 +106,13 @@ class Complaints:
         if user.role == Role.WINDOW:
             raise Forbidden("综合窗口不处理投诉")
         if user.role == Role.APPLICANT:
-            kinds = [applicant_kind(user.id)]
+            found = read_index(self.store, [applicant_kind(user.id)])
         elif user.role == Role.DEPARTMENT:
-            kinds = [department_kind(user.department)] if user.department else []
+            found = read_index(self.store, [department_kind(user.department)]
+                               if user.department else [])
         else:
-            kinds = []
-        found = [d for d in (read_index(self.store, kinds) if kinds
-                             else self.store.list_records(KIND)) if self._sees(user, d)]
+            found = self.store.list_records(KIND)
+        found = [d for d in found if self._sees(user, d)]  # (the copies say the same)
         return sorted(found, key=lambda d: d["created_at"], reverse=True)
 
     def _change(self, user: User, complaint_id: str, action: str, **given: Any) -> Document:

@@ -15,7 +15,8 @@ from typing import Any
 from runtime.engine import scoring as engine
 from runtime.engine.events import iso
 from runtime.engine.states import Role
-from runtime.services import complaint_index, list_index as lists
+from runtime.services import complaint_index
+from runtime.services import list_index as lists
 from runtime.services.accounts import User
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 from runtime.store import Store

@@ -13,10 +13,10 @@ import pytest
 
 from runtime.engine.calendar import CHINA_TZ
 from runtime.services import complaint_index, list_index
+from runtime.services.accounts import User
 from runtime.services.complaint_index import KIND
 from runtime.store import Store
 from tests.runtime.api.conftest import Api
-from runtime.services.accounts import User
 from tests.runtime.api.test_lists_index import user as seeded
 from tests.runtime.api.test_public import finish
 from tests.runtime.web.conftest import Clock

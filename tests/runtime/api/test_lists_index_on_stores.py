@@ -14,6 +14,7 @@ import pytest
 from runtime.services.container import Services
 from runtime.settings import Settings
 from runtime.store.postgres import PostgresStore
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.runtime.api.test_complaint_lists import (  # noqa: F401  (run here on both stores)
     test_a_departments_ratings_read_only_its_own,
     test_each_reader_lists_only_its_own_complaints,
@@ -21,7 +22,6 @@ from tests.runtime.api.test_complaint_lists import (  # noqa: F401  (run here on
     test_the_case_back_fill_keeps_a_newer_write,
     test_the_complaint_back_fill_keeps_a_newer_write,
 )
-from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.runtime.api.test_lists_index import (  # noqa: F401  (run here on both stores)
     test_a_store_written_before_the_indexes_is_back_filled_once,
     test_lists_from_the_index_equal_the_lists_from_every_case,
