@@ -194,3 +194,30 @@ def test_the_complaint_back_fill_keeps_a_newer_write(api: Api, clock: Clock) -> 
     assert store.get_record(complaint_index.department_kind("amr"), found["amr"]) is None
     assert ids(api, "amr1") == [found["closed"]]
     assert ids(api, "psb1") == [found["psb"], found["amr"]]
+
+
+def test_a_case_changed_during_the_sweep_is_not_passed_over(
+        api: Api, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sweep pages newest change first: a case changed meanwhile jumps to the front,
+    past the pages still to read; its unchanged records (here its result) come from the
+    back-fill's second look."""
+    clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=CHINA_TZ)
+    cases = []
+    for _ in range(4):
+        clock.now += timedelta(hours=1)
+        cases.append(finish(api))
+    store = api.services.store
+    with store.write() as tx:  # as if written before the indexes
+        for case in cases:
+            for kind, record_id in list_index.entries(store.get_case(case["id"])):
+                tx.put_record(kind, record_id, None)
+        tx.put_record(*list_index.INDEXED, None)
+
+    def rate() -> None:  # the oldest case, on the last page, changes after the first
+        api.ok(api.post("alice", f"/cases/{cases[0]['id']}/rating", {"level": 5}), 201)
+    monkeypatch.setattr(list_index, "SCAN", 2)
+    wrapped: Any = Interrupted(store, "list_cases", rate)
+    list_index.backfill(wrapped, clock.now)
+    for case in cases:
+        for (kind, record_id), doc in list_index.entries(store.get_case(case["id"])).items():
+            assert store.get_record(kind, record_id) == {**doc, "kind": kind, "id": record_id}

@@ -16,6 +16,7 @@ from runtime.settings import Settings
 from runtime.store.postgres import PostgresStore
 from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.runtime.api.test_complaint_lists import (  # noqa: F401  (run here on both stores)
+    test_a_case_changed_during_the_sweep_is_not_passed_over,
     test_a_departments_ratings_read_only_its_own,
     test_each_reader_lists_only_its_own_complaints,
     test_reassignment_moves_the_complaint_between_departments,
