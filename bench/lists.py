@@ -1,14 +1,21 @@
 """The centre's lists at scale: ratings (好差评), the results announcement (办件结果公告)
 and scores (考核), read from every case (as before the list indexes) and from the index
-records (runtime/services/list_index.py), in the same run on the same embedded store.
+records (runtime/services/list_index.py), in the same run on the same embedded store;
+then the complaints list (网上投诉) of a department and of the supervisor, and the
+ratings list of one department, read from every complaint / every rating (as before
+runtime/services/complaint_index.py and the ``rating:<department>`` records) and from
+their own records.
 
 The cases are those of the web benchmark (bench/webcases.py): engine-made copies of one
 finished case per matter (decided in March 2026), ``--open`` still running; every
 ``--rated``-th finished case also gets a rating (a 差评 every fifth), written into the
 store as the application would (the rating in the case, a ``rate`` event). The index
-records are made by the start-up back-fill (timed). Each figure is the median of
-``--repeat`` requests through the real application after one not counted; the ratio is
-against ``GET /login`` measured the same way, in the same run.
+records are made by the start-up back-fill (timed). ``--complaints`` complaints (default
+one per ten cases) spread over the departments, assigned, half of them closed in March
+2026, are written as complaint records only (the back-fill indexes them); the ratings
+are charged to the cases' departments in turn. Each figure is the median of ``--repeat``
+requests through the real application after one not counted; the ratio is against
+``GET /login`` measured the same way, in the same run.
 
     python bench/lists.py --cases 20000
 """
@@ -29,12 +36,19 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
 
+import yaml
 from starlette.testclient import TestClient
 
 from bench.stats import NOW, PASSWORD, ROOT, csrf_of, timed
 from bench.webcases import build_store
+from runtime.engine import complaints as complaint_engine
+from runtime.engine.actor import Actor
 from runtime.engine.vocabulary import RATEABLE_CASE
 from runtime.services import LIFECYCLE, Services
+from runtime.services import list_index as lists
+from runtime.services.accounts import User
+from runtime.services.complaints import KIND as COMPLAINT
+from runtime.services.complaints import Complaints
 from runtime.services.public import ANNOUNCED, Public, ResultRow, _row
 from runtime.services.ratings import Ratings
 from runtime.services.scores import Scores
@@ -44,6 +58,10 @@ from runtime.store import Store, TinyDBStore
 PATHS = {"ratings page": "/ratings", "ratings api": "/api/v1/ratings",
          "results api": "/api/v1/public/results?month=2026-03",
          "scores page": "/scores?period=2026-03", "scores api": "/api/v1/scores?period=2026-03"}
+#: Read, before, from every complaint / every rating: (path, who).
+OWN = {"complaints amr": ("/api/v1/complaints?limit=200", "bench_amr"),
+       "complaints sup": ("/api/v1/complaints?limit=200", "bench_sup"),
+       "ratings amr": ("/api/v1/ratings", "bench_amr")}
 
 
 def every_case(store: Store) -> Iterator[dict[str, Any]]:
@@ -71,15 +89,55 @@ def old_results(self: Public, *, matter: str | None = None, month: str | None = 
 @contextlib.contextmanager
 def reading_every_case() -> Iterator[None]:
     """The three lists as they were: reading every case on each request."""
-    saved = Ratings._rated, Scores._cases, Public.results
-    Ratings._rated = lambda self, unrated=False: (  # type: ignore[method-assign]
+    saved = Ratings._rated, Scores._cases, Public.results, Scores._complaints
+    Ratings._rated = lambda self, unrated=False, department=None: (  # type: ignore
         c for c in every_case(self.cases.store) if c["status"] in RATEABLE_CASE)
     Scores._cases = lambda self, period: list(every_case(self.store))  # type: ignore
     Public.results = old_results  # type: ignore[method-assign]
+    Scores._complaints = lambda self, period: self.store.list_records(  # type: ignore
+        COMPLAINT)
     try:
         yield
     finally:
-        Ratings._rated, Scores._cases, Public.results = saved  # type: ignore[method-assign]
+        Ratings._rated, Scores._cases, Public.results, Scores._complaints = saved  # type: ignore
+
+
+def old_complaints(self: Complaints, user: User) -> list[dict[str, Any]]:
+    """The complaints list as it was: every complaint, then the caller's."""
+    found = [d for d in self.store.list_records(COMPLAINT) if self._sees(user, d)]
+    return sorted(found, key=lambda d: d["created_at"], reverse=True)
+
+
+@contextlib.contextmanager
+def reading_every_record() -> Iterator[None]:
+    """A department's complaints and ratings as they were: every complaint, every rating."""
+    saved = Complaints.listing, Ratings._rated
+    Complaints.listing = old_complaints  # type: ignore[method-assign]
+    Ratings._rated = lambda self, unrated=False, department=None: (  # type: ignore
+        self.cases.store.list_records(lists.RATED))
+    try:
+        yield
+    finally:
+        Complaints.listing, Ratings._rated = saved  # type: ignore[method-assign]
+
+
+def complain(store: Store, count: int, departments: list[str]) -> None:
+    """``count`` complaints over ``departments``, assigned; every other one closed."""
+    sup = Actor("bench_sup_id", "supervisor")
+    with store.write() as tx:
+        for n in range(count):
+            department = departments[n % len(departments)]
+            at = datetime(2026, 3, 2, 9, tzinfo=NOW.tzinfo) + timedelta(minutes=n)
+            doc = complaint_engine.file(f"k_bench{n:06d}", Actor(f"applicant{n % 97}",
+                                        "applicant"), at, f"投诉 {n}", case=None,
+                                        case_number=None, department=department)
+            doc = complaint_engine.act(doc, sup, at, "assign", department=department,
+                                       due=at + timedelta(days=5))
+            if n % 2:
+                doc = complaint_engine.act(doc, sup, at + timedelta(days=1), "close",
+                                           text="已办结", verdict="upheld" if n % 4 == 1
+                                           else "not_upheld")
+            tx.put_record(COMPLAINT, doc["id"], doc)
 
 
 def rate(store: Store, every: int) -> int:
@@ -90,7 +148,7 @@ def rate(store: Store, every: int) -> int:
             continue
         at = datetime.fromisoformat(case["decided_at"]) + timedelta(hours=2)
         level = 2 if rated % 5 == 0 else 5
-        department = case["tasks"][0]["department"]
+        department = case["tasks"][rated % len(case["tasks"])]["department"]  # spread
         rectification = {"department": department, "status": "open",
                          "due": (at + timedelta(days=7)).isoformat(), "reply": None,
                          "follow_up": None, "appeal": None} if level == 2 else None
@@ -110,7 +168,11 @@ def measure(services: Services, repeat: int) -> None:
     from runtime.web.app import create_app
 
     services.accounts.create_user("bench_sup", PASSWORD, "supervisor", display_name="监察")
-    bearer = {"Authorization": f"Bearer {services.accounts.create_token('bench_sup')}"}
+    services.accounts.create_user("bench_amr", PASSWORD, "department", department="amr",
+                                  display_name="市场监管")
+    tokens = {who: {"Authorization": f"Bearer {services.accounts.create_token(who)}"}
+              for who in ("bench_sup", "bench_amr")}
+    bearer = tokens["bench_sup"]
     app = create_app(services.settings, services)
     with TestClient(app, base_url="https://testserver") as client:
         page = client.get("/login")
@@ -127,9 +189,20 @@ def measure(services: Services, repeat: int) -> None:
                     figures.setdefault(name, {})[how] = took
                     print(f"  {name:13}: {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
                           f"{took / base:7.1f}x baseline", flush=True)
+        for how in ("every record", "own records"):
+            with reading_every_record() if how == "every record" else contextlib.nullcontext():
+                _, base = timed(client, "/login", repeat)
+                print(f"{how}: baseline GET /login {base * 1e3:.1f} ms", flush=True)
+                for name, (path, who) in OWN.items():
+                    first, took = timed(client, path, repeat, tokens[who])
+                    figures.setdefault(name, {})[how] = took
+                    print(f"  {name:14}: {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
+                          f"{took / base:7.1f}x baseline", flush=True)
         for name, by in figures.items():
-            print(f"{name:13}: every case {by['every case'] * 1e3:8.1f} ms -> index "
-                  f"{by['index'] * 1e3:6.1f} ms ({by['every case'] / by['index']:.0f}x faster)")
+            before, after = (by["every case"], by["index"]) if "index" in by else (
+                by["every record"], by["own records"])
+            print(f"{name:14}: before {before * 1e3:8.1f} ms -> after {after * 1e3:6.1f} ms "
+                  f"({before / after:.1f}x faster)")
 
 
 def main() -> None:
@@ -138,6 +211,8 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=200)
     parser.add_argument("--rated", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--complaints", type=int, default=None,
+                        help="complaints to write (default: one per ten cases)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -146,7 +221,11 @@ def main() -> None:
                     ready=20, now=NOW, log=lambda _: None)
         store = TinyDBStore(data / "store", lifecycle=LIFECYCLE)
         rated = rate(store, args.rated)
-        print(f"built {args.cases:,} cases ({rated:,} rated) in "
+        complaints = args.cases // 10 if args.complaints is None else args.complaints
+        departments = [d["id"] for d in yaml.safe_load(
+            (ROOT / "catalog" / "departments.yaml").read_text(encoding="utf-8"))["departments"]]
+        complain(store, complaints, departments)
+        print(f"built {args.cases:,} cases ({rated:,} rated, {complaints:,} complaints) in "
               f"{time.perf_counter() - started:.1f} s", flush=True)
         settings = Settings.load({"data_dir": str(data), "catalog_dir": str(ROOT / "catalog"),
                                   "tick_seconds": 3600}, environ={})

@@ -1,6 +1,7 @@
 """网上投诉: applicants file complaints about a case or a department; the supervisor
 assigns them with a time limit; the department answers; the supervisor closes each with
-the result the applicant sees and may rate. Kept as records (kind ``complaint``)."""
+the result the applicant sees and may rate. Kept as records (kind ``complaint``); the
+lists read the copies `runtime.services.complaint_index` writes in the same batch."""
 
 from __future__ import annotations
 
@@ -16,9 +17,15 @@ from runtime.engine.errors import EngineError, NotPermitted, TransitionNotAllowe
 from runtime.engine.states import CaseAction, Role, TaskAction
 from runtime.services.accounts import User
 from runtime.services.cases import Cases, actor_of
+from runtime.services.complaint_index import (
+    KIND,
+    applicant_kind,
+    department_kind,
+    track_complaint,
+)
+from runtime.services.complaint_index import read as read_index
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-KIND = "complaint"
 Document = dict[str, Any]
 LABELS = engine.LABELS
 Action = engine.ComplaintAction
@@ -74,6 +81,7 @@ class Complaints:
                               department=department or None)
         with self.store.write() as tx:
             tx.put_record(KIND, doc["id"], doc)
+            track_complaint(tx, None, doc)
         return doc
 
     def get(self, user: User, complaint_id: str) -> Document:
@@ -97,15 +105,25 @@ class Complaints:
         their own."""
         if user.role == Role.WINDOW:
             raise Forbidden("综合窗口不处理投诉")
-        found = [d for d in self.store.list_records(KIND) if self._sees(user, d)]
+        if user.role == Role.APPLICANT:
+            found = read_index(self.store, [applicant_kind(user.id)])
+        elif user.role == Role.DEPARTMENT:
+            found = read_index(self.store, [department_kind(user.department)]
+                               if user.department else [])
+        else:
+            found = self.store.list_records(KIND)
+        found = [d for d in found if self._sees(user, d)]  # (the copies say the same)
         return sorted(found, key=lambda d: d["created_at"], reverse=True)
 
     def _change(self, user: User, complaint_id: str, action: str, **given: Any) -> Document:
         with self.store.write() as tx:
-            doc = self.get(user, complaint_id)
+            doc = tx.get_record(KIND, complaint_id)  # locked: the newer write wins
+            if doc is None or not self._sees(user, doc):
+                raise NotFound("没有这个投诉")
             with _translated():
                 new = engine.act(doc, actor_of(user), self.clock(), action, **given)
             tx.put_record(KIND, complaint_id, new)
+            track_complaint(tx, doc, new)
         return new
 
     def assign(self, user: User, complaint_id: str, department: str) -> Document:

@@ -6,6 +6,8 @@ Each record is a slim copy of the case holding exactly the fields the list's exi
 code reads, so a list built from the records is the list built from the cases:
 
 - ``rating`` / ``unrated``: a rateable case with or without its rating (id = case id);
+  ``rating:<department>``: the rated ones again, under the department the rating is
+  charged to (a department's own list);
 - ``result:<YYYY-MM>``: an announced finished case, by its decision's month, with the
   holder already masked; ``result-month`` names the months that have one;
 - ``score:<YYYY-MM>``: a case's scorable events (task decisions and consents,
@@ -13,13 +15,13 @@ code reads, so a list built from the records is the list built from the cases:
   time) in which one of them, or the rectification's due date, falls.
 
 Stores written before keep their cases: `backfill` indexes them once at start (the
-worker's ``starting`` chores) and marks it done (``lists/indexed``).
+worker's ``starting`` chores) and marks it done (``lists/indexed-v2``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from runtime.engine.calendar import CHINA_TZ
@@ -31,8 +33,12 @@ from runtime.store import Store, WriteBatch
 
 RATED, UNRATED = "rating", "unrated"
 RESULT_MONTHS = "result-month"
-INDEXED = ("lists", "indexed")
+INDEXED = ("lists", "indexed-v2")
+"""Marks the back-fill done (v2: with ``rating:<department>``; ``lists/indexed`` marked
+the first, so stores indexed before run it once more)."""
 SCAN = 500
+SKEW = timedelta(minutes=5)
+"""How far another process's clock may lag ours (the back-fill's second look)."""
 SCORED = frozenset({TaskAction.CONSENT, TaskAction.APPROVE, TaskAction.REJECT,
                     CaseAction.REQUEST_SUPPLEMENT, RatingAction.RATE})
 """Event actions the scoring reads (by action alone: `scoring.officers` does too)."""
@@ -50,7 +56,13 @@ def score_kind(month: str) -> str:
     return "score:" + month
 
 
-def _month(at: str) -> str:
+def rating_kind(department: str) -> str:
+    """The rated cases whose rating is charged to ``department`` (its own list)."""
+    return "rating:" + department
+
+
+def month_of(at: str) -> str:
+    """The month (YYYY-MM, China time) of an ISO moment."""
     return datetime.fromisoformat(at).astimezone(CHINA_TZ).strftime("%Y-%m")
 
 
@@ -60,7 +72,10 @@ def _rateable(case: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
     doc = {k: case.get(k) for k in ("id", "number", "matter", "matter_version", "status",
                                     "decided_at", "closed_at", "rating")}
     doc["tasks"] = [{"department": t["department"]} for t in case.get("tasks") or ()]
-    return {(RATED if case.get("rating") else UNRATED, case["id"]): doc}
+    rating = case.get("rating")
+    if not rating:
+        return {(UNRATED, case["id"]): doc}
+    return {(RATED, case["id"]): doc, (rating_kind(rating["department"]), case["id"]): doc}
 
 
 def _result(case: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
@@ -80,7 +95,7 @@ def _scored(case: Mapping[str, Any]) -> dict[Key, dict[str, Any]]:
               for e in case.get("events") or () if e["action"] in SCORED]
     rating = case.get("rating")
     rect = (rating or {}).get("rectification") or {}
-    months = {_month(e["at"]) for e in events} | ({_month(rect["due"])} if rect.get("due")
+    months = {month_of(e["at"]) for e in events} | ({month_of(rect["due"])} if rect.get("due")
                                                   else set())
     if not months:
         return {}
@@ -125,21 +140,41 @@ def months_of(period: str) -> list[str]:
     return [period] if len(period) == 7 else [f"{period}-{m:02d}" for m in range(1, 13)]
 
 
+def _index(tx: WriteBatch, case_ids: Iterable[str]) -> None:
+    """Write the records of each case as it is now: read inside the batch that writes
+    them (locked there on PostgreSQL; batches run one at a time in the embedded store),
+    so a request's newer write of the case is never overwritten from an older read."""
+    for case_id in case_ids:
+        for (kind, record_id), doc in entries(tx.get_case(case_id)).items():
+            tx.put_record(kind, record_id, doc)
+            if kind.startswith("result:"):
+                tx.put_record(RESULT_MONTHS, kind[7:], {"month": kind[7:]})
+
+
 def backfill(store: Store, now: datetime) -> int:
-    """Index, once per store, the cases written before the indexes; how many cases."""
+    """Index, once per store, the cases written before the indexes; how many cases.
+
+    The sweep pages through the cases newest change first; a case a request changes
+    meanwhile moves to the front and could be passed over, so the cases changed since
+    the sweep began (less `SKEW` for other processes' clocks) are indexed once more."""
     if store.get_record(*INDEXED) is not None:
         return 0
     done = offset = 0
     while True:
         page = store.list_cases(limit=SCAN, offset=offset)
         with store.write() as tx:
-            for case in page:
-                for (kind, record_id), doc in entries(case).items():
-                    tx.put_record(kind, record_id, doc)
-                    if kind.startswith("result:"):
-                        tx.put_record(RESULT_MONTHS, kind[7:], {"month": kind[7:]})
+            _index(tx, (case["id"] for case in page))
         done += len(page)
         if len(page) < SCAN:
+            break
+        offset += len(page)
+    since, offset = now - SKEW, 0
+    while True:
+        page = store.list_cases(limit=SCAN, offset=offset)
+        moved = [c["id"] for c in page if datetime.fromisoformat(c["updated_at"]) >= since]
+        with store.write() as tx:
+            _index(tx, moved)
+        if len(moved) < len(page) or len(page) < SCAN:
             break
         offset += len(page)
     with store.write() as tx:

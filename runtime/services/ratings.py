@@ -157,9 +157,12 @@ class Ratings:
         return (user.role == Role.APPLICANT and case.get("applicant") == user.id
                 and case.get("status") in RATEABLE_CASE and not case.get("rating"))
 
-    def _rated(self, *, unrated: bool = False) -> Iterator[Document]:
-        """The rateable cases (slim copies): the rated ones, and the others too."""
-        yield from self.cases.store.list_records(lists.RATED)
+    def _rated(self, *, unrated: bool = False, department: str | None = None
+               ) -> Iterator[Document]:
+        """The rateable cases (slim copies): the rated ones (only those charged to
+        ``department``), and the others too."""
+        yield from self.cases.store.list_records(
+            lists.rating_kind(department) if department else lists.RATED)
         if unrated:
             yield from self.cases.store.list_records(lists.UNRATED)
 
@@ -169,7 +172,10 @@ class Ratings:
             raise Forbidden("只有电子监察和部门可以查看评价")
         names = self.departments()
         rows = []
-        for case in self._rated():
+        own = user.department if user.role == Role.DEPARTMENT else None
+        if user.role == Role.DEPARTMENT and not own:
+            return []
+        for case in self._rated(department=own):
             rating = case.get("rating")
             if not rating or (bad_only and not rating.get("rectification")):
                 continue

@@ -1,6 +1,7 @@
 """考核: scores per department and officer for a month or a year, each point traceable
 to its event (read from the period's ``score:<YYYY-MM>`` records of
-`runtime.services.list_index`, not from every case); a supervisor annuls a deduction with a reason
+`runtime.services.list_index`, not from every case, and the complaints closed in it from
+`runtime.services.complaint_index`); a supervisor annuls a deduction with a reason
 (kept as an audited record)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from runtime.engine import scoring as engine
 from runtime.engine.events import iso
 from runtime.engine.states import Role
+from runtime.services import complaint_index
 from runtime.services import list_index as lists
 from runtime.services.accounts import User
 from runtime.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -68,6 +70,11 @@ class Scores:
         """The slim copies of the cases with a scorable event in the period."""
         return lists.read(self.store, map(lists.score_kind, lists.months_of(period)))
 
+    def _complaints(self, period: str) -> list[dict[str, Any]]:
+        """The slim copies of the complaints closed in the period."""
+        return complaint_index.read(self.store, map(complaint_index.closed_kind,
+                                                    lists.months_of(period)))
+
     def report(self, user: User, period: str | None = None) -> Report:
         """Scores of the period: supervisors and admins see all; a department sees itself
         and its own officers."""
@@ -83,7 +90,7 @@ class Scores:
 
         def is_staff(user_id: str) -> bool:
             return user_id in users and users[user_id].get("role") in STAFF_ROLES
-        hits = engine.collect(cases, self.store.list_records("complaint"), chosen, now)
+        hits = engine.collect(cases, self._complaints(chosen), chosen, now)
         people = engine.officers(cases, chosen, is_staff)
         people |= {h.staff for h in hits if h.staff and is_staff(h.staff)}
         names = {u: users[u].get("display_name") or users[u]["name"] for u in people}

@@ -154,6 +154,11 @@ class WriteBatch(Protocol):
         running with an expired lease), earliest ``run_at`` first: each becomes running
         under ``worker`` until ``lease_until`` and is returned as now stored. Jobs another
         open batch has claimed are skipped, never waited for."""
+    def get_record(self, kind: str, record_id: str) -> Document | None:
+        """Return one record as this batch would leave it, locked until the batch ends
+        (like `get_case`): a read-modify-write of a record is never interleaved."""
+        ...
+
     def put_record(self, kind: str, record_id: str, doc: Mapping[str, Any] | None) -> None:
         """Create or replace (``None``: delete) one record of ``kind`` (complaints, …):
         the centre's documents that belong to no single case."""

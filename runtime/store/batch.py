@@ -222,6 +222,10 @@ class Batch:
         """Set (or with None delete) one rate-limit counter."""
         self._put_row("limits", key, None if value is None else {**value, "key": key})
 
+    def get_record(self, kind: str, record_id: str) -> Document | None:
+        """Return one record as this batch would leave it (batches run one at a time)."""
+        return self._row("records", record_key(kind, record_id))
+
     def put_record(self, kind: str, record_id: str, doc: Mapping[str, Any] | None) -> None:
         """Create or replace (``None``: delete) one record of ``kind``."""
         if not kind or not record_id:

@@ -285,6 +285,12 @@ class PostgresBatch:
                   "ON CONFLICT (key) DO UPDATE SET doc = EXCLUDED.doc",
                   (key, dumps({**value, "key": key})))
 
+    def get_record(self, kind: str, record_id: str) -> Document | None:
+        """Return one record, locked until the batch ends (as `get_case`)."""
+        row = self._run("SELECT doc FROM records WHERE kind = %s AND id = %s FOR UPDATE",
+                        (kind, record_id)).fetchone()
+        return None if row is None else dict(row[0])
+
     def put_record(self, kind: str, record_id: str, doc: Mapping[str, Any] | None) -> None:
         """Create or replace (``None``: delete) one record of ``kind``."""
         if not kind or not record_id:

@@ -72,6 +72,7 @@ def lists(api: Api) -> dict[str, Any]:
     sup, amr = user(api, "sup"), user(api, "amr1")
     found: dict[str, Any] = {
         "ratings": svc.ratings.listing(sup), "amr": svc.ratings.listing(amr, bad_only=True),
+        "amr all": svc.ratings.listing(amr),
         "counts": svc.ratings.counts(),
         "results": svc.public.results(limit=1000),
         **{f"results {m}": svc.public.results(month=m, limit=1000) for m in MONTHS},
@@ -86,7 +87,7 @@ def from_every_case(api: Api, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]
     """The same lists built as before: reading every case."""
     store = api.services.store
     with monkeypatch.context() as patch:
-        patch.setattr(Ratings, "_rated", lambda self, unrated=False: (
+        patch.setattr(Ratings, "_rated", lambda self, unrated=False, department=None: (
             c for c in every_case(store) if c["status"] in RATEABLE_CASE))
         patch.setattr(Scores, "_cases", lambda self, period: list(every_case(store)))
         found = lists(api)
@@ -124,7 +125,8 @@ def test_a_store_written_before_the_indexes_is_back_filled_once(
     store = api.services.store
     expected = from_every_case(api, monkeypatch)
     kinds = [list_index.RATED, list_index.UNRATED, list_index.RESULT_MONTHS,
-             *map(list_index.result_kind, MONTHS), *map(list_index.score_kind, MONTHS)]
+             *map(list_index.result_kind, MONTHS), *map(list_index.score_kind, MONTHS),
+             *map(list_index.rating_kind, api.services.catalog.departments)]
     with store.write() as tx:  # as if the cases had been written before this version
         for kind in kinds:
             for record in store.list_records(kind):

@@ -79,6 +79,15 @@ def test_records_by_kind(store: IndexedStore) -> None:
         tx.put_record("complaint", "k_2", None)
     assert [(r["id"], r["status"]) for r in store.list_records("complaint")] == [
         ("k_1", "closed")]
+    with store.write() as tx:  # a batch reads records as it would leave them
+        assert tx.get_record("complaint", "k_1") == {
+            "text": "超期", "status": "closed", "kind": "complaint", "id": "k_1"}
+        tx.put_record("complaint", "k_1", {"text": "超期", "status": "rated"})
+        assert tx.get_record("complaint", "k_1")["status"] == "rated"  # type: ignore[index]
+        tx.put_record("complaint", "k_1", None)
+        assert tx.get_record("complaint", "k_1") is None
+        assert tx.get_record("complaint", "k_2") is None
+        tx.put_record("complaint", "k_1", {"text": "超期", "status": "closed"})
     # a kind may carry a key (the principal's index: ``entrusted:<ID NUMBER>``): kinds
     # sharing a prefix never mix
     with store.write() as tx:

@@ -147,6 +147,36 @@ def test_a_batch_reading_a_case_holds_it_until_it_ends(store: PostgresStore) -> 
     assert store.get_case("c_00001")["data"] == {"count": 2}  # type: ignore[index]
 
 
+def test_a_batch_reading_a_record_holds_it_until_it_ends(store: PostgresStore) -> None:
+    """``tx.get_record`` locks as ``tx.get_case`` does (a complaint's steps, the list
+    back-fills): the second read-modify-write waits, then sees the first's write."""
+    with store.write() as tx:
+        tx.put_record("complaint", "k_1", {"count": 0})
+    first_read = threading.Event()
+    release = threading.Event()
+
+    def first() -> None:
+        with store.write() as tx:
+            doc = tx.get_record("complaint", "k_1")
+            assert doc is not None
+            first_read.set()
+            release.wait(timeout=30)
+            tx.put_record("complaint", "k_1", {"count": doc["count"] + 1})
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert first_read.wait(timeout=30)
+    timer = threading.Timer(0.3, release.set)
+    timer.start()
+    with store.write() as tx:  # waits for the first batch to commit
+        doc = tx.get_record("complaint", "k_1")
+        assert doc is not None and doc["count"] == 1
+        tx.put_record("complaint", "k_1", {"count": doc["count"] + 1})
+    thread.join(timeout=30)
+    timer.join()
+    assert store.get_record("complaint", "k_1")["count"] == 2  # type: ignore[index]
+
+
 def test_two_batches_creating_the_same_case_one_conflicts(store: PostgresStore) -> None:
     """A case created by another batch between our read and our insert is a conflict,
     never a silent overwrite."""
