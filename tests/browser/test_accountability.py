@@ -12,6 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from bench.webcases import build_store
 from runtime.engine.calendar import CHINA_TZ
+from runtime.services import LIFECYCLE, complaint_index, list_index
+from runtime.store import TinyDBStore
 from tests.browser.axe import summary, violations
 from tests.browser.conftest import ROOT, Server, sign_in
 
@@ -24,6 +26,14 @@ def history_server(tmp_path: Path, request: pytest.FixtureRequest) -> Server:
     now = datetime.now(CHINA_TZ).replace(microsecond=0)
     build_store(tmp_path / "data" / "store", ROOT / "catalog", 300, 60, department="amr",
                 ready=10, now=now, log=lambda _: None)
+    # The cases were written past the services: index them now, as the server's first
+    # start would, so no page is read before that start's back-fill has run.
+    store = TinyDBStore(tmp_path / "data" / "store", lifecycle=LIFECYCLE)
+    try:
+        list_index.backfill(store, now)
+        complaint_index.backfill(store, now)
+    finally:
+        store.close()
     server: Server = request.getfixturevalue("server")
     return server
 
