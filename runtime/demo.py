@@ -12,6 +12,11 @@ from runtime.services.container import Services
 CREDENTIALS_FILE = "demo-users.txt"
 
 
+OFFICERS = ("周敏", "吴磊", "郑洁", "孙涛", "钱静", "冯伟", "陈晨", "褚红", "卫东", "蒋丽",
+            "沈阳", "韩梅", "杨帆", "朱琳", "秦岭", "尤佳", "许诺", "何平", "吕方", "施雯")
+"""The demo departments' officers, in catalog order."""
+
+
 def create_demo_users(services: Services) -> list[tuple[str, str, str]] | None:
     """Create the demo users unless users exist; returns (name, role label, password)."""
     if services.store.list_users():
@@ -20,16 +25,19 @@ def create_demo_users(services: Services) -> list[tuple[str, str, str]] | None:
     made: list[tuple[str, str, str]] = []
 
     def add(name: str, role: str, display: str, department: str | None = None,
-            **extra: Any) -> None:
+            label: str | None = None, **extra: Any) -> None:
         password = secrets.token_urlsafe(9)
         accounts.create_user(name, password, role, department=department, display_name=display,
                              **extra)
-        made.append((name, display, password))
+        made.append((name, label or display, password))
 
     add("applicant", "applicant", "张三")
     add("window", "window", "李四")
-    for dept in services.catalog.departments.values():
-        add(f"dept-{dept.id}", "department", f"{dept.name} 审批员", dept.id)
+    # Officers get a person's name: pages already add the department after it.
+    for k, dept in enumerate(services.catalog.departments.values()):
+        person = OFFICERS[k] if k < len(OFFICERS) else f"审批员{k + 1}"
+        add(f"dept-{dept.id}", "department", person, dept.id,
+            label=f"{person}（{dept.name} 审批员）")
     # 全程代办: a village point whose cases the town point forwards (转报)
     add("agent-village", "agent", "刘代办",
         service_point={"name": "青禾村代办点", "level": "village", "town": "青禾镇代办点"})

@@ -139,3 +139,29 @@ def test_a_period_with_nothing_finished_explains_why_there_are_no_charts(
     page = api.client.get(f"/statistics?by=department&from={day}&to={day}")
     assert page.status_code == 200 and "市场监督管理局" in page.text  # received: one row
     assert "<figure" not in page.text and "暂无用时和按期率图表" in page.text
+
+
+def test_the_printed_score_sheet_names_the_centre(api: Api, clock: Any,
+                                                  services: Services) -> None:
+    late_licence(api, clock)
+    _sign_in(api, "sup")
+    page = api.client.get("/scores?period=2026-12").text
+    # the print style hides the header: the sheet carries the centre's name itself
+    assert f'<p class="print-only">{html.escape(services.catalog.centre.name)}</p>' in page
+    css = api.client.get("/static/app.css").text
+    assert ".print-only { display: none; }" in css
+    assert re.search(r"@media print \{[^@]*\.print-only \{ display: block; \}", css)
+
+
+def test_demo_officers_have_a_persons_name_the_pages_add_the_department_to(
+        services: Services) -> None:
+    from runtime.demo import create_demo_users
+
+    made = create_demo_users(services)
+    assert made is not None
+    officers = [u for u in services.store.list_users() if u["role"] == "department"]
+    assert officers and all(services.catalog.departments[u["department"]].name
+                            not in u["display_name"] for u in officers)
+    # the printed list still says which department each officer signs in for
+    labels = {name: label for name, label, _ in made}
+    assert labels["dept-amr"].endswith("（市场监督管理局 审批员）")
