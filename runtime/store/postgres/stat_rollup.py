@@ -56,26 +56,32 @@ FILL = (
     GROUP BY 1, 2, 3, 4, 5""",
 )
 
-APPLY_DAYS = """
-INSERT INTO stat_days AS s (kind, day, key, n, on_time, rejected, days_sum, days_n,
-                            promised_sum, serial_sum, serial_n, saved_sum, saved_n)
-SELECT x.k, x.t, x.y, x.n, x.o, x.r, x.d, x.dn, x.p, x.s, x.sn, x.v, x.vn
-FROM jsonb_to_recordset(%s::jsonb)
-     AS x(k text, t date, y text, n bigint, o bigint, r bigint, d numeric, dn bigint,
-          p numeric, s numeric, sn bigint, v numeric, vn bigint)
-ORDER BY x.k, x.t, x.y
-ON CONFLICT (kind, day, key) DO UPDATE SET
-    n = s.n + EXCLUDED.n, on_time = s.on_time + EXCLUDED.on_time,
-    rejected = s.rejected + EXCLUDED.rejected, days_sum = s.days_sum + EXCLUDED.days_sum,
-    days_n = s.days_n + EXCLUDED.days_n, promised_sum = s.promised_sum + EXCLUDED.promised_sum,
-    serial_sum = s.serial_sum + EXCLUDED.serial_sum, serial_n = s.serial_n + EXCLUDED.serial_n,
-    saved_sum = s.saved_sum + EXCLUDED.saved_sum, saved_n = s.saved_n + EXCLUDED.saved_n
-"""
-
-APPLY_HISTOGRAM = """
+#: The batch's differences, one statement (one round trip): the day rows, then the
+#: histogram's. The main insert reads the day rows' count first (its WHERE), so the days
+#: are written before it: every batch locks the rows in the same order, days before
+#: histogram, each in key order, and concurrent batches cannot deadlock on them.
+APPLY = """
+WITH days AS (
+    INSERT INTO stat_days AS s (kind, day, key, n, on_time, rejected, days_sum, days_n,
+                                promised_sum, serial_sum, serial_n, saved_sum, saved_n)
+    SELECT x.k, x.t, x.y, x.n, x.o, x.r, x.d, x.dn, x.p, x.s, x.sn, x.v, x.vn
+    FROM jsonb_to_recordset(%s::jsonb)
+         AS x(k text, t date, y text, n bigint, o bigint, r bigint, d numeric, dn bigint,
+              p numeric, s numeric, sn bigint, v numeric, vn bigint)
+    ORDER BY x.k, x.t, x.y
+    ON CONFLICT (kind, day, key) DO UPDATE SET
+        n = s.n + EXCLUDED.n, on_time = s.on_time + EXCLUDED.on_time,
+        rejected = s.rejected + EXCLUDED.rejected, days_sum = s.days_sum + EXCLUDED.days_sum,
+        days_n = s.days_n + EXCLUDED.days_n,
+        promised_sum = s.promised_sum + EXCLUDED.promised_sum,
+        serial_sum = s.serial_sum + EXCLUDED.serial_sum,
+        serial_n = s.serial_n + EXCLUDED.serial_n,
+        saved_sum = s.saved_sum + EXCLUDED.saved_sum, saved_n = s.saved_n + EXCLUDED.saved_n
+    RETURNING 1)
 INSERT INTO stat_histogram AS h (kind, grain, day, key, days2, n)
 SELECT x.k, x.g::"char", x.t, x.y, x.d, x.n
 FROM jsonb_to_recordset(%s::jsonb) AS x(k text, g text, t date, y text, d float8, n bigint)
+WHERE (SELECT count(*) FROM days) >= 0
 ORDER BY x.k, x.g, x.t, x.y, x.d
 ON CONFLICT (kind, grain, day, key, days2) DO UPDATE SET n = h.n + EXCLUDED.n
 """
@@ -140,9 +146,10 @@ class Delta:
     def change(self, old: Sequence[FactRow], new: Sequence[FactRow]) -> None:
         """A case's rows rewritten: count the old ones out and the new ones in (nothing
         to do when its facts did not change, as on most writes)."""
-        if Counter(old) != Counter(new):
-            self.add(old, -1)
-            self.add(new, 1)
+        before, after = Counter(old), Counter(new)
+        if before != after:  # only the rows that differ: most of a case's stay as they were
+            self.add((before - after).elements(), -1)
+            self.add((after - before).elements(), 1)
 
     def add(self, rows: Iterable[FactRow], sign: int) -> None:
         """Count ``rows`` in (``sign`` 1) or out (-1)."""
@@ -175,11 +182,7 @@ class Delta:
         histogram = [{"k": k, "g": g, "t": t.isoformat(), "y": y, "d": d, "n": n}
                      for (k, g, t, y, d), n in sorted(self.histogram.items()) if n]
         if days or histogram:
-            with conn.pipeline():  # one round trip; still one statement after the other
-                if days:
-                    conn.execute(APPLY_DAYS, (dumps(days),))
-                if histogram:
-                    conn.execute(APPLY_HISTOGRAM, (dumps(histogram),))
+            conn.execute(APPLY, (dumps(days), dumps(histogram)))
         self.days.clear()
         self.histogram.clear()
 
