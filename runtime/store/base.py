@@ -164,6 +164,14 @@ class WriteBatch(Protocol):
         the centre's documents that belong to no single case."""
         ...
 
+    def add_counts(self, kind: str, record_id: str, deltas: Mapping[str, int]) -> None:
+        """Add ``deltas`` (key → whole number, may be negative) to the counts held in one
+        record, creating it (and missing keys, from 0) if need be: applied at the end of
+        the batch in (kind, id) order, on top of what the batch leaves, and atomic
+        against concurrent batches (none of their increments is lost). Keys ``kind`` and
+        ``id`` are the record's own."""
+        ...
+
 
 class Store(Protocol):
     """Cases with their tasks and events, users, tokens, sessions, rate-limit counters,

@@ -116,6 +116,7 @@ class IndexedStore(InboxReads):
             batch = Batch(self)
             try:
                 yield batch
+                batch.before_commit()
                 batch.finish()
                 entries = batch.entries()
                 if entries:
