@@ -77,7 +77,7 @@ def test_concurrent_batches_adding_to_a_new_record_lose_nothing(pg_url: str) -> 
                     tx.add_counts("tally", "shared", {"a": 1, f"by{n}": 1, "b": 2})
                     tx.add_counts("tally", f"own{n}", {"a": 1})
                     tx.put_record("log", f"{n}-{i}", {"i": i})
-        except BaseException as exc:  # noqa: BLE001  (reported below)
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=add, args=(n,)) for n in range(2)]
