@@ -148,33 +148,51 @@ def _counts(record: Mapping[str, Any]) -> Iterable[tuple[str, int]]:
 
 def backfill(store: Store, lead: Lead, now: datetime) -> int:
     """Make the tallies, once per store, from the list records (`list_index`, back-filled
-    before): computed from scratch and written in one batch with the marker, replacing
-    whatever tally there was, so a second run (two processes starting) does no harm."""
+    before), and the ``unrated-day`` records. Each unrated case's day record is written
+    from its ``unrated`` record read again inside the batch (locked on PostgreSQL, as
+    `list_index` does), so a newer write wins. The tallies are computed from scratch in
+    one batch with the marker, holding the counts (`WriteBatch.hold_counts`): a case
+    change committed before is in what it reads, a later one adds to what it writes; it
+    replaces whatever tally there was, so a second run does no harm."""
     if store.get_record(*TALLIED) is not None:
         return 0
+    unrated = [doc["id"] for doc in store.list_records(list_index.UNRATED)]
+    for first in range(0, len(unrated), list_index.SCAN):
+        with store.write() as tx:
+            for case_id in unrated[first:first + list_index.SCAN]:
+                case = tx.get_record(list_index.UNRATED, case_id)
+                _, day, doc = _contribution_or_none(case, lead)
+                if day is not None and doc is not None:
+                    tx.put_record(unrated_day_kind(day[1]), case_id, doc)
     with store.write() as tx:
-        rated: dict[str, dict[str, int]] = {}
-        unrated: dict[str, dict[str, int]] = {}
+        tx.hold_counts()
+        tallies: dict[str, dict[str, dict[str, int]]] = {RATED_TALLY: {}, UNRATED_TALLY: {}}
         cases = 0
         for kind in (list_index.RATED, list_index.UNRATED):
             for case in store.list_records(kind):
-                try:
-                    first, second, doc = contribution(case, lead(case) if kind ==
-                                                      list_index.UNRATED else "")
-                except ServiceError:
-                    continue
-                for tally, key in ((rated, first), (unrated, second)):
+                rated, day, _ = _contribution_or_none(case, lead)
+                for name, key in ((RATED_TALLY, rated), (UNRATED_TALLY, day)):
                     if key is not None:
-                        counts = tally.setdefault(key[0], {})
+                        counts = tallies[name].setdefault(key[0], {})
                         counts[key[1]] = counts.get(key[1], 0) + 1
-                if doc is not None and second is not None:
-                    tx.put_record(unrated_day_kind(second[1]), doc["id"], doc)
                 cases += 1
-        for kind, tally in ((RATED_TALLY, rated), (UNRATED_TALLY, unrated)):
+        for kind, tally in tallies.items():
             for record in store.list_records(kind):
                 if record["id"] not in tally:
                     tx.put_record(kind, record["id"], None)
-            for department, counts in tally.items():
-                tx.put_record(kind, department, counts)
+            for department, made in tally.items():
+                tx.put_record(kind, department, made)
         tx.put_record(*TALLIED, {"at": iso(now), "cases": cases})
     return 0
+
+
+def _contribution_or_none(case: Mapping[str, Any] | None, lead: Lead
+                          ) -> tuple[Key | None, Key | None, dict[str, Any] | None]:
+    """`contribution` of a list record; nothing for an unrated case of an unknown matter
+    (the counts skipped those before)."""
+    if case is None or case.get("rating"):
+        return contribution(case, "")
+    try:
+        return contribution(case, lead(case))
+    except ServiceError:
+        return None, None, None

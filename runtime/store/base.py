@@ -172,6 +172,14 @@ class WriteBatch(Protocol):
         ``id`` are the record's own."""
         ...
 
+    def hold_counts(self) -> None:
+        """Keep every other batch's `add_counts` out until this batch ends, once each
+        batch that added counts before has committed and is seen by the store's reads: a
+        batch replacing counts with ones made from such reads (a back-fill) then loses no
+        increment — an increment committed earlier is in what it read, a later one is
+        added on top of what it writes."""
+        ...
+
 
 class Store(Protocol):
     """Cases with their tasks and events, users, tokens, sessions, rate-limit counters,

@@ -71,6 +71,8 @@ class CommittedState(Protocol):
 
     def committed_due_jobs(self, now: str, limit: int | None = None) -> list[Document]: ...
 
+    def settle(self) -> None: ...
+
 
 class Batch:
     """Collects the writes of one ``with store.write() as tx`` block."""
@@ -245,6 +247,13 @@ class Batch:
             raise StoreError("a record needs a non-empty kind and id")
         self._put_row("records", record_key(kind, record_id),
                       None if doc is None else {**doc, "kind": kind, "id": record_id})
+
+    def hold_counts(self) -> None:
+        """Batches run one at a time: wait until the earlier ones are published, so the
+        store's reads see every count (and record) they wrote."""
+        if self._finished:
+            raise StoreError("this write batch has ended")
+        self._state.settle()
 
     def add_counts(self, kind: str, record_id: str, deltas: Mapping[str, int]) -> None:
         """Add ``deltas`` to the counts of one record at the end of the batch."""

@@ -149,6 +149,11 @@ class IndexedStore(InboxReads):
         """Wait until every appended batch is durable (call with ``_writer`` held)."""
         self._commit.wait(self._commit.appended)
 
+    def settle(self) -> None:
+        """Wait until every earlier batch is published (`Batch.hold_counts`: called by the
+        open batch, with ``_writer`` held), so plain reads see them all."""
+        self._drain()
+
     def _publish(self, batches: list[Appended]) -> None:
         """Make durable batches visible, in journal order (`GroupCommit` calls this)."""
         with self._state:

@@ -68,6 +68,8 @@ ON CONFLICT (kind, id) DO UPDATE SET doc = r.doc || (
 """
 """Add counts to a record in one statement: the row's lock orders concurrent batches and
 each adds to what the one before it committed."""
+COUNTS_LOCK = 0x6F77_636E  # "owcn": the advisory lock `hold_counts` takes alone
+HOLD_SHARED = "SELECT pg_advisory_xact_lock_shared(%s)"
 
 
 def _decided_at(task: Mapping[str, Any], updated_at: str, decided: frozenset[str]) -> str | None:
@@ -148,8 +150,10 @@ class PostgresBatch:
                    "doc": dumps({**deltas, "kind": kind, "id": record_id})}
                   for (kind, record_id), deltas in sorted(self._counts.items())
                   if any(deltas.values())]
-        if counts:  # in (kind, id) order: two batches never wait for each other's rows
-            self._pipelined(*((ADD_COUNTS, params) for params in counts))
+        if counts:  # in (kind, id) order: two batches never wait for each other's rows;
+            # first the lock shared by every adding batch (`hold_counts` takes it alone)
+            self._pipelined((HOLD_SHARED, (COUNTS_LOCK,)),
+                            *((ADD_COUNTS, params) for params in counts))
 
     def _check(self) -> None:
         if self._finished:
@@ -318,6 +322,11 @@ class PostgresBatch:
         self._run("INSERT INTO records (kind, id, doc) VALUES (%s, %s, %s::jsonb) "
                   "ON CONFLICT (kind, id) DO UPDATE SET doc = EXCLUDED.doc",
                   (kind, record_id, dumps({**doc, "kind": kind, "id": record_id})))
+
+    def hold_counts(self) -> None:
+        """Take alone the lock every batch adding counts shares at its end: batches that
+        added before have committed (and are seen by new snapshots); later ones wait."""
+        self._run("SELECT pg_advisory_xact_lock(%s)", (COUNTS_LOCK,))
 
     def add_counts(self, kind: str, record_id: str, deltas: Mapping[str, int]) -> None:
         """Add ``deltas`` to the counts of one record at the end of the batch (one

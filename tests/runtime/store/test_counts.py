@@ -5,8 +5,10 @@ batches adding to the same new record at once lose no increment."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
+import psycopg
 import pytest
 
 from runtime.services import LIFECYCLE
@@ -92,5 +94,65 @@ def test_concurrent_batches_adding_to_a_new_record_lose_nothing(pg_url: str) -> 
         assert [counts(stores[1], "tally", f"own{n}") for n in range(2)] == [
             {"a": PER_THREAD}, {"a": PER_THREAD}]
     finally:
+        for opened in stores:
+            opened.close()
+
+
+def test_holding_the_counts_sees_earlier_counts(store: IndexedStore) -> None:
+    with store.write() as tx:
+        tx.add_counts("tally", "d1", {"a": 2})
+    with store.write() as tx:
+        tx.hold_counts()
+        seen = store.list_records("tally")
+        tx.put_record("tally", "d1", {"a": seen[0]["a"] * 10})
+    assert counts(store, "tally", "d1") == {"a": 20}
+
+
+def waiting_on_the_counts(url: str) -> bool:
+    """Whether a batch waits on the counts' lock (polled until one does, or 30 s)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(3000):
+            row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                               "AND NOT granted").fetchone()
+            if row is not None and row[0]:
+                return True
+            time.sleep(0.01)  # polling the server's state, not timing anything
+    return False
+
+
+def test_a_batch_holding_the_counts_keeps_other_additions_until_it_ends(
+        pg_url: str) -> None:
+    """A back-fill replaces a tally while another process adds to it: the addition
+    waits, then goes on top of the replacement (none is lost, none counted twice)."""
+    stores = [PostgresStore(pg_url, pool_size=2, lifecycle=LIFECYCLE) for _ in range(2)]
+    held, release, added = threading.Event(), threading.Event(), threading.Event()
+
+    def replace() -> None:
+        with stores[0].write() as tx:
+            tx.hold_counts()
+            held.set()
+            release.wait(timeout=30)
+            tx.put_record("tally", "d1", {"a": 10})
+
+    def add() -> None:
+        with stores[1].write() as tx:
+            tx.add_counts("tally", "d1", {"a": 1})
+        added.set()
+
+    try:
+        first = threading.Thread(target=replace)
+        first.start()
+        assert held.wait(timeout=30)
+        second = threading.Thread(target=add)
+        second.start()
+        assert waiting_on_the_counts(pg_url)  # the adding batch waits for the holder
+        assert not added.is_set()
+        release.set()
+        first.join(timeout=30)
+        second.join(timeout=30)
+        assert added.is_set()
+        assert counts(stores[0], "tally", "d1") == {"a": 11}
+    finally:
+        release.set()
         for opened in stores:
             opened.close()
