@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import statistics
 import sys
 import tempfile
 import time
@@ -47,7 +48,7 @@ from runtime.engine import complaints as complaint_engine
 from runtime.engine import rating as engine_rating
 from runtime.engine.actor import Actor
 from runtime.engine.vocabulary import RATEABLE_CASE
-from runtime.services import LIFECYCLE, Services
+from runtime.services import LIFECYCLE, Services, rating_tally
 from runtime.services import list_index as lists
 from runtime.services.accounts import User
 from runtime.services.complaints import KIND as COMPLAINT
@@ -218,7 +219,7 @@ def rate(store: Store, every: int) -> int:
     return rated
 
 
-def measure(services: Services, repeat: int) -> None:
+def measure(services: Services, repeat: int, counts_only: bool = False) -> None:
     from runtime.web.app import create_app
 
     services.accounts.create_user("bench_sup", PASSWORD, "supervisor", display_name="监察")
@@ -233,7 +234,7 @@ def measure(services: Services, repeat: int) -> None:
         client.post("/login", data={"name": "bench_sup", "password": PASSWORD,
                                     "_csrf": csrf_of(page.text)}, follow_redirects=False)
         figures: dict[str, dict[str, float]] = {}
-        for how in ("every case", "index"):
+        for how in () if counts_only else ("every case", "index"):
             with reading_every_case() if how == "every case" else contextlib.nullcontext():
                 _, base = timed(client, "/login", repeat)
                 print(f"{how}: baseline GET /login {base * 1e3:.1f} ms", flush=True)
@@ -243,7 +244,7 @@ def measure(services: Services, repeat: int) -> None:
                     figures.setdefault(name, {})[how] = took
                     print(f"  {name:13}: {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
                           f"{took / base:7.1f}x baseline", flush=True)
-        for how in ("every record", "own records"):
+        for how in () if counts_only else ("every record", "own records"):
             with reading_every_record() if how == "every record" else contextlib.nullcontext():
                 _, base = timed(client, "/login", repeat)
                 print(f"{how}: baseline GET /login {base * 1e3:.1f} ms", flush=True)
@@ -252,23 +253,52 @@ def measure(services: Services, repeat: int) -> None:
                     figures.setdefault(name, {})[how] = took
                     print(f"  {name:14}: {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
                           f"{took / base:7.1f}x baseline", flush=True)
-        tallied = services.ratings.counts()
-        print(f"counts from the tallies equal the counts case by case: "
-              f"{tallied == counts_from_records(services.ratings)} "
-              f"({sum(r['total'] for r in tallied):,} counted, "
-              f"{sum(r['default'] for r in tallied):,} by default)", flush=True)
         for how in ("each record", "tallies"):
             with counting_each_record() if how == "each record" else contextlib.nullcontext():
                 _, base = timed(client, "/login", repeat)
                 print(f"{how}: baseline GET /login {base * 1e3:.1f} ms", flush=True)
                 first, took = timed(client, "/ratings", repeat)
-                figures.setdefault("ratings counts", {})[how] = took
+                figures.setdefault("ratings page*", {})[how] = took
                 print(f"  ratings page  : {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
                       f"{took / base:7.1f}x baseline", flush=True)
         for name, by in figures.items():
             before, after = by.values()
             print(f"{name:14}: before {before * 1e3:8.1f} ms -> after {after * 1e3:6.1f} ms "
                   f"({before / after:.1f}x faster)")
+    print("(* the page with its list of every rating; the counts alone:)")
+    time_counts(services.ratings, repeat)
+
+
+def time_counts(ratings: Ratings, repeat: int) -> None:
+    """`Ratings.counts` itself, case by case and from the tallies, checked equal: now (no
+    day at the threshold) and 12 hours into the threshold of the busiest decision day."""
+    days: dict[str, int] = {}
+    for record in ratings.cases.store.list_records(rating_tally.UNRATED_TALLY):
+        for day, n in record.items():
+            if day not in ("kind", "id"):
+                days[day] = days.get(day, 0) + int(n)
+    busiest = max(days, key=lambda d: days[d])
+    at = datetime.fromisoformat(busiest).replace(tzinfo=NOW.tzinfo) + timedelta(
+        days=ratings.default_days, hours=12)
+    saved = ratings.clock
+    for label, now in (("now", NOW), (f"threshold of {busiest} ({days[busiest]:,} cases)", at)):
+        ratings.clock = lambda now=now: now  # type: ignore[misc]
+        old = counts_from_records(ratings)
+        new = ratings.counts()
+        took = {}
+        for how, count in (("each record", lambda: counts_from_records(ratings)),
+                           ("tallies", ratings.counts)):
+            runs = []
+            for _ in range(max(repeat, 3)):
+                started = time.perf_counter()
+                count()
+                runs.append(time.perf_counter() - started)
+            took[how] = statistics.median(runs)
+        print(f"counts at {label}: equal {old == new} ({sum(r['total'] for r in new):,} "
+              f"counted, {sum(r['default'] for r in new):,} by default): each record "
+              f"{took['each record'] * 1e3:.1f} ms -> tallies {took['tallies'] * 1e3:.2f} ms "
+              f"({took['each record'] / took['tallies']:.0f}x faster)", flush=True)
+    ratings.clock = saved
 
 
 def main() -> None:
@@ -279,6 +309,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--complaints", type=int, default=None,
                         help="complaints to write (default: one per ten cases)")
+    parser.add_argument("--counts-only", action="store_true",
+                        help="time only the ratings page and the counts (both ways)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -301,7 +333,7 @@ def main() -> None:
             services.worker.prepare(NOW)  # the one-time back-fill of the list indexes
             print(f"back-fill of the list indexes: {time.perf_counter() - started:.1f} s",
                   flush=True)
-            measure(services, args.repeat)
+            measure(services, args.repeat, args.counts_only)
         finally:
             services.close()
 
