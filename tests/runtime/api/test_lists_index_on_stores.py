@@ -31,6 +31,7 @@ from tests.runtime.api.test_lists_index import (  # noqa: F401  (run here on bot
 from tests.runtime.api.test_rating_tally import (  # noqa: F401  (run here on both stores)
     test_an_older_store_gets_its_tallies_once,
     test_counts_from_the_tallies_equal_the_counts_case_by_case,
+    test_the_tally_back_fill_keeps_a_newer_write,
 )
 from tests.runtime.web.conftest import ROOT, Clock
 

@@ -7,6 +7,7 @@ its tallies once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from runtime.engine.calendar import CHINA_TZ
 from runtime.engine.vocabulary import RATEABLE_CASE
 from runtime.services import list_index, rating_tally
 from tests.runtime.api.conftest import Api
-from tests.runtime.api.test_complaint_lists import kinds_read
+from tests.runtime.api.test_complaint_lists import Interrupted, kinds_read
 from tests.runtime.api.test_lists_index import case_by_case, every_case, seed
 from tests.runtime.api.test_public import finish
 from tests.runtime.web.conftest import Clock
@@ -126,3 +127,22 @@ def test_an_older_store_gets_its_tallies_once(api: Api, clock: Clock) -> None:
         tx.put_record(rating_tally.RATED_TALLY, department, None)
     api.services.worker.prepare(clock.now)  # marked: done once, not made again
     assert api.services.ratings.counts() != expected
+
+
+def test_the_tally_back_fill_keeps_a_newer_write(api: Api, clock: Clock) -> None:
+    decided = history(api, clock)
+    store = api.services.store
+    clock.now = decided[0] + timedelta(days=7)  # the case's day is at the threshold
+    [case] = [c for c in store.list_records(list_index.UNRATED)
+              if c["decided_at"] == decided[0].isoformat()]
+    forget_tallies(api)
+
+    def rate() -> None:  # a request, between the back-fill's read and its write
+        api.ok(api.post("alice", f"/cases/{case['id']}/rating", {"level": 2}), 201)
+    wrapped: Any = Interrupted(store, "list_records", rate)
+    rating_tally.backfill(wrapped, lambda c: api.services.cases.spec(c).lead, clock.now)
+    day = rating_tally.decision_day(case)
+    assert day is not None
+    assert store.get_record(rating_tally.unrated_day_kind(day), case["id"]) is None
+    assert api.services.ratings.counts() == case_by_case(api)
+    assert sum(r["levels"][2] for r in case_by_case(api)) == 3  # the new 不满意 counted
