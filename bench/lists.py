@@ -4,7 +4,9 @@ records (runtime/services/list_index.py), in the same run on the same embedded s
 then the complaints list (网上投诉) of a department and of the supervisor, and the
 ratings list of one department, read from every complaint / every rating (as before
 runtime/services/complaint_index.py and the ``rating:<department>`` records) and from
-their own records.
+their own records; and the ratings page's counts per department made case by case from
+the slim ``rating`` / ``unrated`` records (as before runtime/services/rating_tally.py)
+and from the tallies (checked equal first).
 
 The cases are those of the web benchmark (bench/webcases.py): engine-made copies of one
 finished case per matter (decided in March 2026), ``--open`` still running; every
@@ -24,11 +26,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import statistics
 import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,13 +45,15 @@ from starlette.testclient import TestClient
 from bench.stats import NOW, PASSWORD, ROOT, csrf_of, timed
 from bench.webcases import build_store
 from runtime.engine import complaints as complaint_engine
+from runtime.engine import rating as engine_rating
 from runtime.engine.actor import Actor
 from runtime.engine.vocabulary import RATEABLE_CASE
-from runtime.services import LIFECYCLE, Services
+from runtime.services import LIFECYCLE, Services, rating_tally
 from runtime.services import list_index as lists
 from runtime.services.accounts import User
 from runtime.services.complaints import KIND as COMPLAINT
 from runtime.services.complaints import Complaints
+from runtime.services.errors import ServiceError
 from runtime.services.public import ANNOUNCED, Public, ResultRow, _row
 from runtime.services.ratings import Ratings
 from runtime.services.scores import Scores
@@ -86,12 +91,50 @@ def old_results(self: Public, *, matter: str | None = None, month: str | None = 
     return rows[offset:offset + limit], len(rows)
 
 
+def old_counts(self: Ratings, cases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The counts per department as they were made before the tallies: each case."""
+    names, now = self.departments(), self.clock()
+    found: dict[str, dict[str, Any]] = {}
+    for case in cases:
+        level = engine_rating.counted_level(case, now, self.default_days)
+        if level is None:
+            continue
+        rating = case.get("rating")
+        if rating:
+            department = rating["department"]
+        else:
+            try:
+                department = self.responsible(case, self.cases.spec(case).lead)
+            except ServiceError:
+                continue
+        row = found.setdefault(department, {
+            "department": department, "name": names.get(department, department),
+            "total": 0, "bad": 0, "levels": {n: 0 for n in engine_rating.LEVELS},
+            "default": 0})
+        row["total"] += 1
+        row["levels"][level] += 1
+        row["bad"] += level in engine_rating.BAD
+        row["default"] += not rating
+    for row in found.values():
+        row["satisfied_rate"] = round(1 - row["bad"] / row["total"], 4)
+    return sorted(found.values(), key=lambda r: r["name"])
+
+
+def counts_from_records(self: Ratings) -> list[dict[str, Any]]:
+    """The counts as they were made from the list indexes: every rateable case's record."""
+    store = self.cases.store
+    return old_counts(self, (*store.list_records(lists.RATED),
+                             *store.list_records(lists.UNRATED)))
+
+
 @contextlib.contextmanager
 def reading_every_case() -> Iterator[None]:
     """The three lists as they were: reading every case on each request."""
-    saved = Ratings._rated, Scores._cases, Public.results, Scores._complaints
-    Ratings._rated = lambda self, unrated=False, department=None: (  # type: ignore
+    saved = Ratings._rated, Scores._cases, Public.results, Scores._complaints, Ratings.counts
+    Ratings._rated = lambda self, department=None: (  # type: ignore
         c for c in every_case(self.cases.store) if c["status"] in RATEABLE_CASE)
+    Ratings.counts = lambda self: old_counts(self, (  # type: ignore
+        c for c in every_case(self.cases.store) if c["status"] in RATEABLE_CASE))
     Scores._cases = lambda self, period: list(every_case(self.store))  # type: ignore
     Public.results = old_results  # type: ignore[method-assign]
     Scores._complaints = lambda self, period: self.store.list_records(  # type: ignore
@@ -99,7 +142,19 @@ def reading_every_case() -> Iterator[None]:
     try:
         yield
     finally:
-        Ratings._rated, Scores._cases, Public.results, Scores._complaints = saved  # type: ignore
+        (Ratings._rated, Scores._cases, Public.results, Scores._complaints,  # type: ignore
+         Ratings.counts) = saved
+
+
+@contextlib.contextmanager
+def counting_each_record() -> Iterator[None]:
+    """The ratings page's counts as they were: every rateable case's slim record."""
+    saved = Ratings.counts
+    Ratings.counts = counts_from_records  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Ratings.counts = saved  # type: ignore[method-assign]
 
 
 def old_complaints(self: Complaints, user: User) -> list[dict[str, Any]]:
@@ -113,7 +168,7 @@ def reading_every_record() -> Iterator[None]:
     """A department's complaints and ratings as they were: every complaint, every rating."""
     saved = Complaints.listing, Ratings._rated
     Complaints.listing = old_complaints  # type: ignore[method-assign]
-    Ratings._rated = lambda self, unrated=False, department=None: (  # type: ignore
+    Ratings._rated = lambda self, department=None: (  # type: ignore
         self.cases.store.list_records(lists.RATED))
     try:
         yield
@@ -164,7 +219,7 @@ def rate(store: Store, every: int) -> int:
     return rated
 
 
-def measure(services: Services, repeat: int) -> None:
+def measure(services: Services, repeat: int, counts_only: bool = False) -> None:
     from runtime.web.app import create_app
 
     services.accounts.create_user("bench_sup", PASSWORD, "supervisor", display_name="监察")
@@ -179,7 +234,7 @@ def measure(services: Services, repeat: int) -> None:
         client.post("/login", data={"name": "bench_sup", "password": PASSWORD,
                                     "_csrf": csrf_of(page.text)}, follow_redirects=False)
         figures: dict[str, dict[str, float]] = {}
-        for how in ("every case", "index"):
+        for how in () if counts_only else ("every case", "index"):
             with reading_every_case() if how == "every case" else contextlib.nullcontext():
                 _, base = timed(client, "/login", repeat)
                 print(f"{how}: baseline GET /login {base * 1e3:.1f} ms", flush=True)
@@ -189,7 +244,7 @@ def measure(services: Services, repeat: int) -> None:
                     figures.setdefault(name, {})[how] = took
                     print(f"  {name:13}: {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
                           f"{took / base:7.1f}x baseline", flush=True)
-        for how in ("every record", "own records"):
+        for how in () if counts_only else ("every record", "own records"):
             with reading_every_record() if how == "every record" else contextlib.nullcontext():
                 _, base = timed(client, "/login", repeat)
                 print(f"{how}: baseline GET /login {base * 1e3:.1f} ms", flush=True)
@@ -198,11 +253,52 @@ def measure(services: Services, repeat: int) -> None:
                     figures.setdefault(name, {})[how] = took
                     print(f"  {name:14}: {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
                           f"{took / base:7.1f}x baseline", flush=True)
+        for how in ("each record", "tallies"):
+            with counting_each_record() if how == "each record" else contextlib.nullcontext():
+                _, base = timed(client, "/login", repeat)
+                print(f"{how}: baseline GET /login {base * 1e3:.1f} ms", flush=True)
+                first, took = timed(client, "/ratings", repeat)
+                figures.setdefault("ratings page*", {})[how] = took
+                print(f"  ratings page  : {took * 1e3:8.1f} ms (first {first * 1e3:.0f} ms), "
+                      f"{took / base:7.1f}x baseline", flush=True)
         for name, by in figures.items():
-            before, after = (by["every case"], by["index"]) if "index" in by else (
-                by["every record"], by["own records"])
+            before, after = by.values()
             print(f"{name:14}: before {before * 1e3:8.1f} ms -> after {after * 1e3:6.1f} ms "
                   f"({before / after:.1f}x faster)")
+    print("(* the page with its list of every rating; the counts alone:)")
+    time_counts(services.ratings, repeat)
+
+
+def time_counts(ratings: Ratings, repeat: int) -> None:
+    """`Ratings.counts` itself, case by case and from the tallies, checked equal: now (no
+    day at the threshold) and 12 hours into the threshold of the busiest decision day."""
+    days: dict[str, int] = {}
+    for record in ratings.cases.store.list_records(rating_tally.UNRATED_TALLY):
+        for day, n in record.items():
+            if day not in ("kind", "id"):
+                days[day] = days.get(day, 0) + int(n)
+    busiest = max(days, key=lambda d: days[d])
+    at = datetime.fromisoformat(busiest).replace(tzinfo=NOW.tzinfo) + timedelta(
+        days=ratings.default_days, hours=12)
+    saved = ratings.clock
+    for label, now in (("now", NOW), (f"threshold of {busiest} ({days[busiest]:,} cases)", at)):
+        ratings.clock = lambda now=now: now  # type: ignore[misc]
+        old = counts_from_records(ratings)
+        new = ratings.counts()
+        took = {}
+        for how, count in (("each record", lambda: counts_from_records(ratings)),
+                           ("tallies", ratings.counts)):
+            runs = []
+            for _ in range(max(repeat, 3)):
+                started = time.perf_counter()
+                count()
+                runs.append(time.perf_counter() - started)
+            took[how] = statistics.median(runs)
+        print(f"counts at {label}: equal {old == new} ({sum(r['total'] for r in new):,} "
+              f"counted, {sum(r['default'] for r in new):,} by default): each record "
+              f"{took['each record'] * 1e3:.1f} ms -> tallies {took['tallies'] * 1e3:.2f} ms "
+              f"({took['each record'] / took['tallies']:.0f}x faster)", flush=True)
+    ratings.clock = saved
 
 
 def main() -> None:
@@ -213,6 +309,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--complaints", type=int, default=None,
                         help="complaints to write (default: one per ten cases)")
+    parser.add_argument("--counts-only", action="store_true",
+                        help="time only the ratings page and the counts (both ways)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -235,7 +333,7 @@ def main() -> None:
             services.worker.prepare(NOW)  # the one-time back-fill of the list indexes
             print(f"back-fill of the list indexes: {time.perf_counter() - started:.1f} s",
                   flush=True)
-            measure(services, args.repeat)
+            measure(services, args.repeat, args.counts_only)
         finally:
             services.close()
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from builder import Catalog, load_catalog
 from runtime.engine.calendar import CHINA_TZ, WorkCalendar
 from runtime.engine.vocabulary import CLOSED_CASE, DECIDED_TASK
-from runtime.services import complaint_index, list_index
+from runtime.services import complaint_index, list_index, rating_tally
 from runtime.services.accounts import Accounts
 from runtime.services.admin import Admin
 from runtime.services.agency import Agency
@@ -178,6 +178,8 @@ class Services:
         services.worker.starting.append(
             lambda now: recalendar.notice(services.catalog.calendar, now))
         services.worker.starting.append(lambda now: list_index.backfill(store, now))
+        services.worker.starting.append(  # after the list records it reads
+            lambda now: rating_tally.backfill(store, lambda c: cases.spec(c).lead, now))
         services.worker.starting.append(lambda now: complaint_index.backfill(store, now))
         admin.on_calendar, admin.shared_calendar = recalendar.publish, calendar
         services.register = register

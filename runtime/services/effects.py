@@ -16,6 +16,7 @@ from runtime.services.forwarding import track_forwarding
 from runtime.services.jobs import Jobs
 from runtime.services.list_index import track_lists
 from runtime.services.notices import Notices
+from runtime.services.rating_tally import track_tally
 from runtime.services.schedule import Planned, plan
 from runtime.store import WriteBatch
 
@@ -50,6 +51,7 @@ class Effects:
         track_forwarding(tx, old, new)
         track_entrusted(tx, old, new)  # the principal's 我的办件 (全程代办)
         track_lists(tx, old, new)  # the lists of ratings, results and scores
+        track_tally(tx, old, new, matter.lead)  # the published rating counts
         for job in self.jobs(old, new, matter):
             Jobs.schedule(tx, job.kind, job.id, job.run_at, job.payload)
         for effect in self.also:

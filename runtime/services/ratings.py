@@ -2,8 +2,9 @@
 for the responsible department, answered, followed up (回访) or appealed.
 
 The rating is kept in the case document and each step is an event of the case
-(`runtime.engine.rating`); lists and counts read the slim copies of the rateable cases
-written in the case's own batch (`runtime.services.list_index`), never every case.
+(`runtime.engine.rating`); lists read the slim copies of the rateable cases written in
+the case's own batch (`runtime.services.list_index`), counts the tallies kept there
+(`runtime.services.rating_tally`), never every case.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from runtime.engine.errors import EngineError, NotPermitted, TransitionNotAllowe
 from runtime.engine.states import Role
 from runtime.engine.vocabulary import RATEABLE_CASE
 from runtime.services import list_index as lists
+from runtime.services import rating_tally
 from runtime.services.accounts import User
 from runtime.services.cases import Cases, actor_of
 from runtime.services.errors import Conflict, Forbidden, Invalid, ServiceError
@@ -105,12 +107,7 @@ class Ratings:
         self.rectify_days = rectify_days
         self.default_days = default_days
 
-    @staticmethod
-    def responsible(case: Mapping[str, Any], lead: str) -> str:
-        """The matter's lead department when it has a task on the case, else the first
-        department that has one (a 差评 must reach someone who can see the case)."""
-        departments = [t["department"] for t in case.get("tasks") or ()]
-        return lead if lead in departments or not departments else departments[0]
+    responsible = staticmethod(rating_tally.responsible)
 
     def rate(self, user: User, case_id: str, level: Any, comment: Any = None, *,
              dimensions: Any = None) -> Document:
@@ -157,14 +154,10 @@ class Ratings:
         return (user.role == Role.APPLICANT and case.get("applicant") == user.id
                 and case.get("status") in RATEABLE_CASE and not case.get("rating"))
 
-    def _rated(self, *, unrated: bool = False, department: str | None = None
-               ) -> Iterator[Document]:
-        """The rateable cases (slim copies): the rated ones (only those charged to
-        ``department``), and the others too."""
+    def _rated(self, *, department: str | None = None) -> Iterator[Document]:
+        """The rated cases (slim copies), only those charged to ``department`` if given."""
         yield from self.cases.store.list_records(
             lists.rating_kind(department) if department else lists.RATED)
-        if unrated:
-            yield from self.cases.store.list_records(lists.UNRATED)
 
     def listing(self, user: User, *, bad_only: bool = False) -> list[RatingRow]:
         """Rated cases, newest first: a supervisor sees all, a department its own."""
@@ -193,29 +186,18 @@ class Ratings:
 
     def counts(self) -> list[dict[str, Any]]:
         """Published counts per department (a case unrated in time counts as 基本满意; an
-        upheld appeal does not count), by name."""
+        upheld appeal does not count), by name: from the tallies (`rating_tally`)."""
         names = self.departments()
-        now = self.clock()
-        found: dict[str, dict[str, Any]] = {}
-        for case in self._rated(unrated=True):
-            level = engine_rating.counted_level(case, now, self.default_days)
-            if level is None:
+        rows = []
+        for department, levels in rating_tally.counted(
+                self.cases.store, self.clock(), self.default_days).items():
+            total = sum(n for n, _ in levels.values())
+            if not total:
                 continue
-            rating = case.get("rating")
-            if rating:
-                department = rating["department"]
-            else:
-                try:
-                    department = self.responsible(case, self.cases.spec(case).lead)
-                except ServiceError:
-                    continue
-            row = found.setdefault(department, {
-                "department": department, "name": names.get(department, department),
-                "total": 0, "bad": 0, "levels": {n: 0 for n in LEVELS}, "default": 0})
-            row["total"] += 1
-            row["levels"][level] += 1
-            row["bad"] += level in engine_rating.BAD
-            row["default"] += not rating
-        for row in found.values():
-            row["satisfied_rate"] = round(1 - row["bad"] / row["total"], 4)
-        return sorted(found.values(), key=lambda r: r["name"])
+            bad = sum(levels.get(level, (0, 0))[0] for level in engine_rating.BAD)
+            rows.append({"department": department, "name": names.get(department, department),
+                         "total": total, "bad": bad,
+                         "levels": {n: levels.get(n, (0, 0))[0] for n in LEVELS},
+                         "default": sum(d for _, d in levels.values()),
+                         "satisfied_rate": round(1 - bad / total, 4)})
+        return sorted(rows, key=lambda r: r["name"])

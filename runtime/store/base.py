@@ -164,6 +164,22 @@ class WriteBatch(Protocol):
         the centre's documents that belong to no single case."""
         ...
 
+    def add_counts(self, kind: str, record_id: str, deltas: Mapping[str, int]) -> None:
+        """Add ``deltas`` (key → whole number, may be negative) to the counts held in one
+        record, creating it (and missing keys, from 0) if need be: applied at the end of
+        the batch in (kind, id) order, on top of what the batch leaves, and atomic
+        against concurrent batches (none of their increments is lost). Keys ``kind`` and
+        ``id`` are the record's own."""
+        ...
+
+    def hold_counts(self) -> None:
+        """Keep every other batch's `add_counts` out until this batch ends, once each
+        batch that added counts before has committed and is seen by the store's reads: a
+        batch replacing counts with ones made from such reads (a back-fill) then loses no
+        increment — an increment committed earlier is in what it read, a later one is
+        added on top of what it writes."""
+        ...
+
 
 class Store(Protocol):
     """Cases with their tasks and events, users, tokens, sessions, rate-limit counters,

@@ -71,6 +71,8 @@ class CommittedState(Protocol):
 
     def committed_due_jobs(self, now: str, limit: int | None = None) -> list[Document]: ...
 
+    def settle(self) -> None: ...
+
 
 class Batch:
     """Collects the writes of one ``with store.write() as tx`` block."""
@@ -79,6 +81,8 @@ class Batch:
         self._state = state
         self._entries: dict[tuple[str, str], Entry] = {}
         self._finished = False
+        #: Counts to add to records at the end of the batch (`add_counts`).
+        self._counts: dict[tuple[str, str], dict[str, int]] = {}
 
     def entries(self) -> list[Entry]:
         """Return the batch's records, one per (kind, key), last write wins."""
@@ -87,6 +91,17 @@ class Batch:
     def finish(self) -> None:
         """Refuse further writes (the block has ended)."""
         self._finished = True
+
+    def before_commit(self) -> None:
+        """The writes kept to the end: the counts added to records (`add_counts`), in
+        (kind, id) order, on top of what the batch leaves (batches run one at a time)."""
+        counts, self._counts = self._counts, {}
+        for (kind, record_id), deltas in sorted(counts.items()):
+            if not any(deltas.values()):
+                continue
+            doc = self._row("records", record_key(kind, record_id)) or {}
+            self.put_record(kind, record_id, {**doc, **{
+                k: int(doc.get(k) or 0) + n for k, n in deltas.items()}})
 
     def _put(self, entry: Entry) -> None:
         if self._finished:
@@ -233,6 +248,21 @@ class Batch:
         self._put_row("records", record_key(kind, record_id),
                       None if doc is None else {**doc, "kind": kind, "id": record_id})
 
+    def hold_counts(self) -> None:
+        """Batches run one at a time: wait until the earlier ones are published, so the
+        store's reads see every count (and record) they wrote."""
+        if self._finished:
+            raise StoreError("this write batch has ended")
+        self._state.settle()
+
+    def add_counts(self, kind: str, record_id: str, deltas: Mapping[str, int]) -> None:
+        """Add ``deltas`` to the counts of one record at the end of the batch."""
+        if self._finished:
+            raise StoreError("this write batch has ended")
+        found = self._counts.setdefault(check_counts(kind, record_id, deltas), {})
+        for key, n in deltas.items():
+            found[key] = found.get(key, 0) + n
+
     def put_file(self, meta: Mapping[str, Any]) -> None:
         """Create or replace an uploaded file's metadata."""
         file_id, sha256 = meta.get("id"), meta.get("sha256")
@@ -283,6 +313,17 @@ class Batch:
         text = dumps(doc)
         # Store a private copy exactly as it will read back after a reopen.
         self._put(Entry(table, key, text, value=json.loads(text)))
+
+
+def check_counts(kind: str, record_id: str, deltas: Mapping[str, int]) -> tuple[str, str]:
+    """Counts need a record (non-empty kind and id) and whole numbers under keys other
+    than ``kind`` and ``id``; return the record's key."""
+    if not kind or not record_id:
+        raise StoreError("a record needs a non-empty kind and id")
+    if any(not isinstance(k, str) or k in ("kind", "id") or type(n) is not int
+           for k, n in deltas.items()):
+        raise StoreError("counts are whole numbers under keys other than 'kind' and 'id'")
+    return kind, record_id
 
 
 def check_notice(notice: Mapping[str, Any]) -> None:

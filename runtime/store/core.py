@@ -116,6 +116,7 @@ class IndexedStore(InboxReads):
             batch = Batch(self)
             try:
                 yield batch
+                batch.before_commit()
                 batch.finish()
                 entries = batch.entries()
                 if entries:
@@ -147,6 +148,11 @@ class IndexedStore(InboxReads):
     def _drain(self) -> None:
         """Wait until every appended batch is durable (call with ``_writer`` held)."""
         self._commit.wait(self._commit.appended)
+
+    def settle(self) -> None:
+        """Wait until every earlier batch is published (`Batch.hold_counts`: called by the
+        open batch, with ``_writer`` held), so plain reads see them all."""
+        self._drain()
 
     def _publish(self, batches: list[Appended]) -> None:
         """Make durable batches visible, in journal order (`GroupCommit` calls this)."""

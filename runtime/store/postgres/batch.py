@@ -21,7 +21,7 @@ from runtime.store.base import (
     NotFound,
     StoreError,
 )
-from runtime.store.batch import check_job, check_notice
+from runtime.store.batch import check_counts, check_job, check_notice
 from runtime.store.index import case_facts, case_summary, dumps
 from runtime.store.postgres import stat_rollup
 from runtime.store.postgres.stat_facts import DELETE_FACTS, INSERT_FACTS, Projector, fact_params
@@ -59,6 +59,17 @@ SELECT %(case)s, x.p, x.i, x.d, x.s, x.du, x.r, %(open)s, x.da, x.t
 FROM jsonb_to_recordset(%(rows)s::jsonb)
      AS x(p int, i text, d text, s text, du text, r text, da text, t jsonb)
 """
+
+ADD_COUNTS = """
+INSERT INTO records AS r (kind, id, doc) VALUES (%(kind)s, %(id)s, %(doc)s::jsonb)
+ON CONFLICT (kind, id) DO UPDATE SET doc = r.doc || (
+    SELECT jsonb_object_agg(d.key, COALESCE((r.doc ->> d.key)::bigint, 0) + d.value::bigint)
+    FROM jsonb_each_text(%(deltas)s::jsonb) AS d)
+"""
+"""Add counts to a record in one statement: the row's lock orders concurrent batches and
+each adds to what the one before it committed."""
+COUNTS_LOCK = 0x6F77_636E  # "owcn": the advisory lock `hold_counts` takes alone
+HOLD_SHARED = "SELECT pg_advisory_xact_lock_shared(%s)"
 
 
 def _decided_at(task: Mapping[str, Any], updated_at: str, decided: frozenset[str]) -> str | None:
@@ -122,6 +133,8 @@ class PostgresBatch:
         self._held: dict[str, tuple[int, str | None]] = {}
         #: The statistics roll-up's change by this batch's cases (applied by `before_commit`).
         self._rollup = stat_rollup.Delta()
+        #: Counts to add to records (`add_counts`), applied by `before_commit`.
+        self._counts: dict[tuple[str, str], dict[str, int]] = {}
 
     def finish(self) -> None:
         """Refuse further writes (the block has ended)."""
@@ -133,6 +146,14 @@ class PostgresBatch:
         self._check()
         with self._errors():
             self._rollup.apply(self._conn)
+        counts = [{"kind": kind, "id": record_id, "deltas": dumps(deltas),
+                   "doc": dumps({**deltas, "kind": kind, "id": record_id})}
+                  for (kind, record_id), deltas in sorted(self._counts.items())
+                  if any(deltas.values())]
+        if counts:  # in (kind, id) order: two batches never wait for each other's rows;
+            # first the lock shared by every adding batch (`hold_counts` takes it alone)
+            self._pipelined((HOLD_SHARED, (COUNTS_LOCK,)),
+                            *((ADD_COUNTS, params) for params in counts))
 
     def _check(self) -> None:
         if self._finished:
@@ -301,6 +322,19 @@ class PostgresBatch:
         self._run("INSERT INTO records (kind, id, doc) VALUES (%s, %s, %s::jsonb) "
                   "ON CONFLICT (kind, id) DO UPDATE SET doc = EXCLUDED.doc",
                   (kind, record_id, dumps({**doc, "kind": kind, "id": record_id})))
+
+    def hold_counts(self) -> None:
+        """Take alone the lock every batch adding counts shares at its end: batches that
+        added before have committed (and are seen by new snapshots); later ones wait."""
+        self._run("SELECT pg_advisory_xact_lock(%s)", (COUNTS_LOCK,))
+
+    def add_counts(self, kind: str, record_id: str, deltas: Mapping[str, int]) -> None:
+        """Add ``deltas`` to the counts of one record at the end of the batch (one
+        upsert summing each key, see `ADD_COUNTS`)."""
+        self._check()
+        found = self._counts.setdefault(check_counts(kind, record_id, deltas), {})
+        for key, n in deltas.items():
+            found[key] = found.get(key, 0) + n
 
     def put_file(self, meta: Mapping[str, Any]) -> None:
         """Create or replace an uploaded file's metadata."""

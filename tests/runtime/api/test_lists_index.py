@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from runtime.engine import rating as engine_rating
 from runtime.engine.calendar import CHINA_TZ
 from runtime.engine.vocabulary import RATEABLE_CASE
 from runtime.services import list_index
 from runtime.services.accounts import User
+from runtime.services.errors import ServiceError
 from runtime.services.public import ANNOUNCED, _row
 from runtime.services.ratings import Ratings
 from runtime.services.scores import Scores
@@ -36,6 +38,38 @@ def every_case(store: Store) -> Iterator[dict[str, Any]]:
         if len(page) < 500:
             return
         offset += len(page)
+
+
+def case_by_case(api: Api) -> list[dict[str, Any]]:
+    """The counts as `Ratings.counts` made them before the tallies: every rateable case."""
+    ratings = api.services.ratings
+    names, now = ratings.departments(), ratings.clock()
+    found: dict[str, dict[str, Any]] = {}
+    for case in every_case(api.services.store):
+        if case["status"] not in RATEABLE_CASE:
+            continue
+        level = engine_rating.counted_level(case, now, ratings.default_days)
+        if level is None:
+            continue
+        rating = case.get("rating")
+        if rating:
+            department = rating["department"]
+        else:
+            try:
+                department = ratings.responsible(case, ratings.cases.spec(case).lead)
+            except ServiceError:
+                continue
+        row = found.setdefault(department, {
+            "department": department, "name": names.get(department, department),
+            "total": 0, "bad": 0, "levels": {n: 0 for n in engine_rating.LEVELS},
+            "default": 0})
+        row["total"] += 1
+        row["levels"][level] += 1
+        row["bad"] += level in engine_rating.BAD
+        row["default"] += not rating
+    for row in found.values():
+        row["satisfied_rate"] = round(1 - row["bad"] / row["total"], 4)
+    return sorted(found.values(), key=lambda r: r["name"])
 
 
 def seed(api: Api, clock: Clock) -> None:
@@ -91,6 +125,7 @@ def from_every_case(api: Api, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]
             c for c in every_case(store) if c["status"] in RATEABLE_CASE))
         patch.setattr(Scores, "_cases", lambda self, period: list(every_case(store)))
         found = lists(api)
+    found["counts"] = case_by_case(api)
     announced = dict(api.services.public.announced())
     rows = sorted((r for r in (_row(c, announced.get(c["matter"], "")) for c in every_case(store)
                                if c["status"] in ANNOUNCED and c["matter"] in announced)

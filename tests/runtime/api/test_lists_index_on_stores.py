@@ -1,6 +1,7 @@
 """The list indexes on the real stores: the embedded journal store (reopened from disk)
 and PostgreSQL, whose `records` table holds them. The lists from the records equal the
-lists from every case, and the back-fill runs once per store; the complaints' and a
+lists from every case, and the back-fill runs once per store (the rating counts from
+their tallies equal the counts case by case, the tallies are made once); the complaints' and a
 department's ratings lists read only their own records, and the back-fills keep a newer
 write (on PostgreSQL the row read in the batch is locked)."""
 
@@ -26,6 +27,11 @@ from tests.runtime.api.test_complaint_lists import (  # noqa: F401  (run here on
 from tests.runtime.api.test_lists_index import (  # noqa: F401  (run here on both stores)
     test_a_store_written_before_the_indexes_is_back_filled_once,
     test_lists_from_the_index_equal_the_lists_from_every_case,
+)
+from tests.runtime.api.test_rating_tally import (  # noqa: F401  (run here on both stores)
+    test_an_older_store_gets_its_tallies_once,
+    test_counts_from_the_tallies_equal_the_counts_case_by_case,
+    test_the_tally_back_fill_keeps_a_newer_write,
 )
 from tests.runtime.web.conftest import ROOT, Clock
 
