@@ -45,7 +45,6 @@ from starlette.testclient import TestClient
 from bench.stats import NOW, PASSWORD, ROOT, csrf_of, timed
 from bench.webcases import build_store
 from runtime.engine import complaints as complaint_engine
-from runtime.engine import rating as engine_rating
 from runtime.engine.actor import Actor
 from runtime.engine.vocabulary import RATEABLE_CASE
 from runtime.services import LIFECYCLE, Services, rating_tally
@@ -53,7 +52,6 @@ from runtime.services import list_index as lists
 from runtime.services.accounts import User
 from runtime.services.complaints import KIND as COMPLAINT
 from runtime.services.complaints import Complaints
-from runtime.services.errors import ServiceError
 from runtime.services.public import ANNOUNCED, Public, ResultRow, _row
 from runtime.services.ratings import Ratings
 from runtime.services.scores import Scores
@@ -92,32 +90,11 @@ def old_results(self: Public, *, matter: str | None = None, month: str | None = 
 
 
 def old_counts(self: Ratings, cases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The counts per department as they were made before the tallies: each case."""
-    names, now = self.departments(), self.clock()
-    found: dict[str, dict[str, Any]] = {}
-    for case in cases:
-        level = engine_rating.counted_level(case, now, self.default_days)
-        if level is None:
-            continue
-        rating = case.get("rating")
-        if rating:
-            department = rating["department"]
-        else:
-            try:
-                department = self.responsible(case, self.cases.spec(case).lead)
-            except ServiceError:
-                continue
-        row = found.setdefault(department, {
-            "department": department, "name": names.get(department, department),
-            "total": 0, "bad": 0, "levels": {n: 0 for n in engine_rating.LEVELS},
-            "default": 0})
-        row["total"] += 1
-        row["levels"][level] += 1
-        row["bad"] += level in engine_rating.BAD
-        row["default"] += not rating
-    for row in found.values():
-        row["satisfied_rate"] = round(1 - row["bad"] / row["total"], 4)
-    return sorted(found.values(), key=lambda r: r["name"])
+    """The counts per department as they were made before the tallies: each case (the
+    reference the tests compare the tallies with)."""
+    from tests.runtime.api.test_lists_index import counts_case_by_case
+
+    return counts_case_by_case(self, cases)
 
 
 def counts_from_records(self: Ratings) -> list[dict[str, Any]]:

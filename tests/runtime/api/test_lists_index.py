@@ -4,7 +4,7 @@ they were built before), and a store written before the indexes is back-filled o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,10 +42,15 @@ def every_case(store: Store) -> Iterator[dict[str, Any]]:
 
 def case_by_case(api: Api) -> list[dict[str, Any]]:
     """The counts as `Ratings.counts` made them before the tallies: every rateable case."""
-    ratings = api.services.ratings
+    return counts_case_by_case(api.services.ratings, every_case(api.services.store))
+
+
+def counts_case_by_case(ratings: Any, cases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The counts per department made from each case (or its list record) one by one, as
+    before the tallies (also bench/lists.py's "before")."""
     names, now = ratings.departments(), ratings.clock()
     found: dict[str, dict[str, Any]] = {}
-    for case in every_case(api.services.store):
+    for case in cases:
         if case["status"] not in RATEABLE_CASE:
             continue
         level = engine_rating.counted_level(case, now, ratings.default_days)
