@@ -10,6 +10,7 @@ kill; its receiver sees the same idempotency key (Message-ID) both times.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,6 +84,27 @@ class Jobs:
             return tx.claim_jobs(now=iso(now), lease_until=iso(now + LEASE), worker=worker,
                                  limit=limit)
 
+    def release_orphans(self, host: str, now: datetime | None = None,
+                        alive: Callable[[int], bool] | None = None) -> int:
+        """Give back, to be claimed at once, the jobs a process of this machine claimed
+        and no longer runs (killed mid-job: its lease would otherwise keep them for up to
+        `LEASE`); how many. A lease ending within a minute is left to run out (another
+        worker may claim it then: never both)."""
+        now = now or self.clock()
+        alive = alive or process_alive
+        released = 0
+        for job in self.store.list_jobs(status=[JOB_RUNNING], limit=1000):
+            lease = job.get("lease_until")
+            if not lease or datetime.fromisoformat(lease) < now + timedelta(minutes=1):
+                continue
+            if not orphaned(job, host, alive):
+                continue
+            with self.store.write() as tx:
+                tx.put_job({**job, "status": JOB_PENDING, "lease_until": None,
+                            "run_at": iso(now)})
+            released += 1
+        return released
+
     def fail(self, job: Mapping[str, Any], error: str, *, permanent: bool = False,
              now: datetime | None = None) -> Document:
         """Record a failed try: try again after `backoff`, or dead after `MAX_TRIES`
@@ -128,6 +150,26 @@ class Jobs:
         with self.store.write() as tx:
             tx.put_job(again)
         return _view(again)
+
+
+def orphaned(job: Mapping[str, Any], host: str, alive: Callable[[int], bool]) -> bool:
+    """Whether a running job's worker (``host:pid:thread``, `Worker.name`) was a process
+    of ``host`` that is gone."""
+    parts = str(job.get("worker") or "").split(":")
+    if len(parts) < 3 or parts[0] != host or not parts[1].isdigit():
+        return False
+    return not alive(int(parts[1]))
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine runs with this id."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's: it runs
+        return True
+    return True
 
 
 def _view(doc: Mapping[str, Any]) -> JobView:

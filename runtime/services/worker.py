@@ -178,6 +178,9 @@ class Worker:
         so after one sweep (recorded as ``worker/prepared``) a start reads nothing more.
         """
         now = now or self.clock()
+        released = self.jobs.release_orphans(self.name.split(":", 1)[0], now)
+        if released:
+            log.info("%d jobs of a process that stopped mid-job released", released)
         added = self._schedule_digest(now) + sum(chore(now) for chore in self.starting)
         if self.store.get_record(*PREPARED) is not None:
             return added

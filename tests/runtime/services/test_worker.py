@@ -151,6 +151,38 @@ def test_a_worker_killed_mid_job_loses_nothing_and_repeats_nothing(
     assert _kinds(services, applicant).count("approved") == 1
 
 
+def test_a_restart_takes_back_at_once_what_a_killed_process_of_this_machine_held(
+        consenting: Services) -> None:
+    services = consenting
+    case, _ = _accepted(services)
+    timeout = next(j for j in services.store.list_jobs() if j["kind"] == "timeout")
+    moment = datetime.fromisoformat(timeout["run_at"])
+    services.jobs.claim("here:4242:1", 10, moment)  # process 4242 of this host, killed
+    services.jobs.claim("there:1:1", 10, moment)  # nothing left for it: the same jobs
+    gone = {4242}
+    assert services.jobs.release_orphans("elsewhere", moment, lambda pid: False) == 0
+    assert services.jobs.release_orphans("here", moment, lambda pid: pid not in gone) >= 1
+    # a live process keeps its lease
+    again = services.jobs.claim("here:77:1", 10, moment)
+    assert again and services.jobs.release_orphans("here", moment, lambda pid: True) == 0
+    # once given back, its jobs run now, not when the lease would have ended
+    services.jobs.release_orphans("here", moment, lambda pid: pid != 77)
+    restarted = Worker(services.store, services.jobs, services.cases, services.notices,
+                       services.clock, name="here:78:1")
+    assert restarted.run_once(moment + timedelta(seconds=5)) >= 1
+    assert services.store.get_case(case["id"])["status"] == "approved"
+
+
+def test_a_lease_about_to_end_is_left_to_run_out(consenting: Services) -> None:
+    services = consenting
+    _accepted(services)
+    timeout = next(j for j in services.store.list_jobs() if j["kind"] == "timeout")
+    moment = datetime.fromisoformat(timeout["run_at"])
+    services.jobs.claim("here:4242:1", 10, moment)
+    late = moment + LEASE - timedelta(seconds=30)  # another worker may claim it soon
+    assert services.jobs.release_orphans("here", late, lambda pid: False) == 0
+
+
 def test_the_digest_counts_lights_per_department_at_its_hour(consenting: Services) -> None:
     services = consenting
     supervisor = _user(services, "super1", "supervisor")
