@@ -57,6 +57,7 @@ from runtime.services.ratings import Ratings
 from runtime.services.scores import Scores
 from runtime.settings import Settings
 from runtime.store import Store, TinyDBStore
+from tests.runtime.api.test_lists_index import counts_case_by_case, every_case
 
 PATHS = {"ratings page": "/ratings", "ratings api": "/api/v1/ratings",
          "results api": "/api/v1/public/results?month=2026-03",
@@ -65,16 +66,6 @@ PATHS = {"ratings page": "/ratings", "ratings api": "/api/v1/ratings",
 OWN = {"complaints amr": ("/api/v1/complaints?limit=200", "bench_amr"),
        "complaints sup": ("/api/v1/complaints?limit=200", "bench_sup"),
        "ratings amr": ("/api/v1/ratings", "bench_amr")}
-
-
-def every_case(store: Store) -> Iterator[dict[str, Any]]:
-    offset = 0
-    while True:
-        page = store.list_cases(limit=500, offset=offset)
-        yield from page
-        if len(page) < 500:
-            return
-        offset += len(page)
 
 
 def old_results(self: Public, *, matter: str | None = None, month: str | None = None,
@@ -92,8 +83,6 @@ def old_results(self: Public, *, matter: str | None = None, month: str | None = 
 def old_counts(self: Ratings, cases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The counts per department as they were made before the tallies: each case (the
     reference the tests compare the tallies with)."""
-    from tests.runtime.api.test_lists_index import counts_case_by_case
-
     return counts_case_by_case(self, cases)
 
 

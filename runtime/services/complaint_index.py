@@ -22,7 +22,7 @@ from typing import Any
 
 from runtime.engine.complaints import ComplaintAction, ComplaintStatus
 from runtime.engine.events import iso
-from runtime.services.list_index import Key, month_of
+from runtime.services.list_index import Key, month_of, sync_records
 from runtime.store import Store, WriteBatch
 
 KIND = "complaint"
@@ -68,12 +68,7 @@ def entries(doc: Mapping[str, Any] | None) -> dict[Key, dict[str, Any]]:
 def track_complaint(tx: WriteBatch, old: Mapping[str, Any] | None,
                     new: Mapping[str, Any]) -> None:
     """Bring the complaint's index records up to date (in the change's batch)."""
-    before, after = entries(old), entries(new)
-    for kind, record_id in before.keys() - after.keys():
-        tx.put_record(kind, record_id, None)
-    for (kind, record_id), doc in after.items():
-        if before.get((kind, record_id)) != doc:
-            tx.put_record(kind, record_id, doc)
+    sync_records(tx, entries(old), entries(new))
 
 
 def read(store: Store, kinds: Iterable[str]) -> list[dict[str, Any]]:

@@ -113,17 +113,24 @@ def entries(case: Mapping[str, Any] | None) -> dict[Key, dict[str, Any]]:
     return {**_rateable(case), **_result(case), **_scored(case)}
 
 
+def sync_records(tx: WriteBatch, before: Mapping[Key, Any],
+                 after: Mapping[Key, Any]) -> list[Key]:
+    """Make the index records ``before`` into ``after`` (deleting what went, writing what
+    changed: nothing when nothing did); the keys that are new."""
+    for kind, record_id in before.keys() - after.keys():
+        tx.put_record(kind, record_id, None)
+    for key, doc in after.items():
+        if before.get(key) != doc:
+            tx.put_record(*key, doc)
+    return [key for key in after if key not in before]
+
+
 def track_lists(tx: WriteBatch, old: Mapping[str, Any] | None,
                 new: Mapping[str, Any]) -> None:
     """Bring the case's index records up to date (in the change's batch)."""
-    before, after = entries(old), entries(new)
-    for kind, record_id in before.keys() - after.keys():
-        tx.put_record(kind, record_id, None)
-    for (kind, record_id), doc in after.items():
-        if before.get((kind, record_id)) != doc:
-            tx.put_record(kind, record_id, doc)
-            if kind.startswith("result:") and (kind, record_id) not in before:
-                tx.put_record(RESULT_MONTHS, kind[7:], {"month": kind[7:]})
+    for kind, _ in sync_records(tx, entries(old), entries(new)):
+        if kind.startswith("result:"):
+            tx.put_record(RESULT_MONTHS, kind[7:], {"month": kind[7:]})
 
 
 def read(store: Store, kinds: Iterable[str]) -> list[dict[str, Any]]:
